@@ -1,0 +1,3 @@
+from chronolint.cli.main import main
+
+raise SystemExit(main())

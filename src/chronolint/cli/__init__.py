@@ -1,0 +1,1 @@
+"""The command line: `chronolint check`, `chronolint rule`, `chronolint server`."""

@@ -1,0 +1,205 @@
+"""`chronolint` command line, shaped like `ruff check`: same flags, exit codes and formats."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from chronolint import __version__
+from chronolint.cli import reporters
+from chronolint.engine.config import TARGET_VERSIONS, ConfigError, ConfigResolver
+from chronolint.engine.runner import RunResult, lint_file, lint_paths
+from chronolint.engine.source import SourceFile
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits 2 with a one-line error, as ruff does for usage errors."""
+
+    def error(self, message):
+        self.exit(EXIT_ERROR, f"error: {message}\n")
+
+
+def _comma_list(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="chronolint", description="Find timestamp and schema-evolution bugs.")
+    parser.add_argument("--version", action="version", version=f"chronolint {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    check = sub.add_parser("check", help="lint files and folders (the default)")
+    check.add_argument("paths", nargs="*", default=[], metavar="PATH")
+    check.add_argument("--select", type=_comma_list, help="rule codes or prefixes to enable (replaces the default)")
+    check.add_argument("--extend-select", type=_comma_list, action="extend", default=[])
+    check.add_argument("--ignore", type=_comma_list, action="extend", default=[])
+    check.add_argument("--per-file-ignores", type=_comma_list, action="extend", default=[],
+                       metavar="GLOB:CODES", help="e.g. 'tests/*:CHR001'")
+    check.add_argument("--exclude", type=_comma_list)
+    check.add_argument("--extend-exclude", type=_comma_list, action="extend", default=[])
+    check.add_argument("--target-version", choices=TARGET_VERSIONS)
+    check.add_argument("--output-format", default=os.environ.get("CHRONOLINT_OUTPUT_FORMAT") or None)
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even if findings remain")
+    check.add_argument("--statistics", action="store_true", help="count findings per rule")
+    check.add_argument("--stdin-filename", metavar="PATH", help="lint source from stdin, reported as PATH")
+    check.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    check.add_argument("--config", metavar="FILE", help="use this configuration file only")
+    check.add_argument("--quiet", "-q", action="store_true", help="print findings only, no summary")
+
+    rule = sub.add_parser("rule", help="explain a rule, or list them all")
+    rule.add_argument("code", nargs="?")
+    rule.add_argument("--all", action="store_true")
+    rule.add_argument("--output-format", choices=("text", "json"), default="text")
+    return parser
+
+
+def _overrides(args) -> dict:
+    overrides: dict = {}
+    if args.select is not None:
+        overrides["select"] = args.select
+    if args.extend_select:
+        overrides["extend-select"] = args.extend_select
+    if args.ignore:
+        overrides["extend-ignore"] = args.ignore
+    if args.exclude is not None:
+        overrides["exclude"] = args.exclude
+    if args.extend_exclude:
+        overrides["extend-exclude"] = args.extend_exclude
+    if args.target_version:
+        overrides["target-version"] = args.target_version
+    if args.per_file_ignores:
+        table: dict[str, list[str]] = {}
+        for item in args.per_file_ignores:
+            pattern, _, codes = item.rpartition(":")
+            if not pattern:
+                raise ConfigError(f"--per-file-ignores expects GLOB:CODES, got {item!r}")
+            table.setdefault(pattern, []).extend(codes.split())
+        overrides["extend-per-file-ignores"] = table
+    from chronolint.rules import validate_selectors
+
+    for key in ("select", "extend-select", "extend-ignore"):
+        try:
+            validate_selectors(overrides.get(key, []))
+        except ConfigError as exc:
+            raise ConfigError(f"--{key.replace('extend-ignore', 'ignore')}: {exc}") from None
+    return overrides
+
+
+def _source_lines(stdin_text: str | None, stdin_name: str | None):
+    cache: dict[str, SourceFile | None] = {}
+
+    def line(filename: str, row: int) -> str | None:
+        if filename not in cache:
+            if filename == stdin_name and stdin_text is not None:
+                cache[filename] = SourceFile(filename, stdin_text)
+            else:
+                try:
+                    from chronolint.engine.source import read_source
+
+                    cache[filename] = SourceFile(filename, read_source(filename))
+                except Exception:
+                    cache[filename] = None
+        source = cache[filename]
+        return source.line(row) if source is not None else None
+
+    return line
+
+
+def run_check(args) -> int:
+    try:
+        resolver = ConfigResolver(_overrides(args), config_file=args.config)
+        output_format = args.output_format or resolver.for_path(".").get("output-format") or "concise"
+        if output_format not in reporters.FORMATS:
+            raise ConfigError(
+                f"unknown output format {output_format!r} (choose from {', '.join(reporters.FORMATS)})"
+            )
+        stdin_text = None
+        if args.stdin_filename:
+            stdin_text = sys.stdin.read()
+            result = RunResult(files=[lint_file(args.stdin_filename, resolver, text=stdin_text)])
+        else:
+            result = lint_paths(args.paths or ["."], resolver)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+    for path, message in result.path_errors:
+        print(f"error: {path}: {message}", file=sys.stderr)
+    for path, message in result.file_errors:
+        print(f"error: Failed to lint {path}: {message}", file=sys.stderr)
+
+    diagnostics = sorted(result.diagnostics, key=lambda d: d.sort_key())
+    text_format = output_format in reporters.TEXT_FORMATS
+    if args.statistics:
+        sys.stdout.write(reporters.statistics(diagnostics))
+    else:
+        sys.stdout.write(reporters.FORMATS[output_format](diagnostics, _source_lines(stdin_text, args.stdin_filename)))
+        if text_format and not args.quiet and not (result.path_errors or result.file_errors and not diagnostics):
+            fixable = sum(1 for d in diagnostics if d.fix is not None and d.fix.applicability.value == "safe")
+            sys.stdout.write(reporters.summary(len(diagnostics), fixable))
+    sys.stdout.flush()
+
+    if result.path_errors or result.file_errors:
+        return EXIT_CLEAN if args.exit_zero else EXIT_ERROR
+    if diagnostics and not args.exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def run_rule(args) -> int:
+    from chronolint.rules import all_rules, rule_by_code
+
+    if args.all or not args.code:
+        if args.output_format == "json":
+            import json
+
+            print(json.dumps([_rule_json(r) for r in all_rules()], indent=2))
+        else:
+            for rule in all_rules():
+                flag = "" if rule.default_enabled else " (opt-in)"
+                print(f"{rule.code}  {rule.name}{flag}  {rule.summary()}")
+        return EXIT_CLEAN
+    rule = rule_by_code(args.code)
+    if rule is None:
+        print(f"error: unknown rule code `{args.code}`", file=sys.stderr)
+        return EXIT_ERROR
+    if args.output_format == "json":
+        import json
+
+        print(json.dumps(_rule_json(rule), indent=2))
+    else:
+        flag = "" if rule.default_enabled else " (opt-in: enable with `extend-select`)"
+        print(f"# {rule.name} ({rule.code}){flag}\n")
+        print(rule.docs())
+    return EXIT_CLEAN
+
+
+def _rule_json(rule) -> dict:
+    return {
+        "code": rule.code,
+        "name": rule.name,
+        "summary": rule.summary(),
+        "message": rule.message,
+        "default": rule.default_enabled,
+        "fix": rule.fix_applicability.value if rule.fix_applicability else None,
+        "explanation": rule.docs(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if not argv or (argv[0] not in {"check", "rule", "server", "clean", "-h", "--help", "--version"}):
+        argv = ["check", *argv]
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "rule":
+            return run_rule(args)
+        return run_check(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_CLEAN

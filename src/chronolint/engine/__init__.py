@@ -1,0 +1,1 @@
+"""The engine: reading sources, resolving names, running rules, collecting diagnostics."""

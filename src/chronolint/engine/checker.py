@@ -1,0 +1,134 @@
+"""Lint one module: parse with `ast`, walk the tree once, dispatch nodes to rules."""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from chronolint.engine.diagnostics import Diagnostic, FileResult, Location
+from chronolint.engine.names import FUNCTION_SCOPES, NameResolver
+from chronolint.engine.source import ParseFailure, SourceFile
+
+if TYPE_CHECKING:
+    from chronolint.engine.config import Settings
+    from chronolint.rules.base import Rule
+
+
+class Context:
+    """What a rule sees of the module being linted."""
+
+    def __init__(self, source: SourceFile, tree: ast.Module, settings: "Settings", index, enabled: frozenset[str]):
+        self.source = source
+        self.tree = tree
+        self.settings = settings
+        self.index = index
+        self.enabled = enabled
+        self.names = NameResolver(tree)
+        self.scopes: list[ast.AST] = []
+        self.ancestors: list[ast.AST] = []
+        self.diagnostics: list[Diagnostic] = []
+        self._state: dict[str, dict] = {}
+
+    @property
+    def filename(self) -> str:
+        return self.source.filename
+
+    def state(self, rule: "Rule") -> dict:
+        """Per-file scratch space for one rule."""
+        return self._state.setdefault(rule.code, {})
+
+    def resolve(self, node: ast.AST) -> str | None:
+        """The qualified name `node` refers to here (`datetime.datetime.now`), or None."""
+        return self.names.resolve_qualified_name(node, self.scopes)
+
+    def parent(self, depth: int = 1) -> ast.AST | None:
+        """The `depth`-th ancestor of the node being visited."""
+        return self.ancestors[-depth] if len(self.ancestors) >= depth else None
+
+    def report(self, rule: "Rule", node: ast.AST | None = None, *, start: Location | None = None,
+               end: Location | None = None, message: str | None = None, fix_data=None, **fields) -> Diagnostic:
+        if node is not None:
+            start, end = self.source.node_range(node)
+        assert start is not None and end is not None
+        diagnostic = Diagnostic(
+            code=rule.code,
+            name=rule.name,
+            message=message or rule.message.format(**fields),
+            filename=self.source.filename,
+            start=start,
+            end=end,
+            noqa_row=start.row,
+            fix_data=fix_data,
+        )
+        self.diagnostics.append(diagnostic)
+        return diagnostic
+
+
+def _dispatch_table(rules: list["Rule"]) -> dict[type, list]:
+    table: dict[type, list] = {}
+    for rule in rules:
+        for node_type, handler in rule.handlers.items():
+            table.setdefault(node_type, []).append(handler)
+    return table
+
+
+def _walk(ctx: Context, node: ast.AST, table: dict[type, list]) -> None:
+    handlers = table.get(node.__class__)
+    if handlers:
+        for handler in handlers:
+            handler(node, ctx)
+    is_scope = isinstance(node, FUNCTION_SCOPES)
+    if is_scope:
+        ctx.scopes.append(node)
+    ctx.ancestors.append(node)
+    for child in ast.iter_child_nodes(node):
+        _walk(ctx, child, table)
+    ctx.ancestors.pop()
+    if is_scope:
+        ctx.scopes.pop()
+
+
+def lint_source(filename: str, text: str, settings: "Settings", index=None,
+                rules: list["Rule"] | None = None, tree: ast.Module | None = None,
+                apply_noqa: bool = True) -> FileResult:
+    """Lint one module's text with the rules `settings` enables for `filename`.
+
+    `tree` lets a front-end that already parsed the module (flake8) skip our parse;
+    `apply_noqa=False` leaves line-level `# noqa` to a front-end that applies it itself."""
+    result = FileResult(filename)
+    source = SourceFile(filename, text)
+    if source.file_noqa is not None and not source.file_noqa:
+        return result
+    if rules is None:
+        rules = settings.rules_for(filename)
+    needles = {n for rule in rules for n in rule.needles_for(settings, index)}
+    if not rules or (needles and not any(n in text for n in needles)):
+        return result
+    if tree is None:
+        tree = source.parse()
+    if isinstance(tree, ParseFailure):
+        result.diagnostics.append(Diagnostic(
+            code=None, name="invalid-syntax", message=f"SyntaxError: {tree.message}",
+            filename=filename, start=tree.location, end=tree.location, noqa_row=tree.location.row,
+        ))
+        return result
+    enabled = frozenset(rule.code for rule in rules)
+    ctx = Context(source, tree, settings, index, enabled)
+    try:
+        for rule in rules:
+            rule.check_module(ctx)
+        table = _dispatch_table(rules)
+        if table:
+            _walk(ctx, tree, table)
+        for rule in rules:
+            rule.finish_module(ctx)
+    except RecursionError:
+        result.error = "too deeply nested to analyse"
+        return result
+    kept = ctx.diagnostics
+    if apply_noqa:
+        kept = [d for d in kept if not source.is_suppressed(d.code, d.noqa_row or d.start.row)]
+    elif source.file_noqa is not None:
+        kept = [d for d in kept if d.code not in source.file_noqa]
+    result.diagnostics = sorted(kept, key=Diagnostic.sort_key)
+    return result

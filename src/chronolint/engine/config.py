@@ -1,0 +1,286 @@
+"""Configuration: `[tool.chronolint]` in pyproject.toml or a chronolint.toml, found by
+walking up from each file, with command-line overrides on top (as ruff does)."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import sys
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+
+class ConfigError(Exception):
+    """A configuration problem; the CLI prints it on one line and exits 2."""
+
+
+DEFAULT_EXCLUDE = (
+    ".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".ipynb_checkpoints", ".mypy_cache",
+    ".nox", ".pants.d", ".pyenv", ".pytest_cache", ".pytype", ".ruff_cache", ".svn", ".tox", ".venv",
+    ".vscode", "__pypackages__", "_build", "buck-out", "dist", "node_modules", "site-packages", "venv",
+    ".chronolint_cache",
+)
+TARGET_VERSIONS = ("py310", "py311", "py312", "py313", "py314")
+
+
+def _str_list(key, value):
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"`{key}` must be a list of strings")
+    return list(value)
+
+
+def _bool(key, value):
+    if not isinstance(value, bool):
+        raise ConfigError(f"`{key}` must be true or false")
+    return value
+
+
+def _str(key, value):
+    if not isinstance(value, str):
+        raise ConfigError(f"`{key}` must be a string")
+    return value
+
+
+def _per_file_ignores(key, value):
+    if not isinstance(value, dict):
+        raise ConfigError(f"`{key}` must be a table of glob = [codes]")
+    return {pattern: _str_list(f"{key}.{pattern}", codes) for pattern, codes in value.items()}
+
+
+def _target_version(key, value):
+    if value not in TARGET_VERSIONS:
+        raise ConfigError(f"`{key}` must be one of {', '.join(TARGET_VERSIONS)}, not {value!r}")
+    return value
+
+
+def _migrations(key, value):
+    if not isinstance(value, dict):
+        raise ConfigError(f"`{key}` must be a table")
+    known = {"baseline": _str}
+    return _validate_table(value, known, prefix=f"{key}.")
+
+
+# Every key chronolint understands; anything else is an error, as in ruff.
+SCHEMA = {
+    "select": _str_list,
+    "extend-select": _str_list,
+    "ignore": _str_list,
+    "extend-ignore": _str_list,
+    "per-file-ignores": _per_file_ignores,
+    "extend-per-file-ignores": _per_file_ignores,
+    "exclude": _str_list,
+    "extend-exclude": _str_list,
+    "target-version": _target_version,
+    "fixable": _str_list,
+    "unfixable": _str_list,
+    "extend-fixable": _str_list,
+    "unsafe-fixes": _bool,
+    "extend-safe-fixes": _str_list,
+    "extend-unsafe-fixes": _str_list,
+    "output-format": _str,
+    "cache-dir": _str,
+    "explicit-updated-at": _bool,
+    "updated-at-names": _str_list,
+    "created-at-names": _str_list,
+    "datetime-min-max-wrappers": _str_list,
+    "migrations": _migrations,
+}
+
+
+def _validate_table(table: dict, schema: dict, prefix: str = "") -> dict:
+    out = {}
+    for key, value in table.items():
+        check = schema.get(key)
+        if check is None:
+            close = [k for k in schema if k.replace("-", "") == key.replace("_", "").replace("-", "")]
+            hint = f" (did you mean `{close[0]}`?)" if close else ""
+            raise ConfigError(f"unknown key `{prefix}{key}`{hint}")
+        out[key] = check(prefix + key, value)
+    return out
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings that apply to the files under one configuration file."""
+
+    root: Path
+    config_path: Path | None = None
+    options: dict = field(default_factory=dict)
+
+    def get(self, key: str, default=None):
+        return self.options.get(key, default)
+
+    def with_overrides(self, overrides: dict) -> "Settings":
+        merged = dict(self.options)
+        for key, value in overrides.items():
+            if key.startswith("extend-") and key in merged and isinstance(value, list):
+                merged[key] = list(merged[key]) + value
+            else:
+                merged[key] = value
+        return replace(self, options=merged)
+
+    @property
+    def target_version(self) -> tuple[int, int]:
+        version = self.get("target-version") or "py310"
+        return (3, int(version[3:]))
+
+    @cached_property
+    def enabled_rules(self) -> list:
+        from chronolint.rules import select_rules
+
+        return select_rules(
+            self.get("select"),
+            self.get("extend-select", []),
+            self.get("ignore", []) + self.get("extend-ignore", []),
+        )
+
+    @cached_property
+    def _per_file_ignores(self) -> list[tuple[str, frozenset[str]]]:
+        from chronolint.rules import select_rules
+
+        table = dict(self.get("per-file-ignores", {}))
+        table.update(self.get("extend-per-file-ignores", {}))
+        out = []
+        for pattern, selectors in table.items():
+            codes = frozenset(rule.code for rule in select_rules(selectors, [], [], everything=True))
+            out.append((pattern, codes))
+        return out
+
+    def rules_for(self, filename: str) -> list:
+        """The enabled rules minus those `per-file-ignores` turns off for `filename`."""
+        rules = self.enabled_rules
+        if not self._per_file_ignores:
+            return rules
+        ignored: set[str] = set()
+        rel = _relative(filename, self.root)
+        for pattern, codes in self._per_file_ignores:
+            if path_matches(rel, pattern):
+                ignored |= codes
+        return [r for r in rules if r.code not in ignored] if ignored else rules
+
+    @cached_property
+    def exclude_patterns(self) -> tuple[str, ...]:
+        base = self.get("exclude")
+        patterns = list(DEFAULT_EXCLUDE if base is None else base)
+        return tuple(patterns + self.get("extend-exclude", []))
+
+    def is_excluded(self, path: str) -> bool:
+        rel = _relative(path, self.root)
+        return any(path_matches(rel, p) for p in self.exclude_patterns)
+
+
+def _relative(path: str, root: Path) -> str:
+    try:
+        return Path(os.path.abspath(path)).relative_to(root).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
+
+
+def path_matches(rel: str, pattern: str) -> bool:
+    """ruff-style globs: a pattern without `/` matches any path component or the basename;
+    one with `/` matches the path relative to the project root (or a prefix of it)."""
+    pattern = pattern.rstrip("/")
+    if pattern.startswith("./"):
+        pattern = pattern[2:]
+    if "/" not in pattern:
+        return any(fnmatch.fnmatchcase(part, pattern) for part in rel.split("/"))
+    if fnmatch.fnmatchcase(rel, pattern):
+        return True
+    parts = rel.split("/")
+    return any(fnmatch.fnmatchcase("/".join(parts[:i]), pattern) for i in range(1, len(parts)))
+
+
+def _requires_python_target(project: dict) -> str | None:
+    spec = project.get("requires-python") if isinstance(project, dict) else None
+    match = re.search(r">=\s*3\.(\d+)", spec or "")
+    if match:
+        candidate = f"py3{match.group(1)}"
+        return candidate if candidate in TARGET_VERSIONS else None
+    return None
+
+
+def load_config_file(path: Path) -> dict | None:
+    """The `[tool.chronolint]` table of a pyproject.toml (None if it has none), or a whole
+    chronolint.toml; validated."""
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if path.name == "pyproject.toml":
+        table = data.get("tool", {}).get("chronolint")
+        if table is None:
+            return None
+        where = f"{path} [tool.chronolint]"
+    else:
+        table = data
+        where = str(path)
+    try:
+        options = _validate_table(table, SCHEMA)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    if "target-version" not in options and path.name == "pyproject.toml":
+        inferred = _requires_python_target(data.get("project", {}))
+        if inferred:
+            options["target-version"] = inferred
+    from chronolint.rules import validate_selectors
+
+    for key in ("select", "extend-select", "ignore", "extend-ignore", "fixable", "unfixable",
+                "extend-fixable", "extend-safe-fixes", "extend-unsafe-fixes"):
+        try:
+            validate_selectors(options.get(key, []))
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: `{key}`: {exc}") from None
+    return options
+
+
+class ConfigResolver:
+    """Finds the settings for each file: the nearest config file upwards, cached per folder."""
+
+    def __init__(self, overrides: dict | None = None, config_file: str | None = None, cwd: str | None = None):
+        self.overrides = overrides or {}
+        self.cwd = Path(cwd or os.getcwd()).resolve()
+        self._by_dir: dict[Path, Settings] = {}
+        self._fixed: Settings | None = None
+        if config_file is not None:
+            path = Path(config_file).resolve()
+            if not path.is_file():
+                raise ConfigError(f"{config_file}: configuration file not found")
+            options = load_config_file(path) or {}
+            self._fixed = Settings(path.parent, path, options).with_overrides(self.overrides)
+        self._default = Settings(self.cwd, None, {}).with_overrides(self.overrides)
+
+    def for_path(self, path: str) -> Settings:
+        if self._fixed is not None:
+            return self._fixed
+        directory = Path(os.path.abspath(path))
+        if not directory.is_dir():
+            directory = directory.parent
+        return self._for_dir(directory)
+
+    def _for_dir(self, directory: Path) -> Settings:
+        cached = self._by_dir.get(directory)
+        if cached is not None:
+            return cached
+        settings = None
+        for name in ("chronolint.toml", ".chronolint.toml", "pyproject.toml"):
+            candidate = directory / name
+            if candidate.is_file():
+                options = load_config_file(candidate)
+                if options is not None:
+                    settings = Settings(directory, candidate, options).with_overrides(self.overrides)
+                    break
+        if settings is None:
+            parent = directory.parent
+            settings = self._default if parent == directory else self._for_dir(parent)
+        self._by_dir[directory] = settings
+        return settings

@@ -1,0 +1,70 @@
+"""Diagnostics and fixes as plain data, so every front-end renders the same thing."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+class Applicability(str, enum.Enum):
+    """How far a fix may be trusted (DESIGN.md "Fix safety")."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+    DISPLAY_ONLY = "display-only"
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A 1-based row and a 1-based column counted in characters, as ruff reports them."""
+
+    row: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text between `start` and `end` with `content`."""
+
+    start: Location
+    end: Location
+    content: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    applicability: Applicability
+    message: str
+    edits: tuple[Edit, ...]
+
+
+@dataclass
+class Diagnostic:
+    code: str | None  # None for a syntax error, as ruff's `invalid-syntax`
+    name: str
+    message: str
+    filename: str
+    start: Location
+    end: Location
+    noqa_row: int | None = None
+    fix: Fix | None = None
+    # Opaque data a rule leaves for its own fix; never rendered.
+    fix_data: object = field(default=None, repr=False, compare=False)
+
+    @property
+    def url(self) -> str | None:
+        """No public docs site yet: `chronolint rule CODE` is the documentation."""
+        return None
+
+    def sort_key(self) -> tuple:
+        return (self.filename, self.start.row, self.start.column, self.code or "")
+
+
+@dataclass
+class FileResult:
+    """What linting one file produced: diagnostics, or a one-line error that stopped it."""
+
+    filename: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    error: str | None = None
+    fixed_source: str | None = None
+    fixes_applied: dict[str, int] = field(default_factory=dict)

@@ -1,0 +1,53 @@
+"""Which files to lint: the paths given, folders walked, excluded folders pruned."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from chronolint.engine.config import ConfigResolver
+
+PYTHON_SUFFIXES = (".py", ".pyi")
+
+
+@dataclass
+class Discovery:
+    files: list[str] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
+
+
+def discover(paths: list[str], resolver: ConfigResolver) -> Discovery:
+    """Files under `paths`, sorted, each once. A file named explicitly is always linted
+    (as in ruff); files found by walking honour `exclude`. Symlinked folders are not
+    followed, so a symlink loop cannot trap the walk."""
+    found = Discovery()
+    seen: set[str] = set()
+
+    def add(path: str) -> None:
+        key = os.path.normcase(os.path.abspath(path))
+        if key not in seen:
+            seen.add(key)
+            found.files.append(path)
+
+    for raw in paths:
+        path = os.path.normpath(raw)
+        if os.path.isfile(path):
+            add(path)
+        elif os.path.isdir(path):
+            for dirpath, dirnames, filenames in os.walk(path, onerror=lambda e: found.errors.append((e.filename, e.strerror or str(e)))):
+                settings = resolver.for_path(dirpath)
+                dirnames[:] = sorted(
+                    d for d in dirnames
+                    if not settings.is_excluded(os.path.join(dirpath, d))
+                    and not os.path.isfile(os.path.join(dirpath, d, "pyvenv.cfg"))
+                )
+                for name in sorted(filenames):
+                    if name.endswith(PYTHON_SUFFIXES):
+                        file_path = os.path.join(dirpath, name)
+                        if not settings.is_excluded(file_path):
+                            add(file_path)
+        elif os.path.lexists(path):
+            found.errors.append((raw, "not a regular file or folder (a broken symlink?)"))
+        else:
+            found.errors.append((raw, "no such file or directory"))
+    return found

@@ -1,0 +1,175 @@
+"""Name resolution: what a name in a module refers to, so rules never match spellings.
+
+`resolve_qualified_name` turns `dt.datetime.now` (under `import datetime as dt`) into
+`datetime.datetime.now`, and returns None for a name a local binding shadows.
+"""
+
+from __future__ import annotations
+
+import ast
+
+# What `from datetime import *` binds.
+_STAR_EXPORTS = {
+    "datetime": ("date", "datetime", "time", "timedelta", "timezone", "tzinfo", "MINYEAR", "MAXYEAR", "UTC"),
+}
+
+FUNCTION_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+
+
+def _import_bindings(stmt: ast.Import | ast.ImportFrom):
+    """Yield (local name, qualified name) for one import statement."""
+    if isinstance(stmt, ast.Import):
+        for alias in stmt.names:
+            if alias.asname:
+                yield alias.asname, alias.name
+            else:
+                head = alias.name.split(".", 1)[0]
+                yield head, head
+        return
+    module = "." * stmt.level + (stmt.module or "")
+    for alias in stmt.names:
+        if alias.name == "*":
+            for name in _STAR_EXPORTS.get(module, ()):
+                yield name, f"{module}.{name}"
+        else:
+            yield alias.asname or alias.name, f"{module}.{alias.name}" if module else alias.name
+
+
+def _target_names(target: ast.AST):
+    if isinstance(target, ast.Name):
+        yield target.id
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for elt in target.elts:
+            yield from _target_names(elt)
+    elif isinstance(target, ast.Starred):
+        yield from _target_names(target.value)
+
+
+class _BindingCollector(ast.NodeVisitor):
+    """Collect the names a scope binds, without entering nested scopes."""
+
+    def __init__(self) -> None:
+        self.imports: dict[str, str] = {}
+        self.others: set[str] = set()
+        self.declared_outer: set[str] = set()
+
+    def visit_Import(self, node):
+        for local, qualified in _import_bindings(node):
+            self.imports.setdefault(local, qualified)
+
+    visit_ImportFrom = visit_Import
+
+    def visit_FunctionDef(self, node):
+        self.others.add(node.name)
+        for expr in (*node.decorator_list, *node.args.defaults, *node.args.kw_defaults):
+            if expr is not None:
+                self.visit(expr)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_ClassDef(self, node):
+        self.others.add(node.name)
+        for expr in (*node.decorator_list, *node.bases, *(k.value for k in node.keywords)):
+            self.visit(expr)
+
+    def visit_Lambda(self, node):
+        pass
+
+    def _comprehension(self, node):
+        pass
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _comprehension
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, (ast.Store, ast.Del)):
+            self.others.add(node.id)
+
+    def visit_ExceptHandler(self, node):
+        if node.name:
+            self.others.add(node.name)
+        self.generic_visit(node)
+
+    def visit_MatchAs(self, node):
+        if node.name:
+            self.others.add(node.name)
+        self.generic_visit(node)
+
+    def visit_MatchStar(self, node):
+        if node.name:
+            self.others.add(node.name)
+
+    def visit_Global(self, node):
+        self.declared_outer.update(node.names)
+
+    visit_Nonlocal = visit_Global
+
+
+def _scope_bindings(scope: ast.AST) -> dict[str, str | None]:
+    """Map each name a scope binds to its qualified name (imports) or None (anything else)."""
+    collector = _BindingCollector()
+    if isinstance(scope, ast.Module):
+        body = scope.body
+    elif isinstance(scope, ast.Lambda):
+        body = []
+    else:
+        body = scope.body
+    for stmt in body:
+        collector.visit(stmt)
+    bindings: dict[str, str | None] = {}
+    if isinstance(scope, FUNCTION_SCOPES):
+        args = scope.args
+        for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
+            if arg is not None:
+                bindings[arg.arg] = None
+    for name in collector.others:
+        bindings[name] = None
+    # An import wins over other bindings of the same name (`try: from datetime import UTC
+    # except ImportError: UTC = timezone.utc`), which keeps resolution useful for rules.
+    bindings.update(collector.imports)
+    for name in collector.declared_outer:
+        bindings.pop(name, None)
+    return bindings
+
+
+class NameResolver:
+    """Resolves names against the module's imports and the enclosing function scopes."""
+
+    def __init__(self, module: ast.Module):
+        self.module_bindings = _scope_bindings(module)
+        self._scope_cache: dict[int, dict[str, str | None]] = {}
+        self.imported_modules = frozenset(
+            q.split(".", 1)[0] for q in self.module_bindings.values() if q is not None
+        )
+
+    def seen_module(self, name: str) -> bool:
+        """Cheap exit for rules: was `name` imported at module level (or anywhere, below)?"""
+        return name in self.imported_modules
+
+    def _bindings(self, scope: ast.AST) -> dict[str, str | None]:
+        key = id(scope)
+        cached = self._scope_cache.get(key)
+        if cached is None:
+            cached = self._scope_cache[key] = _scope_bindings(scope)
+        return cached
+
+    def resolve_name(self, name: str, scopes: list[ast.AST]) -> str | None:
+        for scope in reversed(scopes):
+            bindings = self._bindings(scope)
+            if name in bindings:
+                return bindings[name]
+        return self.module_bindings.get(name)
+
+    def resolve_qualified_name(self, node: ast.AST, scopes: list[ast.AST]) -> str | None:
+        """`a.b.c` → the qualified name it refers to, or None when unknown or shadowed."""
+        attrs: list[str] = []
+        while isinstance(node, ast.Attribute):
+            attrs.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        base = self.resolve_name(node.id, scopes)
+        if base is None:
+            return None
+        if attrs:
+            return base + "." + ".".join(reversed(attrs))
+        return base

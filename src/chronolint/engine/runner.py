@@ -1,0 +1,44 @@
+"""Run the engine over many files: discovery, settings per file, the project index, linting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from chronolint.engine.checker import lint_source
+from chronolint.engine.config import ConfigResolver
+from chronolint.engine.diagnostics import FileResult
+from chronolint.engine.discovery import discover
+from chronolint.engine.source import SourceError, read_source
+
+
+@dataclass
+class RunResult:
+    files: list[FileResult] = field(default_factory=list)
+    path_errors: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def diagnostics(self):
+        return [d for f in self.files for d in f.diagnostics]
+
+    @property
+    def file_errors(self) -> list[tuple[str, str]]:
+        return [(f.filename, f.error) for f in self.files if f.error]
+
+
+def lint_file(path: str, resolver: ConfigResolver, index=None, text: str | None = None) -> FileResult:
+    """Lint one file (or `text` standing in for it, as with --stdin-filename)."""
+    settings = resolver.for_path(path)
+    if text is None:
+        try:
+            text = read_source(path)
+        except SourceError as exc:
+            return FileResult(path, error=str(exc))
+    return lint_source(path, text, settings, index)
+
+
+def lint_paths(paths: list[str], resolver: ConfigResolver) -> RunResult:
+    found = discover(paths, resolver)
+    result = RunResult(path_errors=found.errors)
+    for path in found.files:
+        result.files.append(lint_file(path, resolver))
+    return result

@@ -1,0 +1,168 @@
+"""Reading a file the way Python would, and mapping `ast` offsets to what users see."""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import sys
+import tokenize
+from dataclasses import dataclass
+from functools import cached_property
+
+from chronolint.engine.diagnostics import Location
+
+
+class SourceError(Exception):
+    """A file that cannot be linted at all; the message is one line naming the problem."""
+
+
+_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
+_FILE_NOQA = re.compile(
+    r"^#\s*chronolint\s*:\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?\s*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
+
+# Grammar added after 3.10, newest first: (python version, how to spot it in a line).
+_NEWER_SYNTAX = (
+    ((3, 12), re.compile(r"^\s*type\s+\w+(\[[^\]]*\])?\s*=", re.MULTILINE), "a `type` alias statement"),
+    ((3, 12), re.compile(r"^\s*(async\s+)?def\s+\w+\[", re.MULTILINE), "type parameters on a function"),
+    ((3, 12), re.compile(r"^\s*class\s+\w+\[", re.MULTILINE), "type parameters on a class"),
+    ((3, 11), re.compile(r"^\s*except\s*\*", re.MULTILINE), "`except*`"),
+)
+
+
+def decode_source(data: bytes, filename: str) -> str:
+    """Decode bytes as the interpreter would: BOM, then an encoding cookie, else UTF-8."""
+    if b"\x00" in data:
+        raise SourceError("contains a NUL byte; not a Python source file")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        raise SourceError(f"bad encoding declaration: {exc.msg}") from None
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise SourceError(f"cannot decode as {encoding}: {exc}") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text
+
+
+def read_source(path: str) -> str:
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except IsADirectoryError:
+        raise SourceError("is a directory") from None
+    except FileNotFoundError:
+        raise SourceError("no such file") from None
+    except OSError as exc:
+        raise SourceError(f"cannot read: {exc.strerror or exc}") from None
+    return decode_source(data, path)
+
+
+@dataclass
+class ParseFailure:
+    message: str
+    location: Location
+
+
+class SourceFile:
+    """One module's text, with lazily built line tables and noqa comments."""
+
+    def __init__(self, filename: str, text: str):
+        self.filename = filename
+        self.text = text
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+    def line(self, row: int) -> str:
+        lines = self.lines
+        return lines[row - 1] if 0 < row <= len(lines) else ""
+
+    def location(self, lineno: int, col_offset: int) -> Location:
+        """Turn an `ast` (1-based line, UTF-8 byte offset) into a 1-based character column."""
+        line = self.line(lineno)
+        if line.isascii():
+            return Location(lineno, col_offset + 1)
+        return Location(lineno, len(line.encode("utf-8")[:col_offset].decode("utf-8", "replace")) + 1)
+
+    def node_range(self, node: ast.AST) -> tuple[Location, Location]:
+        start = self.location(node.lineno, node.col_offset)
+        end_line = getattr(node, "end_lineno", None) or node.lineno
+        end_col = getattr(node, "end_col_offset", None)
+        end = self.location(end_line, end_col if end_col is not None else node.col_offset)
+        return start, end
+
+    def parse(self) -> ast.Module | ParseFailure:
+        try:
+            return ast.parse(self.text, filename=self.filename)
+        except SyntaxError as exc:
+            return ParseFailure(self._syntax_message(exc), Location(exc.lineno or 1, (exc.offset or 1)))
+        except (ValueError, MemoryError, RecursionError) as exc:
+            return ParseFailure(f"cannot parse: {exc}", Location(1, 1))
+
+    def _syntax_message(self, exc: SyntaxError) -> str:
+        """Tell syntax newer than this interpreter apart from a real error."""
+        running = sys.version_info[:2]
+        for version, pattern, what in _NEWER_SYNTAX:
+            if version > running and pattern.search(self.text) and _parses_with_libcst(self.text):
+                return (
+                    f"uses {what}, which needs Python {version[0]}.{version[1]}+; "
+                    f"chronolint is running on Python {running[0]}.{running[1]}"
+                )
+        if running < (3, 12) and ("f'" in self.text or 'f"' in self.text) and _parses_with_libcst(self.text):
+            return (
+                f"{exc.msg} (this looks like Python 3.12+ f-string syntax; "
+                f"chronolint is running on Python {running[0]}.{running[1]})"
+            )
+        return exc.msg
+
+    @cached_property
+    def file_noqa(self) -> frozenset[str] | None:
+        """Codes suppressed for the whole file; an empty set means every code."""
+        if "noqa" not in self.text:
+            return None
+        codes: set[str] = set()
+        found = False
+        for match in _FILE_NOQA.finditer(self.text):
+            found = True
+            if not match.group("codes"):
+                return frozenset()
+            codes.update(c.upper() for c in _CODE.findall(match.group("codes")))
+        return frozenset(codes) if found else None
+
+    def noqa_codes(self, row: int) -> frozenset[str] | None:
+        """Codes a `# noqa` comment on `row` suppresses; empty = all, None = no comment."""
+        line = self.line(row)
+        if "#" not in line:
+            return None
+        match = _NOQA.search(line)
+        if match is None:
+            return None
+        if not match.group("codes"):
+            return frozenset()
+        return frozenset(c.upper() for c in _CODE.findall(match.group("codes")))
+
+    def is_suppressed(self, code: str | None, row: int) -> bool:
+        if code is None:
+            return False
+        file_codes = self.file_noqa
+        if file_codes is not None and (not file_codes or code in file_codes):
+            return True
+        codes = self.noqa_codes(row)
+        return codes is not None and (not codes or code in codes)
+
+
+def _parses_with_libcst(text: str) -> bool:
+    try:
+        import libcst
+
+        libcst.parse_module(text)
+    except Exception:
+        return False
+    return True

@@ -1,0 +1,62 @@
+"""The rule registry: one line per rule, `module:Class`. Adding a rule = a module in its
+family's folder + one line here."""
+
+from __future__ import annotations
+
+import importlib
+from functools import lru_cache
+
+REGISTRY = (
+    # naive datetimes
+    "chronolint.rules.naive.chr001_call_datetime_now:CallDatetimeNow",
+    "chronolint.rules.naive.chr002_call_datetime_utcnow:CallDatetimeUtcnow",
+)
+
+
+@lru_cache(maxsize=None)
+def all_rules() -> tuple:
+    """Every registered rule, instantiated once, ordered by code."""
+    rules = []
+    for entry in REGISTRY:
+        module_name, class_name = entry.split(":")
+        rules.append(getattr(importlib.import_module(module_name), class_name)())
+    return tuple(sorted(rules, key=lambda r: r.code))
+
+
+def rule_by_code(code: str):
+    for rule in all_rules():
+        if rule.code == code.upper():
+            return rule
+    return None
+
+
+def _matches(selector: str, *, everything: bool):
+    """Rules a selector names. `ALL` and an exact code include opt-in rules; a prefix
+    (`CHR`, `CHR0`) selects the default-on rules under it, unless `everything`."""
+    selector = selector.strip().upper()
+    if selector == "ALL":
+        return list(all_rules())
+    exact = [r for r in all_rules() if r.code == selector]
+    if exact:
+        return exact
+    return [r for r in all_rules() if r.code.startswith(selector) and (everything or r.default_enabled)]
+
+
+def validate_selectors(selectors) -> None:
+    from chronolint.engine.config import ConfigError
+
+    for selector in selectors:
+        if not any(r.code.startswith(selector.strip().upper()) for r in all_rules()) and selector.strip().upper() != "ALL":
+            raise ConfigError(f"unknown rule selector `{selector}`")
+
+
+def select_rules(select, extend_select, ignore, *, everything: bool = False) -> list:
+    """Resolve select / extend-select / ignore into the enabled rules, as ruff does."""
+    chosen: dict[str, object] = {}
+    for selector in (["CHR"] if select is None else select) + list(extend_select):
+        for rule in _matches(selector, everything=everything):
+            chosen[rule.code] = rule
+    for selector in ignore:
+        for rule in _matches(selector, everything=True):
+            chosen.pop(rule.code, None)
+    return sorted(chosen.values(), key=lambda r: r.code)

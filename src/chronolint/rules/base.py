@@ -1,0 +1,107 @@
+"""What a rule is: code, name, message, docs, examples, detector, and (optionally) its fix.
+
+A rule subclasses `Rule`, writes its docs in the class docstring under the sections in
+`DOC_SECTIONS`, lists `VALID` and `INVALID` examples, and implements one or more
+`visit_<AstNodeType>(node, ctx)` methods (called during the engine's single walk of the
+tree) and/or `check_module(ctx)` for whole-module analyses. It reports through
+`ctx.report(...)`. Rules hold no per-file state on `self`; use `ctx.state(self)`.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+from chronolint.engine.diagnostics import Applicability
+
+if TYPE_CHECKING:
+    from chronolint.engine.checker import Context
+
+DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """Code the rule must flag `count` times; `fixed` is the expected source after `--fix`
+    (`unsafe_fixed` after `--fix --unsafe-fixes`); `files` are extra project files
+    (path → source) the example needs, e.g. the models a service uses."""
+
+    code: str
+    count: int = 1
+    fixed: str | None = None
+    unsafe_fixed: str | None = None
+    settings: dict = field(default_factory=dict)
+    files: dict = field(default_factory=dict)
+    filename: str = "example.py"
+
+
+@dataclass(frozen=True)
+class Valid:
+    """Code the rule must not flag."""
+
+    code: str
+    settings: dict = field(default_factory=dict)
+    files: dict = field(default_factory=dict)
+    filename: str = "example.py"
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    message: ClassVar[str]  # a format string; `ctx.report(..., **fields)` fills it
+    default_enabled: ClassVar[bool] = True
+    # Text that must appear in a file for the rule to possibly fire (the cheap pre-filter).
+    needles: ClassVar[tuple[str, ...]] = ()
+    needs_index: ClassVar[bool] = False
+    fix_applicability: ClassVar[Applicability | None] = None
+    VALID: ClassVar[list] = []
+    INVALID: ClassVar[list] = []
+
+    def __init__(self) -> None:
+        self.handlers: dict[type, object] = {}
+        for attr in dir(type(self)):
+            if attr.startswith("visit_"):
+                node_type = getattr(ast, attr[len("visit_"):], None)
+                if node_type is None:
+                    raise TypeError(f"{type(self).__name__}.{attr}: ast has no node type by that name")
+                self.handlers[node_type] = getattr(self, attr)
+
+    def check_module(self, ctx: "Context") -> None:
+        """Whole-module analysis; called before the tree walk. Default: nothing."""
+
+    def finish_module(self, ctx: "Context") -> None:
+        """Called after the tree walk, for rules that collect during it."""
+
+    def compute_fix(self, diagnostic, fix_context):
+        """Return a `Fix` for one of this rule's diagnostics, or None (see chronolint.fixer)."""
+        return None
+
+    def needles_for(self, settings, index) -> tuple[str, ...]:
+        return self.needles
+
+    @classmethod
+    def docs(cls) -> str:
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def doc_sections(cls) -> dict[str, str]:
+        sections: dict[str, str] = {}
+        current = None
+        for line in cls.docs().splitlines():
+            match = re.match(r"^##\s+(.*?)\s*$", line)
+            if match:
+                current = match.group(1)
+                sections[current] = ""
+            elif current:
+                sections[current] += line + "\n"
+        return {k: v.strip() for k, v in sections.items()}
+
+    @classmethod
+    def summary(cls) -> str:
+        """First sentence of "What it does", for rule tables."""
+        what = cls.doc_sections().get("What it does", "")
+        first = what.split("\n\n", 1)[0].replace("\n", " ")
+        return first.split(". ", 1)[0].rstrip(".")

@@ -1,0 +1,1 @@
+"""Naive-datetime rules (CHR001–CHR011): calls and values that produce naive datetimes."""

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import ast
+
+from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.naive._common import NEEDLES, followed_by_astimezone, has_unpacking, is_none, replaced_tzinfo, tz_argument
+
+
+class CallDatetimeNow(Rule):
+    """
+    ## What it does
+    Checks for `datetime.now()` called without a time zone (`now()`, `now(None)`,
+    `now(tz=None)`), and for `now().replace(tzinfo=...)`, which labels local time as
+    another zone.
+
+    ## Why is this bad?
+    `datetime.now()` returns the host's local wall-clock time as a naive datetime. On a
+    server whose clock is not UTC, or when the value is compared with an aware one or
+    stored in a `timestamptz` column, it is wrong by the local offset, or raises
+    `TypeError: can't compare offset-naive and offset-aware datetimes`.
+    `datetime.now().replace(tzinfo=timezone.utc)` is worse: it keeps the local wall
+    clock and claims it is UTC.
+
+    `datetime.now().astimezone()` is aware (the local zone) and is not flagged.
+
+    ## Example
+    ```python
+    from datetime import datetime
+
+    started = datetime.now()
+    ```
+
+    ## Use instead
+    ```python
+    from datetime import datetime, timezone
+
+    started = datetime.now(timezone.utc)
+    ```
+
+    ## Fix safety
+    Unsafe: `now()` becomes `now(tz=UTC)`. The wall-clock value changes on hosts that
+    are not on UTC, and the result becomes aware, which changes comparisons,
+    arithmetic and what a naive column receives.
+
+    ## Differences from ruff
+    Same as ruff's DTZ005, plus `now().replace(tzinfo=...)`, which ruff accepts.
+    """
+
+    code = "CHR001"
+    name = "call-datetime-now-without-tz"
+    message = "`datetime.now()` called without a time zone"
+    needles = NEEDLES
+
+    VALID = [
+        Valid("from datetime import datetime, timezone\nx = datetime.now(timezone.utc)\n"),
+        Valid("import datetime as dt\nx = dt.datetime.now(tz=dt.timezone.utc)\n"),
+        Valid("from datetime import datetime\nx = datetime.now().astimezone()\n"),
+        Valid("from datetime import datetime\nx = datetime.now().replace(microsecond=0).astimezone()\n"),
+        Valid("def f(datetime):\n    return datetime.now()\n"),
+        Valid("import arrow\nx = arrow.now()\n"),
+        Valid("from datetime import datetime\nx = datetime.now(*args)\n"),
+    ]
+    INVALID = [
+        Invalid("from datetime import datetime\nx = datetime.now()\n"),
+        Invalid("import datetime\nx = datetime.datetime.now(None)\n"),
+        Invalid("import datetime as dt\nx = dt.datetime.now(tz=None)\n"),
+        Invalid("from datetime import datetime as D\nx = D.now()\n"),
+        Invalid("from datetime import *\nx = datetime.now()\n"),
+        Invalid("from datetime import datetime, timezone\nx = datetime.now().replace(tzinfo=timezone.utc)\n"),
+        Invalid("def f():\n    from datetime import datetime\n    return datetime.now()\n"),
+    ]
+
+    def visit_Call(self, node: ast.Call, ctx) -> None:
+        if ctx.resolve(node.func) != "datetime.datetime.now" or has_unpacking(node):
+            return
+        tz = tz_argument(node, "tz", 0)
+        if tz is not None and not is_none(tz):
+            return
+        mislabelled = replaced_tzinfo(node, ctx.ancestors)
+        if mislabelled is not None and not is_none(mislabelled):
+            ctx.report(self, node, message="`datetime.now().replace(tzinfo=...)` labels local time as another zone")
+            return
+        if followed_by_astimezone(node, ctx.ancestors):
+            return
+        ctx.report(self, node)

@@ -1,0 +1,49 @@
+"""Every rule's VALID and INVALID examples, and its docs, checked by one parametrized test
+(the Fixit pattern: the examples are the documentation and the test at once)."""
+
+from __future__ import annotations
+
+import pytest
+
+from chronolint.rules import all_rules
+from chronolint.rules.base import DOC_SECTIONS
+from rule_harness import lint_example
+
+CASES_VALID = [(r, i, ex) for r in all_rules() for i, ex in enumerate(r.VALID)]
+CASES_INVALID = [(r, i, ex) for r in all_rules() for i, ex in enumerate(r.INVALID)]
+
+
+def _id(case):
+    rule, i, _ = case
+    return f"{rule.code}-{i}"
+
+
+@pytest.mark.parametrize("case", CASES_VALID, ids=[_id(c) for c in CASES_VALID])
+def test_valid_example_is_not_flagged(case, tmp_path):
+    rule, _, example = case
+    found = lint_example(tmp_path, rule, example)
+    assert found == [], f"{rule.code} flagged a valid example:\n{example.code}\n{found}"
+
+
+@pytest.mark.parametrize("case", CASES_INVALID, ids=[_id(c) for c in CASES_INVALID])
+def test_invalid_example_is_flagged(case, tmp_path):
+    rule, _, example = case
+    found = [d for d in lint_example(tmp_path, rule, example) if d.code == rule.code]
+    assert len(found) == example.count, f"{rule.code} on:\n{example.code}\nexpected {example.count}, got {found}"
+
+
+@pytest.mark.parametrize("rule", all_rules(), ids=lambda r: r.code)
+def test_rule_is_documented_and_exemplified(rule):
+    sections = rule.doc_sections()
+    for section in DOC_SECTIONS:
+        assert sections.get(section), f"{rule.code} docs lack a '{section}' section"
+    assert rule.VALID, f"{rule.code} has no valid examples"
+    assert rule.INVALID, f"{rule.code} has no invalid examples"
+    assert rule.code.startswith("CHR") and len(rule.code) == 6
+    assert rule.name == rule.name.lower() and " " not in rule.name
+
+
+def test_codes_and_names_are_unique():
+    rules = all_rules()
+    assert len({r.code for r in rules}) == len(rules)
+    assert len({r.name for r in rules}) == len(rules)

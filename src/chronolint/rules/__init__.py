@@ -7,9 +7,14 @@ import importlib
 from functools import lru_cache
 
 REGISTRY = (
-    # naive datetimes
+    # naive datetimes (rules/naive)
     "chronolint.rules.naive.chr001_call_datetime_now:CallDatetimeNow",
     "chronolint.rules.naive.chr002_call_datetime_utcnow:CallDatetimeUtcnow",
+    # noqa hygiene (rules/noqa)
+    # ORM timestamp columns (rules/columns)
+    # updated_at lifecycle (rules/lifecycle)
+    # flow: None-safety and naive/aware mixing (rules/flow)
+    # migrations (rules/migrations)
 )
 
 

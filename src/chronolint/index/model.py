@@ -19,6 +19,12 @@ class ColumnInfo:
     has_server_default: bool = False
     has_server_onupdate: bool = False
     auto_now: bool = False  # Django auto_now / auto_now_add
+    owner: str = ""  # qualified name of the class that declares the column (a mixin, a base)
+    path: str = ""  # file of the declaring class
+    span: tuple[int, int, int, int] | None = None  # ast (line, col, end line, end col) to report
+    fixable: bool = False  # a `timezone=True` keyword can be added to the type expression
+    from_annotation: bool = False  # type taken from `Mapped[datetime]` (and `type_annotation_map`)
+    is_key: bool = False  # primary key or foreign key
 
     @property
     def refreshes_on_update(self) -> bool:
@@ -36,6 +42,7 @@ class ModelInfo:
     bases: tuple[str, ...] = ()
     abstract: bool = False
     columns: dict[str, ColumnInfo] = field(default_factory=dict)
+    is_mixin: bool = False  # a plain class whose columns models inherit
 
     @property
     def qualified_name(self) -> str:
@@ -47,6 +54,28 @@ class ProjectIndex:
     root: str
     models: dict[str, ModelInfo] = field(default_factory=dict)  # by qualified name
     django_use_tz: bool | None = None
+    mixins: dict[str, ModelInfo] = field(default_factory=dict)  # column mixins, by qualified name
+
+    def classes_in(self, path: str) -> list[ModelInfo]:
+        """Models and mixins declared in the file `path`."""
+        import os
+
+        wanted = os.path.abspath(path)
+        return [c for c in (*self.models.values(), *self.mixins.values()) if c.path == wanted]
+
+    def resolve(self, qualified: str | None) -> ModelInfo | None:
+        """The model a qualified name (`app.models.Agent`, from an import) refers to."""
+        if not qualified:
+            return None
+        module, _, name = qualified.rpartition(".")
+        candidates = self.by_name(name)
+        if len(candidates) <= 1:
+            return candidates[0] if candidates and (not module or related_module(candidates[0].module, module)) else None
+        for test in (lambda m: m.module == module, lambda m: related_module(m.module, module)):
+            matching = [m for m in candidates if test(m)]
+            if len(matching) == 1:
+                return matching[0]
+        return None
 
     def by_name(self, name: str) -> list[ModelInfo]:
         return [m for m in self.models.values() if m.name == name]
@@ -56,3 +85,10 @@ class ProjectIndex:
             if model.table and model.table.lower() == table.lower():
                 return model
         return None
+
+
+def related_module(defined_in: str, imported_from: str) -> bool:
+    """`app.models.agent` can be imported as `app.models.agent`, `app.models` (a package
+    re-export), or `models.agent` (a `src/` layout or a different import root)."""
+    a, b = defined_in.split("."), imported_from.split(".")
+    return a[: len(b)] == b or a[-len(b):] == b or b[-len(a):] == a

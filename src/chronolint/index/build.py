@@ -1,0 +1,333 @@
+"""Build the `ProjectIndex`: read every Python file under the project root (as text, never
+imported), extract each module (cached on disk by content hash), then link classes across
+modules: inheritance and mixins, table names, custom column types, `type_annotation_map`.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chronolint.engine.config import DEFAULT_EXCLUDE
+from chronolint.index.extract import EXTRACTOR_VERSION, INDEX_NEEDLES, extract_module
+from chronolint.index.model import ColumnInfo, ModelInfo, ProjectIndex, related_module
+
+ROOT_MARKERS = ("pyproject.toml", "setup.cfg", ".git")
+DECLARATIVE_BASE_CLASSES = frozenset({
+    "sqlalchemy.orm.DeclarativeBase", "sqlalchemy.orm.DeclarativeBaseNoMeta",
+    "sqlalchemy.orm.decl_api.DeclarativeBase", "sqlalchemy.orm.decl_api.DeclarativeBaseNoMeta",
+})
+SQLMODEL_CLASSES = frozenset({"sqlmodel.SQLModel", "sqlmodel.main.SQLModel"})
+CACHE_DIR_NAME = ".chronolint_cache"
+
+
+def find_project_root(path: str) -> Path:
+    """The nearest folder upwards from `path` holding a pyproject.toml, setup.cfg or .git."""
+    start = Path(os.path.abspath(path))
+    if not start.is_dir():
+        start = start.parent
+    for folder in (start, *start.parents):
+        if any((folder / marker).exists() for marker in ROOT_MARKERS):
+            return folder
+    return start
+
+
+def python_files(root: Path):
+    """Every `.py` file under `root`, skipping the folders ruff skips by default."""
+    skipped = set(DEFAULT_EXCLUDE)
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in skipped and not d.startswith("."))
+        for name in sorted(files):
+            if name.endswith(".py"):
+                yield Path(folder) / name
+
+
+class ExtractionCache:
+    """Per-file extraction results as JSON files named by a hash of path and content."""
+
+    def __init__(self, directory: Path | None):
+        self.directory = directory
+
+    def key(self, rel_path: str, text: str) -> str:
+        return hashlib.sha256(f"{EXTRACTOR_VERSION}\0{rel_path}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
+
+    def get(self, key: str) -> dict | None:
+        if self.directory is None:
+            return None
+        try:
+            data = json.loads((self.directory / f"{key}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None  # missing or corrupt: extract again
+        return data if isinstance(data, dict) and "classes" in data else None
+
+    def put(self, key: str, data: dict) -> None:
+        if self.directory is None:
+            return
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            tmp = self.directory / f"{key}.{os.getpid()}.tmp"
+            tmp.write_text(json.dumps(data), encoding="utf-8")
+            os.replace(tmp, self.directory / f"{key}.json")
+        except OSError:
+            pass  # a read-only checkout lints without a cache
+
+
+def build_index(root: str | Path, *, overrides: dict[str, str] | None = None, cache_dir: str | Path | None = None,
+                use_cache: bool = True) -> ProjectIndex:
+    """The index of the project at `root`. `overrides` maps a path to in-memory source that
+    replaces the file's content (an editor buffer, `--stdin-filename`)."""
+    root = Path(root).resolve()
+    overrides = {os.path.abspath(p): t for p, t in (overrides or {}).items()}
+    cache = ExtractionCache(Path(cache_dir or root / CACHE_DIR_NAME) / "index" if use_cache else None)
+    modules = []
+    paths = {str(p) for p in python_files(root)} | {p for p in overrides if p.endswith(".py") and _is_under(p, root)}
+    for path in sorted(paths):
+        data = _module_data(path, root, overrides.get(path), cache)
+        if data is not None:
+            modules.append(data)
+    return Linker(str(root), modules).link()
+
+
+def _is_under(path: str, root: Path) -> bool:
+    try:
+        Path(path).relative_to(root)
+        return True
+    except ValueError:
+        return False
+
+
+def _module_data(path: str, root: Path, text: str | None, cache: ExtractionCache) -> dict | None:
+    if text is None:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+    if not any(needle in text for needle in INDEX_NEEDLES):
+        return None
+    rel_path = Path(path).relative_to(root).as_posix()
+    key = cache.key(rel_path, text)
+    data = cache.get(key)
+    if data is None:
+        try:
+            tree = ast.parse(text, filename=path)
+        except (SyntaxError, ValueError, RecursionError):
+            return None
+        data = extract_module(tree, rel_path)
+        cache.put(key, data)
+    data["path"] = path
+    return data
+
+
+@dataclass
+class _Class:
+    record: dict
+    module: str
+    path: str
+    qualified: str
+    role: str | None = None  # "base" | "model" | "mixin" | "schema" | "other"
+    kind: str = "sqlalchemy"
+    flask: bool = False
+    parents: list["_Class"] = field(default_factory=list)
+
+
+class Linker:
+    """Links the per-module records into models with their full (inherited) columns."""
+
+    def __init__(self, root: str, modules: list[dict]):
+        self.root = root
+        self.modules = modules
+        self.classes: dict[str, _Class] = {}
+        self.by_name: dict[str, list[_Class]] = {}
+        self.declarative_names: set[str] = set()
+        self.flask_dbs: set[str] = set()
+        use_tz = {m["use_tz"] for m in modules if m.get("use_tz") is not None}
+        self.use_tz = use_tz.pop() if len(use_tz) == 1 else None
+        for module in modules:
+            self.declarative_names.update(f"{module['module']}.{n}" for n in module["declarative_bases"])
+            self.flask_dbs.update(f"{module['module']}.{n}" for n in module["flask_dbs"])
+            for record in module["classes"]:
+                qualified = f"{module['module']}.{record['name']}"
+                cls = _Class(record, module["module"], module["path"], qualified)
+                self.classes[qualified] = cls
+                self.by_name.setdefault(record["name"], []).append(cls)
+
+    def find(self, qualified: str | None) -> _Class | None:
+        if not qualified:
+            return None
+        if qualified in self.classes:
+            return self.classes[qualified]
+        module, _, name = qualified.rpartition(".")
+        candidates = self.by_name.get(name, [])
+        related = [c for c in candidates if related_module(c.module, module)]
+        return related[0] if len(related) == 1 else None
+
+    def link(self) -> ProjectIndex:
+        index = ProjectIndex(root=self.root, django_use_tz=self.use_tz)
+        for cls in self.classes.values():
+            self._classify(cls, ())
+        for cls in self.classes.values():
+            if cls.role in {"model", "schema"} or (cls.role == "mixin" and self._own_columns(cls)):
+                info = self._model_info(cls)
+                (index.models if cls.role != "mixin" else index.mixins)[cls.qualified] = info
+        return index
+
+    # -- classification -------------------------------------------------------------
+
+    def _classify(self, cls: _Class, seen: tuple) -> None:
+        if cls.role is not None or cls.qualified in seen:
+            return
+        record = cls.record
+        cls.role = "other"
+        if record["decorated_declarative"]:
+            cls.role = "base"
+            return
+        for base in record["bases"]:
+            self._classify_base(cls, base, seen + (cls.qualified,))
+            if cls.role in {"base", "model", "schema"}:
+                break
+        if cls.role == "other" and record["columns"]:
+            cls.role = "mixin"
+            cls.kind = record["columns"][0]["kind"]
+
+    def _classify_base(self, cls: _Class, base: dict, seen: tuple) -> None:
+        qualified, spelled = base["q"], base["spelled"] or ""
+        if qualified in DECLARATIVE_BASE_CLASSES:
+            cls.role = "base"
+        elif qualified in self.declarative_names:
+            cls.role = "model"
+        elif spelled.endswith(".Model") and (qualified is None and spelled.split(".")[0] == "db" or (qualified or "")[: -len(".Model")] in self.flask_dbs):
+            cls.role, cls.flask = "model", True
+        elif qualified in SQLMODEL_CLASSES:
+            cls.role, cls.kind = ("model" if cls.record["table_kw"] else "schema"), "sqlmodel"
+        elif (qualified or "").startswith("django.db.models") and qualified.endswith(".Model"):
+            cls.role, cls.kind = "model", "django"
+        else:
+            parent = self.find(qualified)
+            if parent is None or parent is cls:
+                return
+            self._classify(parent, seen)
+            cls.parents.append(parent)
+            if parent.role in {"base", "model"}:
+                cls.role, cls.kind, cls.flask = "model", parent.kind, parent.flask
+            elif parent.role == "schema":
+                cls.role, cls.kind = ("model" if cls.record["table_kw"] else "schema"), "sqlmodel"
+
+    # -- model facts ------------------------------------------------------------------
+
+    def _own_columns(self, cls: _Class) -> list[dict]:
+        return cls.record["columns"]
+
+    def _mro(self, cls: _Class, seen: set | None = None) -> list[_Class]:
+        """Project classes from the most basic to `cls` itself (a simple linearisation)."""
+        seen = set() if seen is None else seen
+        if cls.qualified in seen:
+            return []
+        seen.add(cls.qualified)
+        order: list[_Class] = []
+        all_bases = [self.find(b["q"]) for b in cls.record["bases"]]
+        for parent in reversed([p for p in all_bases if p is not None and p is not cls]):
+            for item in self._mro(parent, seen):
+                if item not in order:
+                    order.append(item)
+        order.append(cls)
+        return order
+
+    def _model_info(self, cls: _Class) -> ModelInfo:
+        record = cls.record
+        mro = self._mro(cls)
+        columns: dict[str, ColumnInfo] = {}
+        for owner in mro:
+            for column in owner.record["columns"]:
+                columns[column["attr"]] = self._column_info(column, owner, mro)
+        abstract = record["abstract"] or record["django_abstract"] or cls.role == "schema"
+        return ModelInfo(
+            name=record["name"], module=cls.module, path=cls.path, line=record["line"], kind=cls.kind,
+            table=None if abstract else self._table_name(cls, mro), bases=tuple(b["spelled"] or "" for b in record["bases"]),
+            abstract=abstract, columns=columns, is_mixin=cls.role == "mixin",
+        )
+
+    def _table_name(self, cls: _Class, mro: list[_Class]) -> str | None:
+        record = cls.record
+        if record["tablename"]:
+            return record["tablename"]
+        if cls.kind == "django":
+            app_label = cls.module.split(".")[-2] if "." in cls.module else cls.module
+            return record["django_db_table"] or f"{app_label}_{record['name'].lower()}"
+        if cls.kind == "sqlmodel" and not record["has_tablename"]:
+            return record["name"].lower()
+        for ancestor in reversed(mro[:-1]):
+            if ancestor.record["tablename"] and ancestor.role == "model":
+                if cls.flask and any(c["key"] and c["attr"] == "id" for c in record["columns"]):
+                    break
+                return ancestor.record["tablename"]
+        if cls.flask and not record["has_tablename"]:
+            return _snake_case(record["name"])
+        return None
+
+    def _column_info(self, column: dict, owner: _Class, mro: list[_Class]) -> ColumnInfo:
+        timestamp, aware = column["timestamp"], column["aware"]
+        if column["custom"]:
+            timestamp, aware = self._custom_type(column["custom"], set())
+            if timestamp is None and column.get("annotated_datetime"):
+                timestamp = True
+        elif column["from_annotation"]:
+            aware = self._annotation_map_awareness(mro)
+        elif column["kind"] == "django" and timestamp:
+            aware = self.use_tz
+        return ColumnInfo(
+            attr=column["attr"], line=column["line"], is_timestamp=bool(timestamp), aware=aware if timestamp else None,
+            nullable=column["nullable"], has_default=column["has_default"], has_onupdate=column["has_onupdate"],
+            has_server_default=column["has_server_default"], has_server_onupdate=column["has_server_onupdate"],
+            auto_now=column["auto_now"], owner=owner.qualified, path=owner.path, span=tuple(column["report"]),
+            fixable=column["fixable"] and aware is False, from_annotation=column["from_annotation"], is_key=column["key"],
+        )
+
+    def _annotation_map_awareness(self, mro: list[_Class]) -> bool | None:
+        """SQLAlchemy maps a bare `Mapped[datetime]` through the base's `type_annotation_map`,
+        else to naive `DateTime`. Unknown when the declarative base is not in the project."""
+        for cls in reversed(mro):
+            mapping = cls.record["type_annotation_map"]
+            if mapping and "datetime.datetime" in mapping:
+                entry = mapping["datetime.datetime"]
+                if entry["custom"]:
+                    return self._custom_type(entry["custom"], set())[1]
+                return entry["aware"]
+        if any(cls.role == "base" for cls in mro) or any(b["q"] in self.declarative_names for cls in mro for b in cls.record["bases"]):
+            return False
+        return None
+
+    def _custom_type(self, qualified: str, seen: set) -> tuple[bool | None, bool | None]:
+        """(timestamp?, aware?) of a project column type; (None, None) when unknown."""
+        cls = self.find(qualified)
+        if cls is None or cls.qualified in seen:
+            return None, None
+        seen.add(cls.qualified)
+        facts = cls.record["typedecorator"]
+        if facts is None:
+            return None, None
+        impl = facts["impl"]
+        if facts["handles_zones"]:
+            return True, True
+        if impl["custom"]:
+            return self._custom_type(impl["custom"], seen)
+        if impl["timestamp"] is None:
+            for base in cls.record["bases"]:
+                found = self._custom_type(base["q"], seen) if base["q"] else (None, None)
+                if found != (None, None):
+                    return found
+            return None, None
+        if not impl["timestamp"]:
+            return False, None
+        if impl["aware"]:
+            return True, True
+        return True, (False if not facts["has_hooks"] else None)
+
+
+def _snake_case(name: str) -> str:
+    """Flask-SQLAlchemy's default table name: `AgentSession` → `agent_session`."""
+    return re.sub(r"((?<=[a-z0-9])[A-Z]|(?!^)[A-Z](?=[a-z]))", r"_\1", name).lower().lstrip("_")

@@ -1,0 +1,349 @@
+"""Per-file extraction for the project index: the classes, columns, column types and
+settings one module declares, as plain JSON-able data (cached by content hash).
+
+Nothing here looks at other files; `index/build.py` links the classes across modules
+(inheritance, mixins, custom types, `type_annotation_map`).
+"""
+
+from __future__ import annotations
+
+import ast
+
+from chronolint.engine.names import NameResolver
+from chronolint.index.columns import (
+    annotation_inner,
+    column_function,
+    column_type_node,
+    constant_bool,
+    django_field,
+    dotted,
+    is_datetime_annotation,
+    is_sqlmodel_field,
+    is_true,
+    keyword,
+    strip_optional,
+    type_facts,
+)
+
+EXTRACTOR_VERSION = 3
+# A file is read further only if it mentions one of these.
+INDEX_NEEDLES = (
+    "Column", "mapped_column", "Mapped[", "models.Model", "Field(", "TypeDecorator", "declarative",
+    "DeclarativeBase", "USE_TZ", "SQLModel", "db.Model", "Model)",
+)
+_DEFAULT_KEYS = ("default", "default_factory", "onupdate", "server_default", "server_onupdate")
+
+
+def module_name(rel_path: str) -> str:
+    """`app/models/agent.py` → `app.models.agent`; `pkg/__init__.py` → `pkg`."""
+    parts = rel_path[:-3].split("/") if rel_path.endswith(".py") else rel_path.split("/")
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def absolute_import(qualified: str, module: str, is_package: bool) -> str:
+    """Resolve a relative qualified name (`.base.Base`, `..models.Agent`) against `module`."""
+    if not qualified.startswith("."):
+        return qualified
+    level = len(qualified) - len(qualified.lstrip("."))
+    package = module.split(".") if is_package else module.split(".")[:-1]
+    if level > 1:
+        package = package[: len(package) - (level - 1)]
+    rest = qualified[level:]
+    return ".".join(p for p in (*package, rest) if p)
+
+
+class ModuleNames:
+    """Qualifies names at module level: imports through the import table, names the
+    module itself defines as `module.Name`, other chains by their spelling."""
+
+    def __init__(self, tree: ast.Module, module: str, is_package: bool):
+        self.resolver = NameResolver(tree)
+        self.module = module
+        self.is_package = is_package
+        self.local_names = {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
+
+    def __call__(self, node: ast.AST) -> str | None:
+        spelled = dotted(node)
+        if spelled is None:
+            return None
+        head = spelled.split(".", 1)[0]
+        if head in self.local_names:
+            return f"{self.module}.{spelled}"
+        qualified = self.resolver.resolve_qualified_name(node, [])
+        if qualified is None:
+            return None
+        return absolute_import(qualified, self.module, self.is_package)
+
+
+def extract_module(tree: ast.Module, rel_path: str) -> dict:
+    """Everything the index needs from one module, as JSON-able data."""
+    module = module_name(rel_path)
+    qualify = ModuleNames(tree, module, rel_path.endswith("__init__.py"))
+    data: dict = {"module": module, "classes": [], "declarative_bases": [], "flask_dbs": [], "use_tz": None}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ClassDef):
+            data["classes"].append(_class_record(stmt, qualify))
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            _module_assignment(stmt, qualify, data)
+    return data
+
+
+def _module_assignment(stmt: ast.Assign | ast.AnnAssign, qualify, data: dict) -> None:
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+    names = [t.id for t in targets if isinstance(t, ast.Name)]
+    value = stmt.value
+    if not names or value is None:
+        return
+    if names == ["USE_TZ"]:
+        data["use_tz"] = constant_bool(value)
+    if not isinstance(value, ast.Call):
+        return
+    callee = qualify(value.func) or ""
+    last = callee.rsplit(".", 1)[-1]
+    if last == "declarative_base" and callee.startswith("sqlalchemy") or last == "generate_base":
+        data["declarative_bases"].extend(names)
+    elif last == "SQLAlchemy" and callee.startswith("flask_sqlalchemy"):
+        data["flask_dbs"].extend(names)
+
+
+def _class_record(node: ast.ClassDef, qualify) -> dict:
+    record = {
+        "name": node.name,
+        "line": node.lineno,
+        "col": node.col_offset,
+        "bases": [_base_record(b, qualify) for b in node.bases],
+        "table_kw": any(k.arg == "table" and is_true(k.value) for k in node.keywords),
+        "decorated_declarative": any((dotted(d.func if isinstance(d, ast.Call) else d) or "").endswith("as_declarative") for d in node.decorator_list),
+        "tablename": None,
+        "has_tablename": False,
+        "abstract": False,
+        "django_abstract": False,
+        "django_db_table": None,
+        "type_annotation_map": None,
+        "typedecorator": None,
+        "columns": [],
+    }
+    for stmt in node.body:
+        _class_statement(stmt, qualify, record)
+    if any((b["q"] or "").endswith("TypeDecorator") for b in record["bases"]) or record["bases"] and _looks_like_typedecorator(node):
+        record["typedecorator"] = _typedecorator_facts(node, qualify)
+    return record
+
+
+def _base_record(node: ast.AST, qualify) -> dict:
+    target = node.value if isinstance(node, ast.Subscript) else node  # TypeDecorator[datetime]
+    return {"q": qualify(target), "spelled": dotted(target)}
+
+
+def _class_statement(stmt: ast.stmt, qualify, record: dict) -> None:
+    if isinstance(stmt, ast.ClassDef) and stmt.name == "Meta":
+        _django_meta(stmt, record)
+        return
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+        name, annotation, value = stmt.targets[0].id, None, stmt.value
+    elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+        name, annotation, value = stmt.target.id, stmt.annotation, stmt.value
+    else:
+        return
+    if name == "__tablename__":
+        record["has_tablename"] = True
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            record["tablename"] = value.value
+    elif name == "__abstract__":
+        record["abstract"] = is_true(value)
+    elif name == "type_annotation_map" and isinstance(value, ast.Dict):
+        record["type_annotation_map"] = _annotation_map(value, qualify)
+    elif name == "registry" and isinstance(value, ast.Call):
+        kw = keyword(value, "type_annotation_map")
+        if kw is not None and isinstance(kw.value, ast.Dict):
+            record["type_annotation_map"] = _annotation_map(kw.value, qualify)
+    else:
+        column = read_column(name, annotation, value, qualify, stmt)
+        if column is not None:
+            record["columns"].append(column)
+
+
+def _django_meta(meta: ast.ClassDef, record: dict) -> None:
+    for stmt in meta.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            key = stmt.targets[0].id
+            if key == "abstract":
+                record["django_abstract"] = is_true(stmt.value)
+            elif key == "db_table" and isinstance(stmt.value, ast.Constant):
+                record["django_db_table"] = stmt.value.value
+
+
+def _annotation_map(node: ast.Dict, qualify) -> dict:
+    """`{datetime: DateTime(timezone=True)}` → {"datetime.datetime": aware}."""
+    out = {}
+    for key, value in zip(node.keys, node.values):
+        if key is not None and is_datetime_annotation(key, qualify):
+            facts = type_facts(value, qualify)
+            out["datetime.datetime"] = {"aware": facts.aware, "custom": facts.custom}
+    return out
+
+
+def _span(node: ast.AST) -> list[int]:
+    return [node.lineno, node.col_offset, node.end_lineno or node.lineno, node.end_col_offset or node.col_offset]
+
+
+def read_column(name: str, annotation, value, qualify, stmt: ast.stmt) -> dict | None:
+    """One class-body statement as a column record, or None if it declares no column."""
+    inner, optional = annotation_inner(annotation) if annotation is not None else (None, False)
+    call = value if isinstance(value, ast.Call) else None
+    if call is not None and isinstance(call.func, (ast.Name, ast.Attribute)) and (dotted(call.func) or "").rsplit(".", 1)[-1] in {"deferred", "column_property"} and call.args and isinstance(call.args[0], ast.Call):
+        call = call.args[0]
+    if call is not None and column_function(call, qualify):
+        return _sqlalchemy_column(name, stmt, call, inner, optional, qualify)
+    if call is not None and is_sqlmodel_field(call, qualify):
+        return _sqlmodel_field(name, stmt, annotation, call, qualify)
+    if call is not None and django_field(call, qualify):
+        return _django_column(name, stmt, call, qualify)
+    if value is None and inner is not None and not _looks_like_relationship(inner):
+        return _annotation_only_column(name, stmt, annotation, inner, optional, qualify)
+    if annotation is not None and inner is None and _is_plain_field_annotation(annotation, value, qualify):
+        return _sqlmodel_field(name, stmt, annotation, None, qualify)
+    return None
+
+
+def _base_column(name: str, stmt: ast.stmt, kind: str) -> dict:
+    return {
+        "attr": name, "line": stmt.lineno, "kind": kind, "timestamp": False, "aware": None, "custom": None,
+        "from_annotation": False, "nullable": True, "key": False, "fixable": False, "report": _span(stmt),
+        "has_default": False, "has_onupdate": False, "has_server_default": False, "has_server_onupdate": False,
+        "auto_now": False, "annotated_datetime": False,
+    }
+
+
+def _apply_defaults(column: dict, call: ast.Call) -> None:
+    for key in _DEFAULT_KEYS:
+        kw = keyword(call, key)
+        if kw is None or (isinstance(kw.value, ast.Constant) and kw.value.value is None):
+            continue
+        flag = {"default_factory": "has_default"}.get(key, f"has_{key}")
+        column[flag] = True
+
+
+def _sqlalchemy_column(name, stmt, call, inner, optional, qualify) -> dict:
+    column = _base_column(name, stmt, "sqlalchemy")
+    type_node = column_type_node(call, qualify)
+    primary = is_true(getattr(keyword(call, "primary_key"), "value", None))
+    column["key"] = primary or any((dotted(a.func) or "").endswith("ForeignKey") for a in call.args if isinstance(a, ast.Call))
+    column["annotated_datetime"] = is_datetime_annotation(inner, qualify)
+    if type_node is not None:
+        _apply_type(column, type_facts(type_node, qualify), type_node)
+    elif column["annotated_datetime"]:
+        column.update(timestamp=True, from_annotation=True, report=_span(stmt.annotation))
+    nullable_kw = keyword(call, "nullable")
+    if nullable_kw is not None and constant_bool(nullable_kw.value) is not None:
+        column["nullable"] = constant_bool(nullable_kw.value)
+    elif primary:
+        column["nullable"] = False
+    elif inner is not None:
+        column["nullable"] = optional
+    _apply_defaults(column, call)
+    return column
+
+
+def _apply_type(column: dict, facts, type_node: ast.AST) -> None:
+    column.update(
+        timestamp=facts.timestamp, aware=facts.aware, custom=facts.custom, fixable=facts.fixable,
+        report=_span(type_node),
+    )
+
+
+def _annotation_only_column(name, stmt, annotation, inner, optional, qualify) -> dict:
+    column = _base_column(name, stmt, "sqlalchemy")
+    column["nullable"] = optional
+    if is_datetime_annotation(inner, qualify):
+        column.update(timestamp=True, from_annotation=True, report=_span(annotation))
+    return column
+
+
+def _looks_like_relationship(inner: ast.AST) -> bool:
+    """`Mapped[list["X"]]`, `Mapped["X"]`, `Mapped[X]` for a capitalised class: not a column
+    we can type; only builtin scalars and datetimes count as columns without a value."""
+    if isinstance(inner, ast.Subscript):
+        return True
+    if isinstance(inner, ast.Constant):
+        return True
+    name = dotted(inner) or ""
+    return name not in {"int", "str", "float", "bool", "bytes", "datetime", "datetime.datetime", "date", "Decimal", "dict", "uuid.UUID", "UUID"}
+
+
+def _is_plain_field_annotation(annotation, value, qualify) -> bool:
+    """SQLModel fields without `Field(...)`: `x: datetime`, `x: datetime | None = None`."""
+    if value is not None and not isinstance(value, ast.Constant):
+        return False
+    inner, _ = strip_optional(annotation)
+    return is_datetime_annotation(inner, qualify)
+
+
+def _sqlmodel_field(name, stmt, annotation, call, qualify) -> dict:
+    column = _base_column(name, stmt, "sqlmodel")
+    inner, optional = strip_optional(annotation) if annotation is not None else (None, False)
+    column["nullable"] = optional
+    sa_column = keyword(call, "sa_column") if call is not None else None
+    sa_type = keyword(call, "sa_type") if call is not None else None
+    if sa_column is not None and isinstance(sa_column.value, ast.Call) and column_function(sa_column.value, qualify):
+        nested = _sqlalchemy_column(name, stmt, sa_column.value, inner, optional, qualify)
+        nested["kind"] = "sqlmodel"
+        return nested
+    if sa_type is not None:
+        _apply_type(column, type_facts(sa_type.value, qualify), sa_type.value)
+    elif is_datetime_annotation(inner, qualify):
+        column.update(timestamp=True, aware=False, report=_span(annotation))
+    if call is not None:
+        _apply_defaults(column, call)
+        column["key"] = is_true(getattr(keyword(call, "primary_key"), "value", None)) or keyword(call, "foreign_key") is not None
+        nullable_kw = keyword(call, "nullable")
+        if nullable_kw is not None and constant_bool(nullable_kw.value) is not None:
+            column["nullable"] = constant_bool(nullable_kw.value)
+    return column
+
+
+def _django_column(name, stmt, call, qualify) -> dict:
+    column = _base_column(name, stmt, "django")
+    field = django_field(call, qualify)
+    column["nullable"] = is_true(getattr(keyword(call, "null"), "value", None))
+    column["key"] = field in {"ForeignKey", "OneToOneField", "AutoField", "BigAutoField"}
+    if field == "DateTimeField":
+        column.update(timestamp=True, aware=None, report=_span(call))
+        column["auto_now"] = is_true(getattr(keyword(call, "auto_now"), "value", None))
+        column["has_default"] = keyword(call, "default") is not None or is_true(getattr(keyword(call, "auto_now_add"), "value", None)) or column["auto_now"]
+    else:
+        column["has_default"] = keyword(call, "default") is not None
+    return column
+
+
+def _looks_like_typedecorator(node: ast.ClassDef) -> bool:
+    """A subclass of something with `impl = ...` and bind/result hooks (a project's own
+    TypeDecorator subclassing another project type)."""
+    names = {s.name for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    has_impl = any(isinstance(s, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "impl" for t in s.targets) for s in node.body)
+    return has_impl or bool(names & {"process_bind_param", "process_result_value", "load_dialect_impl"})
+
+
+def _typedecorator_facts(node: ast.ClassDef, qualify) -> dict:
+    """Is this project column type aware? By its `impl`, or by UTC handling in its hooks."""
+    impl = {"timestamp": None, "aware": None, "custom": None}
+    for stmt in node.body:
+        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "impl" for t in stmt.targets):
+            facts = type_facts(stmt.value, qualify)
+            impl = {"timestamp": facts.timestamp, "aware": facts.aware, "custom": facts.custom}
+    hooks = {s.name: s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    handles_zones = any(_mentions_zone_handling(hooks[h]) for h in ("process_bind_param", "process_result_value", "load_dialect_impl") if h in hooks)
+    return {"impl": impl, "handles_zones": handles_zones, "has_hooks": bool(hooks)}
+
+
+def _mentions_zone_handling(function: ast.AST) -> bool:
+    """`value.astimezone(...)`, `.replace(tzinfo=...)`, a `timezone=True` type, a check of
+    `.tzinfo`: the hook normalises or demands aware values."""
+    for node in ast.walk(function):
+        if isinstance(node, ast.Attribute) and node.attr in {"astimezone", "tzinfo", "utcoffset", "in_timezone", "in_tz"}:
+            return True
+        if isinstance(node, ast.keyword) and node.arg in {"tzinfo", "timezone", "tz"} and not (isinstance(node.value, ast.Constant) and node.value.value in (None, False)):
+            return True
+    return False

@@ -13,6 +13,7 @@ from typing import Iterator
 from chronolint import __version__
 from chronolint.engine.checker import lint_source
 from chronolint.engine.config import ConfigError, ConfigResolver
+from chronolint.index.build import index_for_paths
 
 _OPTION_KEYS = {
     "chronolint_extend_select": "extend-select",
@@ -28,6 +29,7 @@ class Flake8Plugin:
     _resolver: ConfigResolver | None = None
     _overrides: dict = {}
     _config_file: str | None = None
+    _index: object = None  # the project index, built lazily once per process (False: not needed)
 
     def __init__(self, tree: ast.AST, filename: str, lines: list[str]):
         self.tree = tree
@@ -64,6 +66,13 @@ class Flake8Plugin:
             cls._resolver = ConfigResolver(cls._overrides, config_file=cls._config_file)
         return cls._resolver
 
+    @classmethod
+    def project_index(cls, filename: str):
+        """Built from the project root of the first file this process lints."""
+        if cls._index is None:
+            cls._index = index_for_paths([filename], cls.resolver()) or False
+        return cls._index or None
+
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         try:
             settings = self.resolver().for_path(self.filename)
@@ -71,7 +80,8 @@ class Flake8Plugin:
             yield 1, 0, f"CHR000 chronolint configuration error: {exc}", type(self)
             return
         text = "".join(self.lines)
-        result = lint_source(self.filename, text, settings, index=None, tree=self.tree, apply_noqa=False)
+        index = self.project_index(self.filename)
+        result = lint_source(self.filename, text, settings, index=index, tree=self.tree, apply_noqa=False)
         for d in result.diagnostics:
             if d.code is None:
                 continue  # flake8 reports syntax errors itself (E999)

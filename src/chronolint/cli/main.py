@@ -119,9 +119,9 @@ def run_check(args) -> int:
         stdin_text = None
         if args.stdin_filename:
             stdin_text = sys.stdin.read()
-            result = RunResult(files=[lint_file(args.stdin_filename, resolver, text=stdin_text)])
+            result = RunResult(files=[lint_file(args.stdin_filename, resolver, text=stdin_text, use_cache=not args.no_cache)])
         else:
-            result = lint_paths(args.paths or ["."], resolver)
+            result = lint_paths(args.paths or ["."], resolver, use_cache=not args.no_cache)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR

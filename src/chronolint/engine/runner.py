@@ -9,6 +9,7 @@ from chronolint.engine.config import ConfigResolver
 from chronolint.engine.diagnostics import FileResult
 from chronolint.engine.discovery import discover
 from chronolint.engine.source import SourceError, read_source
+from chronolint.index.build import index_for_paths
 
 
 @dataclass
@@ -25,20 +26,25 @@ class RunResult:
         return [(f.filename, f.error) for f in self.files if f.error]
 
 
-def lint_file(path: str, resolver: ConfigResolver, index=None, text: str | None = None) -> FileResult:
-    """Lint one file (or `text` standing in for it, as with --stdin-filename)."""
+def lint_file(path: str, resolver: ConfigResolver, index=None, text: str | None = None,
+              use_cache: bool = True) -> FileResult:
+    """Lint one file (or `text` standing in for it, as with --stdin-filename: then the
+    project index, if needed, sees `text` in place of the file's content)."""
     settings = resolver.for_path(path)
     if text is None:
         try:
             text = read_source(path)
         except SourceError as exc:
             return FileResult(path, error=str(exc))
+    elif index is None:
+        index = index_for_paths([path], resolver, overrides={path: text}, use_cache=use_cache)
     return lint_source(path, text, settings, index)
 
 
-def lint_paths(paths: list[str], resolver: ConfigResolver) -> RunResult:
+def lint_paths(paths: list[str], resolver: ConfigResolver, use_cache: bool = True) -> RunResult:
     found = discover(paths, resolver)
     result = RunResult(path_errors=found.errors)
+    index = index_for_paths(found.files, resolver, use_cache=use_cache)
     for path in found.files:
-        result.files.append(lint_file(path, resolver))
+        result.files.append(lint_file(path, resolver, index))
     return result

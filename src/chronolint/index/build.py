@@ -331,3 +331,18 @@ class Linker:
 def _snake_case(name: str) -> str:
     """Flask-SQLAlchemy's default table name: `AgentSession` → `agent_session`."""
     return re.sub(r"((?<=[a-z0-9])[A-Z]|(?!^)[A-Z](?=[a-z]))", r"_\1", name).lower().lstrip("_")
+
+
+def index_for_paths(paths: list[str], resolver, *, overrides: dict[str, str] | None = None,
+                    use_cache: bool = True) -> ProjectIndex | None:
+    """The index for one run, or None when no enabled rule needs it (the cheap path)."""
+    if not paths:
+        return None
+    settings = resolver.for_path(paths[0])
+    if not any(rule.needs_index for rule in settings.enabled_rules):
+        return None
+    root = find_project_root(paths[0])
+    cache_dir = settings.get("cache-dir")
+    if cache_dir is not None:
+        cache_dir = Path(settings.root) / cache_dir
+    return build_index(root, overrides=overrides, cache_dir=cache_dir, use_cache=use_cache)

@@ -1,0 +1,206 @@
+"""Recognising SQL text without a database: a small tokenizer that skips comments and
+string literals, and the DDL shapes the rules look for.
+
+Shared by CHR203 (UPDATE statements), CHR405 (naive timestamp columns) and CHR407 (DDL).
+A hand-written tokenizer, chosen over sqlglot and sqlparse by measurement
+(`benchmarks/sql_recognizers.py`): same or better accuracy on the labelled set, much
+faster, and no runtime dependency.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_TOKEN = re.compile(
+    r"""
+    (?P<space>\s+)
+  | (?P<comment>--[^\n]*|\#[^\n]*|/\*.*?(?:\*/|\Z))
+  | (?P<string>'(?:[^']|'')*(?:'|\Z)|\$(?P<tag>\w*)\$.*?(?:\$(?P=tag)\$|\Z))
+  | (?P<quoted>"(?:[^"]|"")*(?:"|\Z)|`[^`]*(?:`|\Z)|\[[^\]]*(?:\]|\Z))
+  | (?P<word>[A-Za-z_][\w$]*)
+  | (?P<number>\d+(?:\.\d*)?)
+  | (?P<punct>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # word, quoted, number, punct, string
+    text: str
+    start: int
+    end: int
+
+    @property
+    def upper(self) -> str:
+        return self.text.upper() if self.kind == "word" else self.text
+
+
+def tokenize(sql: str) -> list[Token]:
+    """Tokens of `sql`, without whitespace and comments."""
+    tokens = []
+    for match in _TOKEN.finditer(sql):
+        kind = match.lastgroup if match.lastgroup != "tag" else "string"
+        if match.group("string") is not None:
+            kind = "string"
+        if kind in ("space", "comment"):
+            continue
+        tokens.append(Token(kind, match.group(), match.start(), match.end()))
+    return tokens
+
+
+def statements(sql: str) -> list[list[Token]]:
+    """The statements of a script, split on `;`."""
+    out: list[list[Token]] = [[]]
+    for token in tokenize(sql):
+        if token.kind == "punct" and token.text == ";":
+            out.append([])
+        else:
+            out[-1].append(token)
+    return [s for s in out if s]
+
+
+def _words(tokens: list[Token], i: int, n: int) -> tuple[str, ...]:
+    return tuple(t.upper for t in tokens[i:i + n])
+
+
+# ------------------------------------------------------------- naive timestamp columns
+
+
+@dataclass(frozen=True)
+class NaiveTimestamp:
+    """A `timestamp` type without a time zone at `start:end` of the SQL text;
+    `replacement` is the same type with a time zone (`timestamptz`, precision kept)."""
+
+    column: str
+    start: int
+    end: int
+    replacement: str
+
+
+def _naive_type_at(tokens: list[Token], i: int, column: str, sql: str) -> NaiveTimestamp | None:
+    """`timestamp [(p)] [without time zone]` starting at token i, unless `with time zone`."""
+    if i >= len(tokens) or tokens[i].upper != "TIMESTAMP":
+        return None
+    j = i + 1
+    precision = ""
+    if _words(tokens, j, 3)[:1] == ("(",) and _words(tokens, j + 2, 1) == (")",):
+        precision = sql[tokens[j].start:tokens[j + 2].end]
+        j += 3
+    zone = _words(tokens, j, 3)
+    if zone == ("WITH", "TIME", "ZONE"):
+        return None
+    end = tokens[j - 1].end
+    if zone == ("WITHOUT", "TIME", "ZONE"):
+        end = tokens[j + 2].end
+    elif zone[:1] == ("WITH",) and zone[1:2] == ("LOCAL",):
+        return None
+    return NaiveTimestamp(column, tokens[i].start, end, "timestamptz" + precision)
+
+
+def _ident(token: Token) -> str:
+    return token.text.strip('"`[]') if token.kind == "quoted" else token.text
+
+
+def _skip_if_not_exists(tokens: list[Token], i: int) -> int:
+    return i + 3 if _words(tokens, i, 3) == ("IF", "NOT", "EXISTS") else i
+
+
+def _alter_table_findings(tokens: list[Token], sql: str) -> list[NaiveTimestamp]:
+    """`ALTER TABLE t ADD [COLUMN] c timestamp`, `ALTER [COLUMN] c [SET DATA] TYPE timestamp`."""
+    found = []
+    depth = 0
+    for i, token in enumerate(tokens):
+        if token.kind == "punct":
+            depth += {"(": 1, ")": -1}.get(token.text, 0)
+            continue
+        if depth:
+            continue
+        if token.upper == "ADD":
+            j = i + 1 + (_words(tokens, i + 1, 1) == ("COLUMN",))
+            j = _skip_if_not_exists(tokens, j)
+            if j + 1 < len(tokens) and tokens[j].kind in ("word", "quoted"):
+                hit = _naive_type_at(tokens, j + 1, _ident(tokens[j]), sql)
+                found += [hit] if hit else []
+        elif token.upper == "TYPE" and i >= 2:
+            column = next((tokens[k] for k in range(i - 1, 0, -1)
+                           if tokens[k - 1].upper in ("ALTER", "COLUMN", "MODIFY")), None)
+            hit = _naive_type_at(tokens, i + 1, _ident(column) if column else "?", sql)
+            found += [hit] if hit else []
+        elif token.upper in ("MODIFY",) and i + 2 < len(tokens):
+            j = i + 1 + (_words(tokens, i + 1, 1) == ("COLUMN",))
+            hit = _naive_type_at(tokens, j + 1, _ident(tokens[j]), sql) if j + 1 < len(tokens) else None
+            found += [hit] if hit else []
+    return found
+
+
+def _create_table_findings(tokens: list[Token], sql: str) -> list[NaiveTimestamp]:
+    """Column definitions at the top level of `CREATE TABLE t ( ... )`."""
+    try:
+        open_at = next(i for i, t in enumerate(tokens) if t.text == "(")
+    except StopIteration:
+        return []
+    found = []
+    depth = 0
+    starts_definition = True
+    for i in range(open_at, len(tokens)):
+        token = tokens[i]
+        if token.kind == "punct" and token.text in "(),":
+            depth += {"(": 1, ")": -1}.get(token.text, 0)
+            starts_definition = depth == 1 and token.text in "(,"
+            continue
+        if starts_definition and depth == 1 and token.kind in ("word", "quoted"):
+            hit = _naive_type_at(tokens, i + 1, _ident(token), sql)
+            found += [hit] if hit else []
+        starts_definition = False
+    return found
+
+
+def naive_timestamp_columns(sql: str) -> list[NaiveTimestamp]:
+    """Columns that DDL in `sql` adds or retypes as `timestamp` without a time zone."""
+    if "timestamp" not in sql.lower():
+        return []
+    found: list[NaiveTimestamp] = []
+    for tokens in statements(sql):
+        head = _words(tokens, 0, 4)
+        if head[:2] == ("ALTER", "TABLE"):
+            found += _alter_table_findings(tokens, sql)
+        elif head[:1] == ("CREATE",) and "TABLE" in head and not _is_create_table_as(tokens):
+            found += _create_table_findings(tokens, sql)
+    return found
+
+
+def _is_create_table_as(tokens: list[Token]) -> bool:
+    """`CREATE TABLE t AS SELECT ...` defines no column types."""
+    for token in tokens:
+        if token.text == "(":
+            return False
+        if token.upper == "AS":
+            return True
+    return False
+
+
+# ------------------------------------------------------------- DDL statements
+
+_DDL_OBJECTS = ("TABLE", "INDEX", "VIEW", "SEQUENCE", "SCHEMA", "TYPE", "TRIGGER", "EXTENSION", "MATERIALIZED")
+_CREATE_MODIFIERS = ("OR", "REPLACE", "UNIQUE", "UNLOGGED", "GLOBAL", "LOCAL")
+
+
+def ddl_statement(sql: str) -> str | None:
+    """`"ALTER TABLE"`, `"CREATE INDEX"`... for the first schema-changing statement in
+    `sql`, or None. Temporary tables are query scratch space, not schema: ignored."""
+    for tokens in statements(sql):
+        verb = _words(tokens, 0, 1)
+        if verb not in (("CREATE",), ("ALTER",), ("DROP",)):
+            continue
+        i = 1
+        while _words(tokens, i, 1)[:1] and _words(tokens, i, 1)[0] in _CREATE_MODIFIERS:
+            i += 1
+        noun = _words(tokens, i, 1)
+        if noun and noun[0] in ("TEMP", "TEMPORARY"):
+            continue
+        if noun and noun[0] in _DDL_OBJECTS:
+            return f"{verb[0]} {noun[0]}"
+    return None

@@ -14,6 +14,9 @@ REGISTRY = (
     # ORM timestamp columns (rules/columns)
     # updated_at lifecycle (rules/lifecycle)
     # flow: None-safety and naive/aware mixing (rules/flow)
+    "chronolint.rules.flow.chr301_possibly_none_timestamp:PossiblyNoneTimestamp",
+    "chronolint.rules.flow.chr302_naive_aware_mixed:NaiveAwareMixed",
+    "chronolint.rules.flow.chr303_column_awareness_mismatch:ColumnAwarenessMismatch",
     # migrations (rules/migrations)
 )
 

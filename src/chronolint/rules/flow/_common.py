@@ -1,0 +1,27 @@
+"""What the three flow rules share: the module's findings, and when a file may have any."""
+
+from __future__ import annotations
+
+from chronolint.rules.base import Rule
+from chronolint.rules.flow.analysis import flow_findings
+
+_BASE_NEEDLES = ("date", "timezone")
+_MAX_COLUMN_NEEDLES = 64
+
+
+class FlowRule(Rule):
+    """A rule that reports the flow analysis's findings carrying its code."""
+
+    def needles_for(self, settings, index) -> tuple[str, ...]:
+        """A file mentioning no datetime and no timestamp column name cannot have findings."""
+        if index is None:
+            return _BASE_NEEDLES
+        columns = {c.attr for m in index.models.values() for c in m.columns.values() if c.is_timestamp}
+        if len(columns) > _MAX_COLUMN_NEEDLES:
+            return ("",)
+        return (*_BASE_NEEDLES, *sorted(columns))
+
+    def check_module(self, ctx) -> None:
+        for finding in flow_findings(ctx):
+            if finding.code == self.code:
+                ctx.report(self, finding.node, message=finding.message, fix_data=finding.fix_data)

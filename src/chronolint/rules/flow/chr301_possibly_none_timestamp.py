@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from chronolint.rules.base import Invalid, Valid
+from chronolint.rules.flow._common import FlowRule
+
+_SESSION_MODEL = {
+    "app/models.py": (
+        "from datetime import datetime\n"
+        "from sqlalchemy import DateTime\n"
+        "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\n"
+        "class Base(DeclarativeBase):\n    pass\n\n"
+        "class AgentSession(Base):\n"
+        "    __tablename__ = 'agent_sessions'\n"
+        "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+        "    start_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))\n"
+        "    end_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))\n"
+    ),
+}
+_USES_SESSION = "from app.models import AgentSession\n\ndef duration_ms(s: AgentSession):\n"
+
+
+class PossiblyNoneTimestamp(FlowRule):
+    """
+    ## What it does
+    Checks for subtraction and ordering (`<`, `<=`, `>`, `>=`) of a timestamp that may be
+    None at that point: a nullable column (`Mapped[datetime | None]`, `nullable=True`,
+    Django `null=True`), a parameter annotated `Optional[datetime]` / `datetime | None` or
+    defaulting to None, or a local that was bound to None on some path, when no check on
+    the way there proved it is set.
+
+    A check is any of: `if x:`, `if x is not None:`, `if x is None: return` (or `raise`,
+    `continue`, `break`), `if x is None: x = ...`, `assert x`, `x and y and x - y`,
+    `x - y if x and y else None`, a walrus `if (end := s.end_time) is not None:`, and
+    `isinstance(x, datetime)`. It works on attribute paths (`session.end_time`) as well as
+    names; assigning the attribute, or calling a method of the same object that assigns
+    it, forgets the check.
+
+    ## Why is this bad?
+    `None - datetime` raises `TypeError: unsupported operand type(s)` and `None < datetime`
+    raises `TypeError: '<' not supported`. Nullable timestamps such as `end_time`,
+    `stopped_at` or `last_active_at` are None exactly in the state the code forgot
+    (a session still running, an agent never active), so the crash shows up in
+    production, not in tests that always finish the session first.
+
+    ## Example
+    ```python
+    def duration_ms(session: AgentSession) -> int:
+        return int((session.end_time - session.start_time).total_seconds() * 1000)
+    ```
+
+    ## Use instead
+    ```python
+    def duration_ms(session: AgentSession) -> int | None:
+        if session.end_time is None:
+            return None
+        return int((session.end_time - session.start_time).total_seconds() * 1000)
+    ```
+
+    ## Fix safety
+    No automatic fix: what the code should do when the value is None (return None, use
+    the current time, raise) is a decision only its author can make.
+    """
+
+    code = "CHR301"
+    name = "possibly-none-timestamp-arithmetic"
+    message = "timestamp may be None here"
+    needs_index = True
+
+    VALID = [
+        Valid("from datetime import datetime\ndef f(a: datetime, b: datetime | None):\n    if b is None:\n        return 0\n    return (b - a).seconds\n"),
+        Valid("from datetime import datetime\ndef f(a: datetime, b: datetime | None):\n    return (b - a) if b else None\n"),
+        Valid("from datetime import datetime\ndef f(a: datetime, b: datetime | None = None):\n    if b is None:\n        b = datetime.now()\n    return b - a\n"),
+        Valid("from datetime import datetime\ndef f(a: datetime, b: datetime | None):\n    assert b is not None\n    return b > a\n"),
+        Valid("from datetime import datetime\ndef f(a: datetime, b):\n    return b - a\n"),
+        Valid(_USES_SESSION + "    if s.end_time and s.start_time:\n        return (s.end_time - s.start_time).total_seconds()\n",
+              files=_SESSION_MODEL),
+        Valid(_USES_SESSION + "    if (end := s.end_time) is None:\n        raise ValueError('running')\n    return end - s.start_time\n",
+              files=_SESSION_MODEL),
+    ]
+    INVALID = [
+        Invalid("from datetime import datetime\ndef f(a: datetime, b: datetime | None):\n    return (b - a).total_seconds()\n"),
+        Invalid("from datetime import datetime, timedelta\nfrom typing import Optional\n"
+                "def f(b: Optional[datetime]):\n    return b + timedelta(1) if False else b - timedelta(1)\n"),
+        Invalid("from datetime import datetime\ndef f(a: datetime, flag: bool):\n    b = None\n    if flag:\n"
+                "        b = datetime.now()\n    return a < b\n"),
+        Invalid(_USES_SESSION + "    return int((s.end_time - s.start_time).total_seconds() * 1000)\n", files=_SESSION_MODEL),
+        Invalid(_USES_SESSION + "    if s.end_time is None:\n        print('still running')\n    return s.end_time - s.start_time\n",
+                files=_SESSION_MODEL),
+    ]

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from chronolint.engine.diagnostics import Applicability
+from chronolint.rules.base import Invalid, Valid
+from chronolint.rules.flow._common import FlowRule
+
+_MODELS = {
+    "app/models.py": (
+        "from datetime import datetime\n"
+        "from sqlalchemy import DateTime\n"
+        "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\n"
+        "class Base(DeclarativeBase):\n    pass\n\n"
+        "class Invoice(Base):\n"
+        "    __tablename__ = 'invoices'\n"
+        "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+        "    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))\n"
+        "    failed_at: Mapped[datetime | None] = mapped_column(DateTime)\n"
+    ),
+}
+_HEADER = "from datetime import datetime, timezone\nfrom app.models import Invoice\n\ndef pay(invoice: Invoice):\n"
+
+
+class ColumnAwarenessMismatch(FlowRule):
+    """
+    ## What it does
+    Checks for a naive datetime assigned to a timezone-aware column
+    (`DateTime(timezone=True)`, Django with `USE_TZ = True`), or an aware datetime
+    assigned to a naive one (`DateTime`, `TIMESTAMP`), by attribute assignment
+    (`invoice.paid_at = ...`) or as a constructor keyword (`Invoice(paid_at=...)`).
+    Awareness is read as in CHR302.
+
+    ## Why is this bad?
+    A naive value in a `timestamptz` column is read by the database in the *session's*
+    time zone: `utcnow()` stored from a server in UTC+2 is off by two hours. asyncpg
+    refuses an aware value for a `TIMESTAMP WITHOUT TIME ZONE` parameter outright
+    (`can't subtract offset-naive and offset-aware datetimes`), and other drivers drop
+    the offset silently, storing local wall-clock time.
+
+    ## Example
+    ```python
+    invoice.paid_at = datetime.utcnow()  # paid_at is DateTime(timezone=True)
+    ```
+
+    ## Use instead
+    ```python
+    invoice.paid_at = datetime.now(timezone.utc)
+    ```
+
+    ## Fix safety
+    When the naive value is `datetime.utcnow()` or `datetime.utcfromtimestamp(ts)` going
+    into an aware column, the rewrite to `datetime.now(timezone.utc)` /
+    `datetime.fromtimestamp(ts, timezone.utc)` is safe: it is the same instant, now
+    labelled as UTC, and the naive original is wrong in that column on every database
+    session whose time zone is not UTC. Other mismatches have no automatic fix.
+    """
+
+    code = "CHR303"
+    name = "column-awareness-mismatch"
+    message = "datetime awareness does not match the column"
+    needs_index = True
+    fix_applicability = Applicability.SAFE
+
+    VALID = [
+        Valid(_HEADER + "    invoice.paid_at = datetime.now(timezone.utc)\n", files=_MODELS),
+        Valid(_HEADER + "    invoice.failed_at = datetime.now(timezone.utc).replace(tzinfo=None)\n", files=_MODELS),
+        Valid(_HEADER + "    invoice.paid_at = None\n", files=_MODELS),
+        Valid("from datetime import datetime\nclass Row:\n    paid_at = None\ndef f(row: Row):\n    row.paid_at = datetime.utcnow()\n"),
+    ]
+    INVALID = [
+        Invalid(_HEADER + "    invoice.paid_at = datetime.utcnow()\n", files=_MODELS),
+        Invalid(_HEADER + "    invoice.failed_at = datetime.now(timezone.utc)\n", files=_MODELS),
+        Invalid(_HEADER + "    return Invoice(failed_at=datetime.fromtimestamp(0, timezone.utc))\n", files=_MODELS),
+        Invalid(_HEADER + "    when = datetime.now()\n    invoice.paid_at = when\n", files=_MODELS),
+    ]

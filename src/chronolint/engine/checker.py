@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from chronolint.engine.diagnostics import Diagnostic, FileResult, Location
 from chronolint.engine.names import FUNCTION_SCOPES, NameResolver
 from chronolint.engine.source import ParseFailure, SourceFile
+from chronolint.fixer import attach_fixes
 
 if TYPE_CHECKING:
     from chronolint.engine.config import Settings
@@ -90,11 +91,12 @@ def _walk(ctx: Context, node: ast.AST, table: dict[type, list]) -> None:
 
 def lint_source(filename: str, text: str, settings: "Settings", index=None,
                 rules: list["Rule"] | None = None, tree: ast.Module | None = None,
-                apply_noqa: bool = True) -> FileResult:
+                apply_noqa: bool = True, compute_fixes: bool = True) -> FileResult:
     """Lint one module's text with the rules `settings` enables for `filename`.
 
     `tree` lets a front-end that already parsed the module (flake8) skip our parse;
-    `apply_noqa=False` leaves line-level `# noqa` to a front-end that applies it itself."""
+    `apply_noqa=False` leaves line-level `# noqa` to a front-end that applies it itself;
+    `compute_fixes=False` skips the fixer for a front-end that never shows fixes."""
     result = FileResult(filename)
     source = SourceFile(filename, text)
     if source.file_noqa is not None and not source.file_noqa:
@@ -131,4 +133,6 @@ def lint_source(filename: str, text: str, settings: "Settings", index=None,
     elif source.file_noqa is not None:
         kept = [d for d in kept if d.code not in source.file_noqa]
     result.diagnostics = sorted(kept, key=Diagnostic.sort_key)
+    if compute_fixes:
+        attach_fixes(text, tree, result.diagnostics, rules, settings)
     return result

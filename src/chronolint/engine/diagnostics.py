@@ -68,3 +68,4 @@ class FileResult:
     error: str | None = None
     fixed_source: str | None = None
     fixes_applied: dict[str, int] = field(default_factory=dict)
+    fix_errors: list[str] = field(default_factory=list)  # fixes dropped because their result did not parse

@@ -159,6 +159,10 @@ class NameResolver:
                 return bindings[name]
         return self.module_bindings.get(name)
 
+    def is_function_local(self, name: str, scopes: list[ast.AST]) -> bool:
+        """An enclosing function or lambda binds `name`, hiding any module-level binding."""
+        return any(name in self._bindings(scope) for scope in scopes)
+
     def resolve_qualified_name(self, node: ast.AST, scopes: list[ast.AST]) -> str | None:
         """`a.b.c` → the qualified name it refers to, or None when unknown or shadowed."""
         attrs: list[str] = []

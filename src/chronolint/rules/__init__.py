@@ -10,8 +10,14 @@ REGISTRY = (
     # naive datetimes (rules/naive)
     "chronolint.rules.naive.chr001_call_datetime_now:CallDatetimeNow",
     "chronolint.rules.naive.chr002_call_datetime_utcnow:CallDatetimeUtcnow",
+    "chronolint.rules.naive.chr003_call_datetime_today:CallDatetimeToday",
+    "chronolint.rules.naive.chr004_call_datetime_fromtimestamp:CallDatetimeFromtimestamp",
+    "chronolint.rules.naive.chr005_call_datetime_utcfromtimestamp:CallDatetimeUtcfromtimestamp",
+    "chronolint.rules.naive.chr006_call_datetime_without_tzinfo:CallDatetimeWithoutTzinfo",
+    "chronolint.rules.naive.chr007_call_datetime_strptime_without_zone:CallDatetimeStrptimeWithoutZone",
     # noqa hygiene (rules/noqa)
     # ORM timestamp columns (rules/columns)
+    "chronolint.rules.columns.chr101_naive_timestamp_column:NaiveTimestampColumn",
     # updated_at lifecycle (rules/lifecycle)
     # flow: None-safety and naive/aware mixing (rules/flow)
     "chronolint.rules.flow.chr301_possibly_none_timestamp:PossiblyNoneTimestamp",

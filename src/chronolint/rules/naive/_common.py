@@ -70,3 +70,44 @@ def replaced_tzinfo(node: ast.AST, ancestors: list[ast.AST]) -> ast.AST | None:
         if kw is not None:
             return kw.value
     return None
+
+
+def decisive_use(node: ast.AST, ancestors: list[ast.AST]) -> str | None:
+    """The first method called on `node`'s value that can change its awareness, skipping
+    `.replace(...)` calls that leave `tzinfo` alone: "astimezone", "date", "isoformat", ...,
+    with `.replace(tzinfo=...)` as "replace-tzinfo" and `.replace(tzinfo=None)` as
+    "replace-tzinfo-none". None when the value is not used through a method call."""
+    for name, call in method_chain(node, ancestors):
+        if name != "replace":
+            return name
+        tzinfo = keyword(call, "tzinfo")
+        if tzinfo is not None:
+            return "replace-tzinfo-none" if is_none(tzinfo.value) else "replace-tzinfo"
+    return None
+
+
+# Uses of a naive value after which no naive datetime escapes: it is given a zone, or
+# reduced to a part without one.
+GIVEN_ZONE = frozenset({"replace-tzinfo", "astimezone"})
+ZONE_FREE_PARTS = frozenset({"date", "time"})
+
+
+def report_local_time(rule, node: ast.Call, ctx, label: str) -> None:
+    """Report a call that returns local wall-clock time as a naive datetime
+    (`now()`, `today()`, `fromtimestamp(ts)`), unless `.astimezone()` makes it aware;
+    `.replace(tzinfo=...)` on it is reported as mislabelling local time."""
+    mislabelled = replaced_tzinfo(node, ctx.ancestors)
+    if mislabelled is not None and not is_none(mislabelled):
+        ctx.report(rule, node, message=f"`{label}.replace(tzinfo=...)` labels local time as another zone",
+                   fix_data={"call": label, "chain": "replace-tzinfo"})
+        return
+    if followed_by_astimezone(node, ctx.ancestors):
+        return
+    ctx.report(rule, node, fix_data={"call": label, "chain": None})
+
+
+def zone_chain(node: ast.AST, ancestors: list[ast.AST]) -> str | None:
+    """How the value of a naive-UTC call is given a zone, for the fixer's `fix_data`:
+    "astimezone", "replace-tzinfo" (`.replace(tzinfo=...)`), or None."""
+    use = decisive_use(node, ancestors)
+    return use if use in GIVEN_ZONE else None

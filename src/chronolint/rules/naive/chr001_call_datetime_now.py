@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 
 from chronolint.rules.base import Invalid, Rule, Valid
-from chronolint.rules.naive._common import NEEDLES, followed_by_astimezone, has_unpacking, is_none, replaced_tzinfo, tz_argument
+from chronolint.rules.naive._common import NEEDLES, has_unpacking, is_none, report_local_time, tz_argument
 
 
 class CallDatetimeNow(Rule):
@@ -76,10 +76,4 @@ class CallDatetimeNow(Rule):
         tz = tz_argument(node, "tz", 0)
         if tz is not None and not is_none(tz):
             return
-        mislabelled = replaced_tzinfo(node, ctx.ancestors)
-        if mislabelled is not None and not is_none(mislabelled):
-            ctx.report(self, node, message="`datetime.now().replace(tzinfo=...)` labels local time as another zone")
-            return
-        if followed_by_astimezone(node, ctx.ancestors):
-            return
-        ctx.report(self, node)
+        report_local_time(self, node, ctx, "datetime.now()")

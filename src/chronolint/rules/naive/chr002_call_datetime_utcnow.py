@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 
 from chronolint.rules.base import Invalid, Rule, Valid
-from chronolint.rules.naive._common import NEEDLES
+from chronolint.rules.naive._common import NEEDLES, zone_chain
 
 
 class CallDatetimeUtcnow(Rule):
@@ -56,13 +56,15 @@ class CallDatetimeUtcnow(Rule):
         Valid("from datetime import datetime, timezone\nx = datetime.now(timezone.utc)\n"),
         Valid("import pendulum\nx = pendulum.utcnow()\n"),
         Valid("from datetime import datetime\ndatetime = None\ndef f(datetime):\n    return datetime.utcnow()\n"),
+        Valid("class Clock:\n    def now(self):\n        return self.datetime.utcnow()\n"),
     ]
     INVALID = [
         Invalid("from datetime import datetime\nx = datetime.utcnow()\n"),
         Invalid("import datetime\nx = datetime.datetime.utcnow().astimezone()\n"),
         Invalid("import datetime as dt\nx = dt.datetime.utcnow().replace(tzinfo=dt.timezone.utc)\n"),
+        Invalid("from datetime import datetime as D\nx = D.utcnow()\n"),
     ]
 
     def visit_Call(self, node: ast.Call, ctx) -> None:
         if ctx.resolve(node.func) == "datetime.datetime.utcnow":
-            ctx.report(self, node)
+            ctx.report(self, node, fix_data={"call": "datetime.utcnow()", "chain": zone_chain(node, ctx.ancestors)})

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import ast
+
+from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.naive._common import NEEDLES, report_local_time
+
+
+class CallDatetimeToday(Rule):
+    """
+    ## What it does
+    Checks for `datetime.today()`, and for `datetime.today().replace(tzinfo=...)`, which
+    labels local time as another zone.
+
+    ## Why is this bad?
+    `datetime.today()` is `datetime.now()` under a misleading name: it returns the
+    current local date *and time* as a naive datetime. Compared with an aware value or
+    stored in a `timestamptz` column it is wrong by the host's offset, or raises
+    `TypeError: can't compare offset-naive and offset-aware datetimes`.
+
+    `datetime.today().astimezone()` is aware (the local zone) and is not flagged.
+
+    ## Example
+    ```python
+    from datetime import datetime
+
+    report_day = datetime.today()
+    ```
+
+    ## Use instead
+    ```python
+    from datetime import datetime, timezone
+
+    report_day = datetime.now(timezone.utc)
+    ```
+
+    ## Fix safety
+    Unsafe: `today()` becomes `now(tz=UTC)`. The wall-clock value changes on hosts that
+    are not on UTC, and the result becomes aware, which changes comparisons,
+    arithmetic and what a naive column receives.
+
+    ## Differences from ruff
+    Same as ruff's DTZ002, plus `today().replace(tzinfo=...)`, which ruff also flags
+    (with its generic message); chronolint names the mislabelling.
+    """
+
+    code = "CHR003"
+    name = "call-datetime-today"
+    message = "`datetime.today()` returns naive local time; use `datetime.now(timezone.utc)`"
+    needles = NEEDLES
+
+    VALID = [
+        Valid("from datetime import datetime, timezone\nx = datetime.now(timezone.utc)\n"),
+        Valid("from datetime import datetime\nx = datetime.today().astimezone()\n"),
+        Valid("from datetime import date\nx = date.today()\n"),
+        Valid("import pendulum\nx = pendulum.today()\n"),
+        Valid("import arrow\nx = arrow.now()\n"),
+        Valid("class Clock:\n    def now(self):\n        return self.datetime.today()\n"),
+        Valid("from datetime import datetime\ndef f(datetime):\n    return datetime.today()\n"),
+    ]
+    INVALID = [
+        Invalid("from datetime import datetime\nx = datetime.today()\n"),
+        Invalid("import datetime as dt\nx = dt.datetime.today()\n"),
+        Invalid("from datetime import datetime as D\nx = D.today()\n"),
+        Invalid("from datetime import datetime, timezone\nx = datetime.today().replace(tzinfo=timezone.utc)\n"),
+        Invalid("import datetime\nstamp = datetime.datetime.today().isoformat()\n"),
+    ]
+
+    def visit_Call(self, node: ast.Call, ctx) -> None:
+        if ctx.resolve(node.func) == "datetime.datetime.today":
+            report_local_time(self, node, ctx, "datetime.today()")

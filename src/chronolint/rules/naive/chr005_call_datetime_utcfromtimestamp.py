@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import ast
+
+from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.naive._common import NEEDLES, zone_chain
+
+
+class CallDatetimeUtcfromtimestamp(Rule):
+    """
+    ## What it does
+    Checks for `datetime.utcfromtimestamp(ts)`, including `utcfromtimestamp(ts).astimezone()`
+    chains.
+
+    ## Why is this bad?
+    `utcfromtimestamp(ts)` returns UTC wall-clock time as a *naive* datetime: nothing in
+    the value says it is UTC. Python treats naive values as local time, so
+    `.timestamp()`, `.astimezone()` and comparisons with aware values are wrong by the
+    host's offset. `utcfromtimestamp(ts).astimezone()` in particular reads the UTC wall
+    clock as local time and converts it: wrong by the local offset on every host not
+    on UTC. `utcfromtimestamp()` is deprecated since Python 3.12.
+
+    ## Example
+    ```python
+    from datetime import datetime
+
+    issued = datetime.utcfromtimestamp(payload["iat"])
+    ```
+
+    ## Use instead
+    ```python
+    from datetime import datetime, timezone
+
+    issued = datetime.fromtimestamp(payload["iat"], tz=timezone.utc)
+    ```
+
+    ## Fix safety
+    As for CHR002: `utcfromtimestamp(ts).replace(tzinfo=timezone.utc)` →
+    `fromtimestamp(ts, tz=timezone.utc)` is safe (identical values);
+    `utcfromtimestamp(ts).astimezone()` → `fromtimestamp(ts, tz=timezone.utc).astimezone()`
+    is safe (the original is wrong on every non-UTC host); inside an aware sink the
+    aware rewrite is safe; elsewhere it is unsafe, because the value becomes aware.
+
+    ## Differences from ruff
+    ruff's DTZ004 exempts `utcfromtimestamp(ts).astimezone()`; that chain is wrong by the
+    local offset, so chronolint flags it.
+    """
+
+    code = "CHR005"
+    name = "call-datetime-utcfromtimestamp"
+    message = "`datetime.utcfromtimestamp()` returns a naive datetime; use `datetime.fromtimestamp(ts, timezone.utc)`"
+    needles = NEEDLES
+
+    VALID = [
+        Valid("from datetime import datetime, timezone\nx = datetime.fromtimestamp(0, timezone.utc)\n"),
+        Valid("import arrow\nx = arrow.Arrow.utcfromtimestamp(0)\n"),
+        Valid("import datetime as dt\ndef f(dt):\n    return dt.datetime.utcfromtimestamp(0)\n"),
+        Valid("class Parser:\n    def parse(self, ts):\n        return self.datetime.utcfromtimestamp(ts)\n"),
+    ]
+    INVALID = [
+        Invalid("from datetime import datetime\nx = datetime.utcfromtimestamp(0)\n"),
+        Invalid("import datetime as dt\nx = dt.datetime.utcfromtimestamp(0).astimezone()\n"),
+        Invalid("from datetime import datetime as D, timezone\nx = D.utcfromtimestamp(0).replace(tzinfo=timezone.utc)\n"),
+    ]
+
+    def visit_Call(self, node: ast.Call, ctx) -> None:
+        if ctx.resolve(node.func) != "datetime.datetime.utcfromtimestamp":
+            return
+        ctx.report(self, node, fix_data={"call": "datetime.utcfromtimestamp()", "chain": zone_chain(node, ctx.ancestors)})

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import ast
+import re
+
+from chronolint.engine.constants import StringConstants
+from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.naive._common import GIVEN_ZONE, NEEDLES, ZONE_FREE_PARTS, decisive_use
+
+# A strptime directive: `%%` is a literal percent sign, `%:z` (3.12+) is `%z` with colons.
+_DIRECTIVE = re.compile(r"%(:?.)")
+_OFFSET_DIRECTIVES = frozenset({"z", ":z"})
+
+
+def parses_offset(fmt: str) -> bool:
+    """The format has a `%z` directive, the only one that makes strptime's result aware."""
+    return any(d in _OFFSET_DIRECTIVES for d in _DIRECTIVE.findall(fmt))
+
+
+class CallDatetimeStrptimeWithoutZone(Rule):
+    """
+    ## What it does
+    Checks for `datetime.strptime(text, fmt)` whose format has no `%z`, unless the result
+    is given a zone (`.replace(tzinfo=<not None>)`, `.astimezone()`) or reduced to a part
+    without one (`.date()`, `.time()`). A format passed by name is read from a string
+    constant bound once at module level (`FMT = "..."`) or in the enclosing class body
+    (`self.FMT`).
+
+    ## Why is this bad?
+    Without `%z` the parsed value is naive: it names a wall-clock reading but not which
+    zone it was in, and Python will treat it as the host's local time. `%Z` does not help:
+    strptime accepts a zone *name* such as `UTC` or `EST` but still returns a naive
+    datetime (`tzinfo` is None), so a format with `%Z` and no `%z` is flagged.
+
+    ## Example
+    ```python
+    from datetime import datetime
+
+    sent = datetime.strptime(header, "%Y-%m-%d %H:%M:%S")
+    ```
+
+    ## Use instead
+    ```python
+    from datetime import datetime, timezone
+
+    sent = datetime.strptime(header, "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
+    ```
+
+    ## Fix safety
+    No fix: which zone the text was written in is a decision only the author can make.
+
+    ## Differences from ruff
+    ruff's DTZ007 reads only a literal format. chronolint also reads a format constant,
+    so `FMT = "%Y-%m-%dT%H:%M:%S%z"` then `strptime(s, FMT)` is not flagged (ruff flags
+    it, a false positive). A format it cannot read (a parameter, a computed string, an
+    f-string with unknown parts) is not flagged, where ruff flags anything not visibly
+    containing `%z`. `strptime(...).date()` and `.time()` are not flagged (ruff flags
+    them; no naive datetime escapes), and `.replace(tzinfo=...)` is recognised after
+    other `.replace(...)` calls, not only directly.
+    """
+
+    code = "CHR007"
+    name = "call-datetime-strptime-without-zone"
+    message = "`datetime.strptime()` without `%z` returns a naive datetime"
+    needles = ("strptime",)
+
+    VALID = [
+        Valid("from datetime import datetime\nx = datetime.strptime(s, '%Y-%m-%dT%H:%M:%S%z')\n"),
+        Valid("from datetime import datetime\nFMT = '%Y-%m-%dT%H:%M:%S%z'\nx = datetime.strptime(s, FMT)\n"),
+        Valid("import datetime as dt\nx = dt.datetime.strptime(s, '%Y-%m-%d').date()\n"),
+        Valid("from datetime import datetime as D, timezone\n"
+              "x = D.strptime(s, '%Y-%m-%d').replace(tzinfo=timezone.utc)\n"),
+        Valid("from datetime import datetime\nx = datetime.strptime(s, '%H:%M').time()\n"),
+        Valid("from datetime import datetime\ndef parse(s, fmt):\n    return datetime.strptime(s, fmt)\n"),
+        Valid("from datetime import datetime\nclass P:\n    FMT = '%d/%m/%Y %z'\n"
+              "    def parse(self, s):\n        return datetime.strptime(s, self.FMT)\n"),
+        Valid("import time\nx = time.strptime(s, '%Y-%m-%d')\n"),
+        Valid("import arrow\nx = arrow.get(s, 'YYYY-MM-DD')\n"),
+        Valid("from datetime import datetime\ndef f(datetime):\n    return datetime.strptime(s, '%Y')\n"),
+    ]
+    INVALID = [
+        Invalid("from datetime import datetime\nx = datetime.strptime(s, '%Y-%m-%d %H:%M:%S')\n"),
+        Invalid("from datetime import datetime\nx = datetime.strptime(s, '%Y-%m-%d %H:%M:%S %Z')\n"),
+        Invalid("import datetime as dt\nFMT = '%Y-%m-%d'\nx = dt.datetime.strptime(s, FMT)\n"),
+        Invalid("from datetime import datetime\nx = datetime.strptime(s, '%Y %%z')\n"),
+        Invalid("from datetime import datetime\nx = datetime.strptime(s, '%Y-%m-%d').replace(tzinfo=None)\n"),
+        Invalid("from datetime import datetime\nclass P:\n    FMT = '%d/%m/%Y'\n"
+                "    def parse(self, s):\n        return datetime.strptime(s, self.FMT)\n"),
+        Invalid("from datetime import datetime\nDAY = '%Y-%m-%d'\nx = datetime.strptime(s, f'{DAY} %H:%M')\n"),
+    ]
+
+    def visit_Call(self, node: ast.Call, ctx) -> None:
+        if ctx.resolve(node.func) != "datetime.datetime.strptime" or len(node.args) < 2:
+            return
+        fmt = self.constants(ctx).string_value(node.args[1], ctx)
+        if fmt is None or parses_offset(fmt):
+            return
+        use = decisive_use(node, ctx.ancestors)
+        if use in GIVEN_ZONE or use in ZONE_FREE_PARTS:
+            return
+        ctx.report(self, node, fix_data={"call": "datetime.strptime()", "format": fmt})
+
+    def constants(self, ctx) -> StringConstants:
+        state = ctx.state(self)
+        if "constants" not in state:
+            state["constants"] = StringConstants(ctx.tree)
+        return state["constants"]

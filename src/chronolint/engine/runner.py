@@ -9,7 +9,8 @@ from chronolint.engine.config import ConfigResolver
 from chronolint.engine.diagnostics import FileResult
 from chronolint.engine.discovery import discover
 from chronolint.engine.source import SourceError, read_source
-from chronolint.index.build import index_for_paths
+from chronolint.fixer import FixMode, fix_file
+from chronolint.index.build import ProjectIndexes, index_for_paths
 
 
 @dataclass
@@ -27,9 +28,10 @@ class RunResult:
 
 
 def lint_file(path: str, resolver: ConfigResolver, index=None, text: str | None = None,
-              use_cache: bool = True) -> FileResult:
+              use_cache: bool = True, fix_mode: FixMode | None = None) -> FileResult:
     """Lint one file (or `text` standing in for it, as with --stdin-filename: then the
-    project index, if needed, sees `text` in place of the file's content)."""
+    project index, if needed, sees `text` in place of the file's content). With a
+    `fix_mode`, fix it and report what remains."""
     settings = resolver.for_path(path)
     if text is None:
         try:
@@ -38,13 +40,16 @@ def lint_file(path: str, resolver: ConfigResolver, index=None, text: str | None 
             return FileResult(path, error=str(exc))
     elif index is None:
         index = index_for_paths([path], resolver, overrides={path: text}, use_cache=use_cache)
+    if fix_mode is not None:
+        return fix_file(path, text, settings, index, write=fix_mode is FixMode.WRITE)
     return lint_source(path, text, settings, index)
 
 
-def lint_paths(paths: list[str], resolver: ConfigResolver, use_cache: bool = True) -> RunResult:
+def lint_paths(paths: list[str], resolver: ConfigResolver, use_cache: bool = True,
+               fix_mode: FixMode | None = None) -> RunResult:
     found = discover(paths, resolver)
     result = RunResult(path_errors=found.errors)
-    index = index_for_paths(found.files, resolver, use_cache=use_cache)
+    indexes = ProjectIndexes(resolver, use_cache=use_cache)
     for path in found.files:
-        result.files.append(lint_file(path, resolver, index))
+        result.files.append(lint_file(path, resolver, indexes.for_file(path), fix_mode=fix_mode))
     return result

@@ -335,14 +335,28 @@ def _snake_case(name: str) -> str:
 
 def index_for_paths(paths: list[str], resolver, *, overrides: dict[str, str] | None = None,
                     use_cache: bool = True) -> ProjectIndex | None:
-    """The index for one run, or None when no enabled rule needs it (the cheap path)."""
-    if not paths:
-        return None
-    settings = resolver.for_path(paths[0])
-    if not any(rule.needs_index for rule in settings.enabled_rules):
-        return None
-    root = find_project_root(paths[0])
-    cache_dir = settings.get("cache-dir")
-    if cache_dir is not None:
-        cache_dir = Path(settings.root) / cache_dir
-    return build_index(root, overrides=overrides, cache_dir=cache_dir, use_cache=use_cache)
+    """The index of the project holding `paths[0]`, or None when no enabled rule needs it."""
+    return ProjectIndexes(resolver, overrides=overrides, use_cache=use_cache).for_file(paths[0]) if paths else None
+
+
+class ProjectIndexes:
+    """One index per project root, built on first use: a run over several projects
+    (`chronolint check app1 app2`) gives each file the index of its own project."""
+
+    def __init__(self, resolver, *, overrides: dict[str, str] | None = None, use_cache: bool = True):
+        self.resolver = resolver
+        self.overrides = overrides
+        self.use_cache = use_cache
+        self._by_root: dict[Path, ProjectIndex | None] = {}
+
+    def for_file(self, path: str) -> ProjectIndex | None:
+        settings = self.resolver.for_path(path)
+        if not any(rule.needs_index for rule in settings.enabled_rules):
+            return None
+        root = find_project_root(path)
+        if root not in self._by_root:
+            cache_dir = settings.get("cache-dir")
+            if cache_dir is not None:
+                cache_dir = Path(settings.root) / cache_dir
+            self._by_root[root] = build_index(root, overrides=self.overrides, cache_dir=cache_dir, use_cache=self.use_cache)
+        return self._by_root[root]

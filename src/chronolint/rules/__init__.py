@@ -24,6 +24,7 @@ REGISTRY = (
     "chronolint.rules.flow.chr302_naive_aware_mixed:NaiveAwareMixed",
     "chronolint.rules.flow.chr303_column_awareness_mismatch:ColumnAwarenessMismatch",
     # migrations (rules/migrations)
+    "chronolint.rules.migrations.chr401_missing_downgrade:MissingDowngrade",
 )
 
 

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 from chronolint.index.infer import receiver_types
 from chronolint.rules.flow.facts import (
-    DATETIME, NONE_LITERAL, TIMEDELTA, TIMESTAMP_KINDS, UNKNOWN, Null, Value,
-    annotation_value, arithmetic_value, call_value, join, method_value, parameter_values,
+    DATETIME, NONE, NONE_LITERAL, TIMEDELTA, TIMESTAMP_KINDS, UNKNOWN, Null, Value,
+    annotation_value, arithmetic_value, call_value, join, method_value, parameter_values, string_annotation,
+    union_members,
 )
 
 Path = tuple[str, ...]
@@ -164,6 +165,7 @@ class FunctionFlow:
             positional = [*function.args.posonlyargs, *function.args.args]
             if cls is not None and positional:
                 self.self_name = positional[0].arg
+        self.parameter_classes = module.parameter_classes(function)
         self.declared_cache: dict[Path, Value] = {}
         self.column_cache: dict[Path, tuple | None] = {}
         self.walrus_values: dict[int, Value] = {}
@@ -198,7 +200,7 @@ class FunctionFlow:
             value = self.params.get(path[0], UNKNOWN)
         else:
             found = self.column(path, node)
-            value = UNKNOWN
+            value = self.class_attribute(path)
             if found is not None:
                 model, column = found
                 null = Null.MAYBE_NONE if column.nullable else Null.NOT_NONE
@@ -206,6 +208,19 @@ class FunctionFlow:
                 value = Value(DATETIME, null, column.aware, why)
         self.declared_cache[path] = value
         return value
+
+    def class_attribute(self, path: Path) -> Value:
+        """`self.finished_at` / `job.finished_at` declared in a class of this module
+        (`finished_at: datetime | None = None` in the body, or annotated in `__init__`)."""
+        if len(path) != 2:
+            return UNKNOWN
+        if self.self_name is not None and path[0] == self.self_name:
+            cls = self.cls
+        else:
+            cls = self.parameter_classes.get(path[0])
+        if cls is None:
+            return UNKNOWN
+        return self.module.class_attributes(cls).get(path[1], UNKNOWN)
 
     def lookup(self, state: State, path: Path, node: ast.AST | None = None) -> Value:
         value = state.get(path)
@@ -471,7 +486,7 @@ class FunctionFlow:
             return self.narrowed_walrus(test, state, truth)
         if isinstance(test, ast.Compare):
             return self.narrowed_none_check(test, state, truth)
-        if truth and isinstance(test, ast.Call) and self.resolve(test.func) == "isinstance" and test.args:
+        if truth and isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "isinstance" and test.args:
             self.mark_not_none(test.args[0], state)
         elif truth:
             self.mark_not_none(test, state)
@@ -536,6 +551,8 @@ class FunctionFlow:
     def assign(self, target: ast.AST, value: Value, state: State, value_node: ast.AST | None) -> None:
         path = path_of(target)
         if path is not None:
+            if value.kind == NONE and self.declared(path, target).kind is not None:
+                value = join(value, self.declared(path, target))
             _drop(state, path)
             self.store(state, path, value, target)
             if isinstance(target, ast.Attribute) and value_node is not None:
@@ -724,6 +741,8 @@ class ModuleFlow:
         self.django_use_tz = getattr(ctx.index, "django_use_tz", None)
         self.invalidate_on_any_call = (ctx.settings.get("flow-call-invalidation") or "assigned") == "all"
         self._assigned_by_method: dict[int, dict[str, set[str]]] = {}
+        self._cache: dict = {}
+        self.local_classes = {n.name: n for n in ctx.tree.body if isinstance(n, ast.ClassDef)}
 
     def assigned_by_method(self, cls: ast.ClassDef | None) -> dict[str, set[str]]:
         """For each method of `cls`, the `self.<attr>` it assigns (what a call to it may change)."""
@@ -736,6 +755,40 @@ class ModuleFlow:
                 for stmt in cls.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
             }
         return self._assigned_by_method[key]
+
+    def class_attributes(self, cls: ast.ClassDef) -> dict[str, Value]:
+        """Attribute annotations of a class: its body's `x: T` and `self.x: T` in `__init__`."""
+        key = ("attrs", id(cls))
+        if key not in self._cache:
+            annotated: dict[str, Value] = {}
+            for stmt in cls.body:
+                if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                    annotated[stmt.target.id] = annotation_value(stmt.annotation, self.resolve_module)
+                elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == "__init__":
+                    for node in ast.walk(stmt):
+                        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Attribute) \
+                                and isinstance(node.target.value, ast.Name) and node.target.value.id == "self":
+                            annotated[node.target.attr] = annotation_value(node.annotation, self.resolve_module)
+            self._cache[key] = {attr: value for attr, value in annotated.items() if value.kind is not None}
+        return self._cache[key]
+
+    def resolve_module(self, node: ast.AST) -> str | None:
+        return self.ctx.names.resolve_qualified_name(node, [])
+
+    def parameter_classes(self, function: ast.AST) -> dict[str, ast.ClassDef]:
+        """Parameters annotated with a class defined in this module (`job: Job`, `Job | None`)."""
+        args = getattr(function, "args", None)
+        if args is None or not self.local_classes:
+            return {}
+        found = {}
+        for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+            annotation = string_annotation(arg.annotation) if arg.annotation is not None else None
+            members = union_members(annotation, self.resolve_module) if annotation is not None else None
+            for member in members or [annotation]:
+                member = string_annotation(member) if member is not None else None
+                if isinstance(member, ast.Name) and member.id in self.local_classes:
+                    found[arg.arg] = self.local_classes[member.id]
+        return found
 
     def run(self) -> list[Finding]:
         FunctionFlow(self, self.ctx.tree, [], None).run()

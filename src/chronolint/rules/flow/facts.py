@@ -83,6 +83,8 @@ _ANNOTATION_KINDS = {
 }
 _OPTIONAL = ("typing.Optional", "typing_extensions.Optional")
 _UNION = ("typing.Union", "typing_extensions.Union")
+# `Mapped[datetime | None]` declares what the attribute holds on an instance.
+_WRAPPERS = ("sqlalchemy.orm.Mapped", "sqlalchemy.orm.base.Mapped", "typing.Final", "typing.ClassVar")
 
 
 def string_annotation(node: ast.AST) -> ast.AST:
@@ -116,6 +118,8 @@ def annotation_value(annotation: ast.AST | None, resolve: Resolve) -> Value:
     if annotation is None:
         return UNKNOWN
     annotation = string_annotation(annotation)
+    if isinstance(annotation, ast.Subscript) and resolve(annotation.value) in _WRAPPERS:
+        return annotation_value(annotation.slice, resolve)
     members = union_members(annotation, resolve)
     if members is None:
         return _ANNOTATION_KINDS.get(resolve(annotation) or "", UNKNOWN)

@@ -15,6 +15,10 @@ REGISTRY = (
     "chronolint.rules.naive.chr005_call_datetime_utcfromtimestamp:CallDatetimeUtcfromtimestamp",
     "chronolint.rules.naive.chr006_call_datetime_without_tzinfo:CallDatetimeWithoutTzinfo",
     "chronolint.rules.naive.chr007_call_datetime_strptime_without_zone:CallDatetimeStrptimeWithoutZone",
+    "chronolint.rules.naive.chr008_call_date_today:CallDateToday",
+    "chronolint.rules.naive.chr009_datetime_min_max:DatetimeMinMax",
+    "chronolint.rules.naive.chr010_naive_function_as_value:NaiveFunctionAsValue",
+    "chronolint.rules.naive.chr011_call_datetime_combine_without_tzinfo:CallDatetimeCombineWithoutTzinfo",
     # noqa hygiene (rules/noqa)
     # ORM timestamp columns (rules/columns)
     "chronolint.rules.columns.chr101_naive_timestamp_column:NaiveTimestampColumn",

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import ast
 
+from chronolint.engine.diagnostics import Applicability
 from chronolint.rules.base import Invalid, Rule, Valid
 from chronolint.rules.naive._common import NEEDLES, has_unpacking, is_none, report_local_time, tz_argument
+from chronolint.rules.naive._fix import local_time_fix
 
 
 class CallDatetimeNow(Rule):
@@ -50,6 +52,7 @@ class CallDatetimeNow(Rule):
     name = "call-datetime-now-without-tz"
     message = "`datetime.now()` called without a time zone"
     needles = NEEDLES
+    fix_applicability = Applicability.UNSAFE
 
     VALID = [
         Valid("from datetime import datetime, timezone\nx = datetime.now(timezone.utc)\n"),
@@ -77,3 +80,6 @@ class CallDatetimeNow(Rule):
         if tz is not None and not is_none(tz):
             return
         report_local_time(self, node, ctx, "datetime.now()")
+
+    def compute_fix(self, diagnostic, fix_context):
+        return local_time_fix(diagnostic, fix_context, "now")

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import ast
 
+from chronolint.engine.diagnostics import Applicability
 from chronolint.rules.base import Invalid, Rule, Valid
 from chronolint.rules.naive._common import NEEDLES, zone_chain
+from chronolint.rules.naive._fix import naive_utc_fix
 
 
 class CallDatetimeUtcnow(Rule):
@@ -51,6 +53,7 @@ class CallDatetimeUtcnow(Rule):
     name = "call-datetime-utcnow"
     message = "`datetime.utcnow()` returns a naive datetime; use `datetime.now(timezone.utc)`"
     needles = NEEDLES
+    fix_applicability = Applicability.SAFE
 
     VALID = [
         Valid("from datetime import datetime, timezone\nx = datetime.now(timezone.utc)\n"),
@@ -68,3 +71,6 @@ class CallDatetimeUtcnow(Rule):
     def visit_Call(self, node: ast.Call, ctx) -> None:
         if ctx.resolve(node.func) == "datetime.datetime.utcnow":
             ctx.report(self, node, fix_data={"call": "datetime.utcnow()", "chain": zone_chain(node, ctx.ancestors)})
+
+    def compute_fix(self, diagnostic, fix_context):
+        return naive_utc_fix(diagnostic, fix_context, "now")

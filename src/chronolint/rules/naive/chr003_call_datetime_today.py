@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import ast
 
+from chronolint.engine.diagnostics import Applicability
 from chronolint.rules.base import Invalid, Rule, Valid
 from chronolint.rules.naive._common import NEEDLES, report_local_time
+from chronolint.rules.naive._fix import local_time_fix
 
 
 class CallDatetimeToday(Rule):
@@ -48,6 +50,7 @@ class CallDatetimeToday(Rule):
     name = "call-datetime-today"
     message = "`datetime.today()` returns naive local time; use `datetime.now(timezone.utc)`"
     needles = NEEDLES
+    fix_applicability = Applicability.UNSAFE
 
     VALID = [
         Valid("from datetime import datetime, timezone\nx = datetime.now(timezone.utc)\n"),
@@ -69,3 +72,6 @@ class CallDatetimeToday(Rule):
     def visit_Call(self, node: ast.Call, ctx) -> None:
         if ctx.resolve(node.func) == "datetime.datetime.today":
             report_local_time(self, node, ctx, "datetime.today()")
+
+    def compute_fix(self, diagnostic, fix_context):
+        return local_time_fix(diagnostic, fix_context, "now")

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import ast
 
+from chronolint.engine.diagnostics import Applicability
 from chronolint.rules.base import Invalid, Rule, Valid
 from chronolint.rules.naive._common import NEEDLES, has_unpacking, is_none, report_local_time, tz_argument
+from chronolint.rules.naive._fix import local_time_fix
 
 
 class CallDatetimeFromtimestamp(Rule):
@@ -51,6 +53,7 @@ class CallDatetimeFromtimestamp(Rule):
     name = "call-datetime-fromtimestamp-without-tz"
     message = "`datetime.fromtimestamp()` called without a time zone"
     needles = NEEDLES
+    fix_applicability = Applicability.UNSAFE
 
     VALID = [
         Valid("from datetime import datetime, timezone\nx = datetime.fromtimestamp(0, timezone.utc)\n"),
@@ -75,3 +78,6 @@ class CallDatetimeFromtimestamp(Rule):
         if tz is not None and not is_none(tz):
             return
         report_local_time(self, node, ctx, "datetime.fromtimestamp()")
+
+    def compute_fix(self, diagnostic, fix_context):
+        return local_time_fix(diagnostic, fix_context, "fromtimestamp", keep=("timestamp",))

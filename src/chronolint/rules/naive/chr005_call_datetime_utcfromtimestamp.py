@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import ast
 
+from chronolint.engine.diagnostics import Applicability
 from chronolint.rules.base import Invalid, Rule, Valid
 from chronolint.rules.naive._common import NEEDLES, zone_chain
+from chronolint.rules.naive._fix import naive_utc_fix
 
 
 class CallDatetimeUtcfromtimestamp(Rule):
@@ -50,6 +52,7 @@ class CallDatetimeUtcfromtimestamp(Rule):
     name = "call-datetime-utcfromtimestamp"
     message = "`datetime.utcfromtimestamp()` returns a naive datetime; use `datetime.fromtimestamp(ts, timezone.utc)`"
     needles = NEEDLES
+    fix_applicability = Applicability.SAFE
 
     VALID = [
         Valid("from datetime import datetime, timezone\nx = datetime.fromtimestamp(0, timezone.utc)\n"),
@@ -67,3 +70,6 @@ class CallDatetimeUtcfromtimestamp(Rule):
         if ctx.resolve(node.func) != "datetime.datetime.utcfromtimestamp":
             return
         ctx.report(self, node, fix_data={"call": "datetime.utcfromtimestamp()", "chain": zone_chain(node, ctx.ancestors)})
+
+    def compute_fix(self, diagnostic, fix_context):
+        return naive_utc_fix(diagnostic, fix_context, "fromtimestamp", keep=("timestamp",))

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import ast
+
+from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.naive._common import NEEDLES, has_unpacking, is_none, tz_argument
+
+_NAIVE_FUNCTIONS = {
+    "datetime.datetime.now": "datetime.now",
+    "datetime.datetime.utcnow": "datetime.utcnow",
+    "datetime.datetime.today": "datetime.today",
+}
+
+
+def _binds_zone(partial: ast.Call) -> bool:
+    """`functools.partial(datetime.now, tz)` / `partial(datetime.now, tz=utc)`: the zone is
+    bound, so every call is aware. Unpacked arguments may bind it too."""
+    if has_unpacking(partial):
+        return True
+    tz = tz_argument(partial, "tz", 1)
+    return tz is not None and not is_none(tz)
+
+
+class NaiveFunctionAsValue(Rule):
+    """
+    ## What it does
+    Checks for a naive-datetime function passed or stored as a value, not called:
+    `default=datetime.utcnow`, `onupdate=datetime.now`, `default_factory=datetime.utcnow`,
+    `field(default_factory=datetime.today)`, `now = datetime.utcnow`. The functions are
+    `datetime.now`, `datetime.utcnow` and `datetime.today`; each call of the stored
+    function returns a naive datetime.
+
+    ## Why is this bad?
+    Whoever calls the function later (SQLAlchemy at insert and update time, a dataclass
+    or pydantic model at construction) gets a naive value: local wall-clock time for
+    `now`/`today`, UTC without a zone for `utcnow`. The call is invisible at the point
+    of use, so the checks for the direct calls (CHR001, CHR002, CHR003) never see it.
+    `lambda: datetime.utcnow()` is a call inside a lambda and is reported by CHR002.
+
+    ## Example
+    ```python
+    from datetime import datetime
+
+    created_at = Column(DateTime(timezone=True), default=datetime.utcnow)
+    ```
+
+    ## Use instead
+    ```python
+    from datetime import datetime, timezone
+
+    created_at = Column(DateTime(timezone=True), default=lambda: datetime.now(timezone.utc))
+    ```
+
+    ## Fix safety
+    The fix never emits a call where there was a callable: it wraps the aware call in
+    `lambda:`. Safe in an aware sink (a `DateTime(timezone=True)` column's `default=` or
+    `onupdate=`), where the naive value was a bug; unsafe elsewhere, because the stored
+    values become aware.
+
+    ## Differences from ruff
+    ruff has no rule for this; its DTZ rules only look at calls.
+    """
+
+    code = "CHR010"
+    name = "naive-datetime-function-as-value"
+    message = "`{function}` passed as a value produces naive datetimes when called"
+    needles = NEEDLES
+
+    VALID = [
+        Valid("from datetime import datetime, timezone\nx = Column(default=lambda: datetime.now(timezone.utc))\n"),
+        Valid("from datetime import datetime\nname = datetime.utcnow.__name__\n"),
+        Valid("import functools, datetime as dt\nnow = functools.partial(dt.datetime.now, dt.UTC)\n"),
+        Valid("from functools import partial\nfrom datetime import datetime as D, timezone\n"
+              "now = partial(D.now, tz=timezone.utc)\n"),
+        Valid("from datetime import datetime\ndef f(datetime):\n    return Column(default=datetime.utcnow)\n"),
+        Valid("import pendulum\nx = Column(default=pendulum.now)\n"),
+        Valid("from datetime import datetime\ndatetime.now = fake_now\n"),
+        Valid("class Clock:\n    def get(self):\n        return field(default_factory=self.datetime.utcnow)\n"),
+        Valid("from datetime import datetime\nassert clock is not datetime.now\n"),
+    ]
+    INVALID = [
+        Invalid("from datetime import datetime\ncreated_at = Column(DateTime, default=datetime.utcnow)\n"),
+        Invalid("import datetime as dt\nupdated_at = Column(DateTime, default=dt.datetime.now, onupdate=dt.datetime.now)\n",
+                count=2),
+        Invalid("from dataclasses import field\nfrom datetime import datetime as D\nx: D = field(default_factory=D.today)\n"),
+        Invalid("from datetime import datetime\nnow = datetime.utcnow\n"),
+        Invalid("from functools import partial\nfrom datetime import datetime\nnow = partial(datetime.utcnow)\n"),
+    ]
+
+    def visit_Attribute(self, node: ast.Attribute, ctx) -> None:
+        if not isinstance(node.ctx, ast.Load):
+            return
+        function = _NAIVE_FUNCTIONS.get(ctx.resolve(node))
+        if function is None or not self.used_as_value(node, ctx):
+            return
+        ctx.report(self, node, function=function, fix_data={"function": function})
+
+    @staticmethod
+    def used_as_value(node: ast.Attribute, ctx) -> bool:
+        """Passed, stored or returned as a callable, rather than called, inspected
+        (`datetime.now.__name__`) or compared by identity."""
+        parent = ctx.parent()
+        if isinstance(parent, (ast.Attribute, ast.Compare)):
+            return False
+        if isinstance(parent, ast.Call):
+            if parent.func is node:
+                return False
+            if ctx.resolve(parent.func) == "functools.partial" and parent.args and parent.args[0] is node:
+                return not (node.attr == "now" and _binds_zone(parent))
+        return True

@@ -22,6 +22,9 @@ REGISTRY = (
     # noqa hygiene (rules/noqa)
     # ORM timestamp columns (rules/columns)
     "chronolint.rules.columns.chr101_naive_timestamp_column:NaiveTimestampColumn",
+    "chronolint.rules.columns.chr102_default_evaluated_at_import:DefaultEvaluatedAtImport",
+    "chronolint.rules.columns.chr103_python_side_timestamp_default:PythonSideTimestampDefault",
+    "chronolint.rules.columns.chr104_model_without_timestamps:ModelWithoutTimestamps",
     # updated_at lifecycle (rules/lifecycle)
     # flow: None-safety and naive/aware mixing (rules/flow)
     "chronolint.rules.flow.chr301_possibly_none_timestamp:PossiblyNoneTimestamp",
@@ -29,6 +32,8 @@ REGISTRY = (
     "chronolint.rules.flow.chr303_column_awareness_mismatch:ColumnAwarenessMismatch",
     # migrations (rules/migrations)
     "chronolint.rules.migrations.chr401_missing_downgrade:MissingDowngrade",
+    "chronolint.rules.migrations.chr402_empty_downgrade:EmptyDowngrade",
+    "chronolint.rules.migrations.chr403_downgrade_not_inverse:DowngradeNotInverse",
 )
 
 

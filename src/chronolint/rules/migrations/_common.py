@@ -1,0 +1,71 @@
+"""What the Alembic rules share: the per-file analysis of a revision (computed once for
+all of them), the baseline check, and building fixes from ast positions."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from chronolint.engine.diagnostics import Applicability, Edit, Fix, Location
+from chronolint.rules.migrations.baseline import baseline_setting, is_at_or_below_baseline
+from chronolint.rules.migrations.ops import OpCollector
+from chronolint.rules.migrations.revision import Revision, alembic_revision
+
+REVISION_NEEDLES = ("down_revision",)
+
+
+@dataclass
+class RevisionAnalysis:
+    revision: Revision
+    collector: OpCollector
+
+
+class _SharedState:
+    """Key for the analysis every Alembic rule reads from the same file."""
+
+    code = "alembic-revision"
+
+
+def revision_analysis(ctx) -> RevisionAnalysis | None:
+    """The Alembic revision this file defines, unless it is not one or is at or below the
+    configured baseline; computed once per file."""
+    state = ctx.state(_SharedState)
+    if "analysis" not in state:
+        state["analysis"] = _analyse(ctx)
+    return state["analysis"]
+
+
+def _analyse(ctx) -> RevisionAnalysis | None:
+    revision = alembic_revision(ctx.tree)
+    if revision is None:
+        return None
+    if is_at_or_below_baseline(ctx.filename, ctx.source.text, revision, baseline_setting(ctx.settings)):
+        return None
+    return RevisionAnalysis(revision, OpCollector(ctx.names, revision.constants, revision.functions))
+
+
+def name_range(ctx, function: ast.FunctionDef) -> tuple[Location, Location]:
+    """The function's name in its `def` line: where a function-level finding is shown
+    (and a node the fixer can find)."""
+    line = ctx.source.line(function.lineno)
+    column = line.find(function.name, function.col_offset) if line.isascii() else -1
+    if column < 0:
+        return ctx.source.location(function.lineno, function.col_offset), ctx.source.location(function.lineno, function.col_offset + 3)
+    return Location(function.lineno, column + 1), Location(function.lineno, column + 1 + len(function.name))
+
+
+def indent_unit(function: ast.FunctionDef) -> str:
+    """The indentation of the function's body relative to its `def`."""
+    return " " * max(function.body[0].col_offset - function.col_offset, 1)
+
+
+def end_of(ctx, node: ast.AST) -> Location:
+    return ctx.source.node_range(node)[1]
+
+
+def unsafe_fix(message: str, *edits: Edit) -> Fix:
+    return Fix(Applicability.UNSAFE, message, tuple(edits))
+
+
+def insert(at: Location, content: str) -> Edit:
+    return Edit(at, at, content)

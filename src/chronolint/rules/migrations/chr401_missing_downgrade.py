@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from chronolint.engine.diagnostics import Applicability, Location
+from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.migrations._common import (
+    REVISION_NEEDLES, end_of, name_range, indent_unit, insert, revision_analysis, unsafe_fix,
+)
+from chronolint.rules.migrations.downgrade import downgrade_function
+from chronolint.rules.migrations.ops import NotInvertible
+from chronolint.rules.migrations.revision import does_nothing
+
+_HEAD = '"""add tenant\n\nRevision ID: b2\nRevises: a1\nCreate Date: 2024-03-01 10:00:00\n"""\nfrom alembic import op\nimport sqlalchemy as sa\n\nrevision = "b2"\ndown_revision = "a1"\n\n\n'
+
+
+class MissingDowngrade(Rule):
+    """
+    ## What it does
+    Checks for an Alembic revision (a module with `revision`, `down_revision` and
+    `upgrade()`, wherever it lives) that defines no `downgrade()`.
+
+    ## Why is this bad?
+    `alembic downgrade` fails on this revision with an error, so a bad deploy cannot be
+    rolled back past it, and the revisions below it cannot be reached. Merge revisions
+    whose `upgrade()` does nothing are not flagged.
+
+    ## Example
+    ```python
+    def upgrade():
+        op.add_column("orders", sa.Column("tenant_id", sa.Integer()))
+    ```
+
+    ## Use instead
+    ```python
+    def upgrade():
+        op.add_column("orders", sa.Column("tenant_id", sa.Integer()))
+
+
+    def downgrade():
+        op.drop_column("orders", "tenant_id")
+    ```
+
+    ## Fix safety
+    Unsafe: the fix writes `downgrade()` as the inverse of `upgrade()` (inverse operations
+    in reverse order, batch blocks preserved, using the arguments `upgrade()` states).
+    It changes what a rollback does, and must be reviewed. No fix is offered when an
+    operation cannot be inverted from what the revision states: a `drop_column`,
+    `drop_table`, `drop_index` or `drop_constraint` (the definition to recreate is not in
+    the file), an `execute` or `bulk_insert`, an `alter_column` that changes a type,
+    default or comment without the matching `existing_*` argument, or any code besides
+    Alembic operations. The message says which.
+
+    Old revisions can be excluded with `[tool.chronolint.migrations] baseline`.
+    """
+
+    code = "CHR401"
+    name = "alembic-revision-without-downgrade"
+    message = "Alembic revision has no `downgrade()`; it cannot be rolled back"
+    needles = REVISION_NEEDLES
+    fix_applicability = Applicability.UNSAFE
+
+    VALID = [
+        Valid(_HEAD + "def upgrade():\n    op.add_column('t', sa.Column('c', sa.Integer()))\n\n\ndef downgrade():\n    op.drop_column('t', 'c')\n"),
+        Valid(_HEAD.replace('down_revision = "a1"', 'down_revision = ("a1", "a2")') + "def upgrade():\n    pass\n"),
+        Valid("def upgrade():\n    op.add_column('t', sa.Column('c', sa.Integer()))\n"),
+        Valid(_HEAD + "def upgrade():\n    op.add_column('t', sa.Column('c', sa.Integer()))\n",
+              settings={"migrations": {"baseline": "2024-06-01"}}),
+    ]
+    INVALID = [
+        Invalid(_HEAD + "def upgrade():\n    op.add_column('t', sa.Column('c', sa.Integer()))\n",
+                unsafe_fixed=_HEAD + "def upgrade():\n    op.add_column('t', sa.Column('c', sa.Integer()))\n\n\n"
+                "def downgrade():\n    op.drop_column('t', 'c')\n"),
+        Invalid(_HEAD + "def upgrade():\n    op.drop_column('t', 'c')\n"),
+        Invalid(_HEAD + "def upgrade():\n    op.add_column('t', sa.Column('c', sa.Integer()))\n",
+                settings={"migrations": {"baseline": "2024-01-01"}}),
+    ]
+
+    def check_module(self, ctx) -> None:
+        analysis = revision_analysis(ctx)
+        if analysis is None or analysis.revision.downgrade is not None or does_nothing(analysis.revision.upgrade):
+            return
+        upgrade = analysis.revision.upgrade
+        start, end = name_range(ctx, upgrade)
+        try:
+            function = downgrade_function(upgrade, ctx.source.text, analysis.collector, indent_unit(upgrade))
+        except NotInvertible as why:
+            ctx.report(self, start=start, end=end, message=f"{self.message} (no fix: {why})")
+            return
+        after = end_of(ctx, upgrade)
+        at = Location(after.row, len(ctx.source.line(after.row)) + 1)
+        fix = unsafe_fix("Generate `downgrade()` as the inverse of `upgrade()`", insert(at, "\n\n\n" + function.rstrip("\n")))
+        ctx.report(self, start=start, end=end, fix_data=fix)
+
+    def compute_fix(self, diagnostic, fix_context):
+        return diagnostic.fix_data

@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+import ast
+
+from chronolint.engine.diagnostics import Applicability
+from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.migrations._common import (
+    REVISION_NEEDLES, indent_unit, insert, revision_analysis, unsafe_fix,
+)
+from chronolint.rules.migrations.chr401_missing_downgrade import _HEAD
+from chronolint.rules.migrations.inverse_match import missing_inverses, read_downgrade
+from chronolint.rules.migrations.ops import INVERSES, NotInvertible, Op, inverse_source
+from chronolint.rules.migrations.revision import does_nothing, is_docstring, raises_not_implemented
+
+_TENANT_UP = ("def upgrade():\n    op.add_column('orders', sa.Column('tenant_id', sa.Integer()))\n"
+              "    op.add_column('invoices', sa.Column('tenant_id', sa.Integer()))\n\n\n")
+
+
+class DowngradeNotInverse(Rule):
+    """
+    ## What it does
+    Checks that `downgrade()` undoes each operation of `upgrade()`: a `create_table` needs
+    a `drop_table`, an `add_column` a `drop_column`, a `create_index` a `drop_index`, a
+    `create_foreign_key` (or unique, check, primary key) a `drop_constraint`, a
+    `rename_table` the rename back, an `alter_column` an `alter_column` of the same
+    column, and each `drop_*` its `create_*`. Operations are matched by table, column,
+    index and constraint names (literals, module-level constants and `op.f(...)`),
+    inside `batch_alter_table` blocks too. Indexes and constraints on a table or column
+    the downgrade drops count as undone, and so does an object the downgrade's SQL text
+    names.
+
+    ## Why is this bad?
+    A partial downgrade leaves the schema in a state no revision describes: `upgrade`
+    adds `tenant_id` to three tables and `downgrade` drops it from one, so rolling back
+    and upgrading again fails with "column already exists" on the other two.
+
+    The rule stays quiet when it cannot tell: names it cannot resolve, downgrades that
+    call helpers defined elsewhere or run SQL built at run time, and `execute()` data
+    migrations (which often have no inverse by design).
+
+    ## Example
+    ```python
+    def upgrade():
+        op.add_column("orders", sa.Column("tenant_id", sa.Integer()))
+        op.add_column("invoices", sa.Column("tenant_id", sa.Integer()))
+
+
+    def downgrade():
+        op.drop_column("orders", "tenant_id")
+    ```
+
+    ## Use instead
+    ```python
+    def downgrade():
+        op.drop_column("invoices", "tenant_id")
+        op.drop_column("orders", "tenant_id")
+    ```
+
+    ## Fix safety
+    Unsafe: the missing inverse operation is inserted at the top of `downgrade()` (the
+    upgrade's later operations are undone first), built from the arguments the upgrade
+    states. It changes what a rollback does. No fix is offered when the operation
+    cannot be inverted from what the revision states (a `drop_column` whose column
+    definition is not in the file).
+    """
+
+    code = "CHR403"
+    name = "alembic-downgrade-not-inverse"
+    message = "`{op}` of `{target}` in `upgrade()` is not undone by `downgrade()` (expected `{inverse}`)"
+    needles = REVISION_NEEDLES
+    fix_applicability = Applicability.UNSAFE
+
+    VALID = [
+        Valid(_HEAD + _TENANT_UP + "def downgrade():\n    op.drop_column('invoices', 'tenant_id')\n"
+              "    op.drop_column('orders', 'tenant_id')\n"),
+        Valid(_HEAD + "TABLES = ('orders', 'invoices')\n\ndef upgrade():\n    for t in TABLES:\n"
+              "        op.add_column(t, sa.Column('tenant_id', sa.Integer()))\n\n\ndef downgrade():\n"
+              "    for t in TABLES:\n        op.drop_column(t, 'tenant_id')\n"),
+        Valid(_HEAD + "def upgrade():\n    op.create_table('t', sa.Column('id', sa.Integer()))\n"
+              "    op.create_index('ix_t_id', 't', ['id'])\n\n\ndef downgrade():\n    op.drop_table('t')\n"),
+        Valid(_HEAD + _TENANT_UP + "def downgrade():\n    op.execute('ALTER TABLE orders DROP COLUMN tenant_id')\n"
+              "    op.execute('ALTER TABLE invoices DROP COLUMN tenant_id')\n"),
+        Valid(_HEAD + _TENANT_UP + "def downgrade():\n    raise NotImplementedError()\n"),
+        Valid(_HEAD + _TENANT_UP + "def downgrade():\n    from myapp.migrations import undo_tenants\n    undo_tenants(op)\n"),
+        Valid(_HEAD + "def upgrade():\n    with op.batch_alter_table('t') as b:\n        b.drop_constraint('fk_a')\n"
+              "        b.create_foreign_key('fk_a', 'u', ['u_id'], ['id'], ondelete='CASCADE')\n\n\n"
+              "def downgrade():\n    pass\n"),
+        Valid(_HEAD + "def upgrade():\n    op.execute('UPDATE t SET c = 0')\n\n\ndef downgrade():\n    op.alter_column('t', 'c', nullable=True)\n"),
+    ]
+    INVALID = [
+        Invalid(_HEAD + _TENANT_UP + "def downgrade():\n    op.drop_column('orders', 'tenant_id')\n",
+                unsafe_fixed=_HEAD + _TENANT_UP + "def downgrade():\n    op.drop_column('invoices', 'tenant_id')\n"
+                "    op.drop_column('orders', 'tenant_id')\n"),
+        Invalid(_HEAD + "T = 'users'\n\ndef upgrade():\n    with op.batch_alter_table(T) as batch_op:\n"
+                "        batch_op.create_index('ix_users_email', ['email'])\n        batch_op.add_column(sa.Column('x', sa.Text()))\n\n\n"
+                "def downgrade():\n    with op.batch_alter_table(T) as batch_op:\n        batch_op.drop_column('x')\n"),
+        Invalid(_HEAD + "def upgrade():\n    op.drop_column('users', 'legacy')\n    op.rename_table('a', 'b')\n\n\n"
+                "def downgrade():\n    op.create_index('ix', 'c', ['d'])\n", count=2),
+    ]
+
+    def check_module(self, ctx) -> None:
+        analysis = revision_analysis(ctx)
+        if analysis is None:
+            return
+        revision = analysis.revision
+        downgrade = revision.downgrade
+        if downgrade is None or does_nothing(downgrade) or raises_not_implemented(downgrade):
+            return
+        collector = analysis.collector
+        down = read_downgrade(downgrade, collector.collect(downgrade), revision.constants, revision.functions)
+        for op in missing_inverses(collector.collect(revision.upgrade), down):
+            inverse = INVERSES[op.name][0]
+            fix = self._fix(ctx, op, downgrade)
+            ctx.report(self, op.call, fix_data=fix, op=op.name, target=_target(op), inverse=inverse)
+
+    @staticmethod
+    def _fix(ctx, op: Op, downgrade):
+        try:
+            lines = inverse_source(op, ctx.source.text).splitlines()
+        except NotInvertible:
+            return None
+        indent = " " * downgrade.col_offset + indent_unit(downgrade)
+        if op.batch is not None:
+            item = op.batch.item
+            header = f"with {_segment(ctx, item.context_expr)} as {_segment(ctx, item.optional_vars)}:"
+            lines = [header] + [indent_unit(downgrade) + line for line in lines]
+        first = next((s for s in downgrade.body if not is_docstring(s)), downgrade.body[0])
+        at = ctx.source.location(first.lineno, first.col_offset)
+        text = "\n".join(lines).replace("\n", "\n" + indent) + "\n" + indent
+        return unsafe_fix(f"Add `{INVERSES[op.name][0]}` to `downgrade()`", insert(at, text))
+
+    def compute_fix(self, diagnostic, fix_context):
+        return diagnostic.fix_data
+
+
+def _segment(ctx, node) -> str:
+    return ast.get_source_segment(ctx.source.text, node)
+
+
+def _target(op: Op) -> str:
+    if op.name in ("add_column", "drop_column", "alter_column"):
+        return f"{op.table}.{op.column}"
+    if op.name == "rename_table":
+        return f"{op.text('old_table_name')} → {op.text('new_table_name')}"
+    return op.object_name or "?"

@@ -25,7 +25,7 @@ from chronolint.index.columns import (
     type_facts,
 )
 
-EXTRACTOR_VERSION = 3
+EXTRACTOR_VERSION = 5
 # A file is read further only if it mentions one of these.
 INDEX_NEEDLES = (
     "Column", "mapped_column", "Mapped[", "models.Model", "Field(", "TypeDecorator", "declarative",
@@ -62,7 +62,7 @@ class ModuleNames:
         self.resolver = NameResolver(tree)
         self.module = module
         self.is_package = is_package
-        self.local_names = {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
+        self.local_names = {n.name for n in tree.body if isinstance(n, ast.ClassDef)} | _assigned_names(tree)
 
     def __call__(self, node: ast.AST) -> str | None:
         spelled = dotted(node)
@@ -75,6 +75,15 @@ class ModuleNames:
         if qualified is None:
             return None
         return absolute_import(qualified, self.module, self.is_package)
+
+
+def _assigned_names(tree: ast.Module) -> set[str]:
+    """Names bound by module-level assignments (`Base = declarative_base()`, `db = SQLAlchemy()`)."""
+    names = set()
+    for stmt in tree.body:
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(stmt, ast.AnnAssign) else []
+        names.update(t.id for t in targets if isinstance(t, ast.Name))
+    return names
 
 
 def extract_module(tree: ast.Module, rel_path: str) -> dict:
@@ -297,11 +306,21 @@ def _sqlmodel_field(name, stmt, annotation, call, qualify) -> dict:
         column.update(timestamp=True, aware=False, report=_span(annotation))
     if call is not None:
         _apply_defaults(column, call)
+        _apply_column_kwargs(column, keyword(call, "sa_column_kwargs"))
         column["key"] = is_true(getattr(keyword(call, "primary_key"), "value", None)) or keyword(call, "foreign_key") is not None
         nullable_kw = keyword(call, "nullable")
         if nullable_kw is not None and constant_bool(nullable_kw.value) is not None:
             column["nullable"] = constant_bool(nullable_kw.value)
     return column
+
+
+def _apply_column_kwargs(column: dict, kw: ast.keyword | None) -> None:
+    """SQLModel's `sa_column_kwargs={"onupdate": ..., "server_default": ...}`."""
+    if kw is None or not isinstance(kw.value, ast.Dict):
+        return
+    for key in kw.value.keys:
+        if isinstance(key, ast.Constant) and key.value in _DEFAULT_KEYS:
+            column[f"has_{key.value}"] = True
 
 
 def _django_column(name, stmt, call, qualify) -> dict:

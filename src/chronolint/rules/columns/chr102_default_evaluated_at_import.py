@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import ast
+
+import libcst as cst
+
+from chronolint.engine.diagnostics import Applicability, Fix
+from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.columns._common import column_declaration
+
+# Calls that read a clock: evaluated once, at import, when written as a column default.
+CLOCK_CALLS = frozenset({
+    "datetime.datetime.now", "datetime.datetime.utcnow", "datetime.datetime.today", "datetime.date.today",
+    "django.utils.timezone.now", "time.time", "arrow.now", "arrow.utcnow", "pendulum.now",
+})
+_DEFAULT_KEYWORDS = {"sqlalchemy": ("default", "onupdate"), "sqlmodel": ("default",), "django": ("default",)}
+_HEAD = "from datetime import datetime, timezone\nfrom sqlalchemy import Column, DateTime, func, text\nimport sqlalchemy as sa\n\n"
+
+
+class DefaultEvaluatedAtImport(Rule):
+    """
+    ## What it does
+    Checks for column defaults that read the clock once, when the model module is
+    imported: `default=datetime.now(timezone.utc)`, `default=datetime.utcnow()`,
+    `onupdate=...`, SQLModel `Field(default=datetime.utcnow())`, Django
+    `default=timezone.now()`. SQL expressions (`func.now()`, `text("now()")`) are
+    evaluated by the database per row and are not flagged.
+
+    ## Why is this bad?
+    The call runs once, at import. Every row inserted by that process gets the same
+    timestamp: the moment the worker started. The bug hides in tests (a fresh process
+    per run) and shows in production as rows days "older" than they are.
+
+    ## Example
+    ```python
+    created_at = Column(DateTime(timezone=True), default=datetime.now(timezone.utc))
+    ```
+
+    ## Use instead
+    ```python
+    created_at = Column(DateTime(timezone=True), default=lambda: datetime.now(timezone.utc))
+    ```
+
+    ## Fix safety
+    Safe: the frozen import-time value is a bug in every context. SQLAlchemy defaults
+    are wrapped in `lambda:`; a SQLModel `default=` becomes `default_factory=lambda: ...`;
+    a Django `default=timezone.now()` becomes `default=timezone.now` (Django migrations
+    cannot serialise a lambda, so other Django shapes get no fix).
+    """
+
+    code = "CHR102"
+    name = "timestamp-default-evaluated-at-import"
+    message = "column default `{call}` is evaluated once at import; every row gets the same time"
+    needles = ("default",)
+    fix_applicability = Applicability.SAFE
+
+    VALID = [
+        Valid(_HEAD + "c = Column(DateTime(timezone=True), default=lambda: datetime.now(timezone.utc))\n"),
+        Valid(_HEAD + "c = Column(DateTime(timezone=True), server_default=func.now(), onupdate=sa.func.current_timestamp())\n"),
+        Valid(_HEAD + "c = Column(DateTime(timezone=True), default=text('now()'))\n"),
+        Valid(_HEAD + "c = Column(DateTime, default=datetime.utcnow)\n"),
+        Valid(_HEAD + "EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)\nc = Column(DateTime(timezone=True), default=EPOCH)\n"),
+        Valid(_HEAD + "def f(x=datetime.now(timezone.utc)):\n    return x\n"),
+    ]
+    INVALID = [
+        Invalid(_HEAD + "c = Column(DateTime(timezone=True), default=datetime.now(timezone.utc))\n",
+                fixed=_HEAD + "c = Column(DateTime(timezone=True), default=lambda: datetime.now(timezone.utc))\n"),
+        Invalid(_HEAD + "c = Column(DateTime, default=datetime.utcnow(), onupdate=datetime.utcnow())\n", count=2),
+        Invalid("from datetime import datetime\nfrom sqlmodel import Field, SQLModel\nclass T(SQLModel, table=True):\n    at: datetime = Field(default=datetime.utcnow())\n",
+                fixed="from datetime import datetime\nfrom sqlmodel import Field, SQLModel\nclass T(SQLModel, table=True):\n    at: datetime = Field(default_factory=lambda: datetime.utcnow())\n"),
+        Invalid("from django.db import models\nfrom django.utils import timezone\nclass T(models.Model):\n    at = models.DateTimeField(default=timezone.now())\n",
+                fixed="from django.db import models\nfrom django.utils import timezone\nclass T(models.Model):\n    at = models.DateTimeField(default=timezone.now)\n"),
+    ]
+
+    def visit_Call(self, node: ast.Call, ctx) -> None:
+        family = column_declaration(node, ctx)
+        if family is None:
+            return
+        for kw in node.keywords:
+            if kw.arg in _DEFAULT_KEYWORDS[family]:
+                clock = _clock_call(kw.value, ctx)
+                if clock is not None:
+                    ctx.report(self, kw.value, call=ast.unparse(clock.func) + "()", fix_data=_fix_style(family, kw.value, clock))
+
+    def compute_fix(self, diagnostic, fix_context):
+        node, style = fix_context.node, diagnostic.fix_data
+        code = fix_context.code_for_node(node)
+        if style == "lambda":
+            edit = fix_context.replace(node, f"lambda: {code}")
+        elif style == "drop-call" and isinstance(node, cst.Call):
+            edit = fix_context.replace(node, fix_context.code_for_node(node.func))
+        elif style == "default-factory":
+            arg = fix_context.parent(node)
+            if not isinstance(arg, cst.Arg):
+                return None
+            edit = fix_context.replace(arg, f"default_factory=lambda: {code}")
+        else:
+            return None
+        return Fix(Applicability.SAFE, "Evaluate the default per row", (edit,))
+
+
+def _clock_call(value: ast.AST, ctx) -> ast.Call | None:
+    """A clock call evaluated as part of `value` itself (not inside a lambda in it)."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Lambda):
+            continue
+        if isinstance(node, ast.Call) and ctx.resolve(node.func) in CLOCK_CALLS:
+            return node
+        stack.extend(ast.iter_child_nodes(node))
+    return None
+
+
+def _fix_style(family: str, value: ast.AST, clock: ast.Call) -> str | None:
+    if family == "sqlalchemy":
+        return "lambda"
+    if family == "sqlmodel":
+        return "default-factory"
+    if value is clock and not clock.args and not clock.keywords:
+        return "drop-call"
+    return None

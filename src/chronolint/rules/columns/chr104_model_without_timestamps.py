@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import os
+
+from chronolint.engine.diagnostics import Location
+from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.columns._common import INDEX_NEEDLES, created_at_names, named_column, updated_at_names
+
+_BASE = "from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, func\nfrom sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n\n"
+
+
+class ModelWithoutTimestamps(Rule):
+    """
+    ## What it does
+    Checks for models that lack a `created_at` or an `updated_at` column (names from
+    `created-at-names` / `updated-at-names`, inherited columns count). Opt-in. Abstract
+    models, mixins and association classes (only key columns) are not flagged.
+
+    ## Why is this bad?
+    Without them, "when did this row appear / last change?" has no answer during an
+    incident, and incremental exports or cache invalidation cannot select changed rows.
+
+    ## Example
+    ```python
+    class AgentSession(Base):
+        __tablename__ = "agent_sessions"
+        id = Column(Integer, primary_key=True)
+    ```
+
+    ## Use instead
+    ```python
+    class AgentSession(TimestampMixin, Base):
+        __tablename__ = "agent_sessions"
+        id = Column(Integer, primary_key=True)
+    ```
+
+    ## Fix safety
+    No fix: adding columns changes the schema.
+    """
+
+    code = "CHR104"
+    name = "model-without-timestamps"
+    message = "model `{model}` has no `{missing}` column"
+    default_enabled = False
+    needles = INDEX_NEEDLES
+    needs_index = True
+
+    VALID = [
+        Valid(_BASE + "class A(Base):\n    __tablename__ = 'a'\n    id = Column(Integer, primary_key=True)\n    created_at = Column(DateTime(timezone=True), server_default=func.now())\n    updated_at = Column(DateTime(timezone=True), onupdate=func.now())\n"),
+        Valid(_BASE + "class Stamps:\n    created_at = Column(DateTime(timezone=True), server_default=func.now())\n    updated_at = Column(DateTime(timezone=True), onupdate=func.now())\n\nclass A(Stamps, Base):\n    __tablename__ = 'a'\n    id = Column(Integer, primary_key=True)\n"),
+        Valid(_BASE + "class Link(Base):\n    __tablename__ = 'link'\n    a_id = Column(ForeignKey('a.id'), primary_key=True)\n    b_id = Column(ForeignKey('b.id'), primary_key=True)\n"),
+        Valid(_BASE + "class Abstract(Base):\n    __abstract__ = True\n    name = Column(String)\n"),
+    ]
+    INVALID = [
+        Invalid(_BASE + "class A(Base):\n    __tablename__ = 'a'\n    id = Column(Integer, primary_key=True)\n    name = Column(String)\n"),
+        Invalid("from django.db import models\nclass A(models.Model):\n    name = models.CharField(max_length=3)\n    created_at = models.DateTimeField(auto_now_add=True)\n"),
+    ]
+
+    def check_module(self, ctx) -> None:
+        if ctx.index is None:
+            return
+        here = os.path.abspath(ctx.filename)
+        for model in ctx.index.models.values():
+            if model.path != here or model.abstract or model.is_mixin or all(c.is_key for c in model.columns.values()):
+                continue
+            missing = [names[0] for names in (created_at_names(ctx.settings), updated_at_names(ctx.settings))
+                       if named_column(model, names) is None]
+            if missing:
+                line = ctx.source.line(model.line) or ""
+                start = ctx.source.location(model.line, len(line) - len(line.lstrip()))
+                end = Location(start.row, start.column + len(f"class {model.name}"))
+                ctx.report(self, start=start, end=end, model=model.name, missing="` / `".join(missing))

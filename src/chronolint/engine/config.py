@@ -60,6 +60,12 @@ def _target_version(key, value):
     return value
 
 
+def _call_invalidation(key, value):
+    if value not in ("assigned", "all"):
+        raise ConfigError(f"`{key}` must be \"assigned\" or \"all\", not {value!r}")
+    return value
+
+
 def _migrations(key, value):
     if not isinstance(value, dict):
         raise ConfigError(f"`{key}` must be a table")
@@ -76,6 +82,7 @@ SCHEMA = {
     "per-file-ignores": _per_file_ignores,
     "extend-per-file-ignores": _per_file_ignores,
     "exclude": _str_list,
+    "respect-gitignore": _bool,
     "extend-exclude": _str_list,
     "target-version": _target_version,
     "fixable": _str_list,
@@ -91,6 +98,9 @@ SCHEMA = {
     "created-at-names": _str_list,
     "datetime-min-max-wrappers": _str_list,
     "migrations": _migrations,
+    # CHR301: does a call to a method of an object forget None checks on its attributes?
+    # "assigned" (default): only those the method is known to assign; "all": every one.
+    "flow-call-invalidation": _call_invalidation,
 }
 
 

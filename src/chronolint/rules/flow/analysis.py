@@ -295,16 +295,18 @@ class FunctionFlow:
     def report(self, code: str, node: ast.AST, message: str, fix_data=None) -> None:
         self.module.findings.append(Finding(code, node, message, fix_data))
 
-    def check_none_operand(self, node: ast.AST, value: Value, other: Value, op: str, state: State) -> None:
-        """CHR301: a possibly-None timestamp used where None raises TypeError."""
+    def check_none_operand(self, node: ast.AST, value: Value, other: Value, op: str, state: State) -> Value:
+        """CHR301: a possibly-None timestamp used where None raises TypeError. Past that
+        point the value is known to be set, so it is reported once; returns its value then."""
         if not (value.is_timestamp and value.may_be_none):
-            return
+            return value
         if other.kind not in (*TIMESTAMP_KINDS, TIMEDELTA):
-            return
+            return value
         self.report("CHR301", node, f"`{_text(node)}` may be None here ({value.why}); `{op}` would raise TypeError")
         path = path_of(node)
         if path is not None:
             self.store(state, path, value.not_none(), node)
+        return value.not_none()
 
     def check_mixing(self, node: ast.AST, left: Value, right: Value, op: type) -> None:
         """CHR302: naive and aware datetimes in one operation."""
@@ -419,9 +421,9 @@ class FunctionFlow:
             if isinstance(op, _ORDERING):
                 symbol = _OP_TEXT[type(op)]
                 if right.is_timestamp:
-                    self.check_none_operand(operands[i], left, right, symbol, state)
+                    values[i] = self.check_none_operand(operands[i], left, right, symbol, state)
                 if left.is_timestamp:
-                    self.check_none_operand(operands[i + 1], right, left, symbol, state)
+                    values[i + 1] = self.check_none_operand(operands[i + 1], right, left, symbol, state)
             if isinstance(op, (*_ORDERING, *_EQUALITY)):
                 self.check_mixing(node, left, right, type(op))
         return Value(null=Null.NOT_NONE)

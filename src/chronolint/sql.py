@@ -204,3 +204,84 @@ def ddl_statement(sql: str) -> str | None:
         if noun and noun[0] in _DDL_OBJECTS:
             return f"{verb[0]} {noun[0]}"
     return None
+
+
+# ------------------------------------------------------------- UPDATE statements
+
+_SET_END = frozenset({"WHERE", "FROM", "RETURNING", "ORDER", "LIMIT"})
+
+
+def parse_update(sql: str) -> tuple[str, frozenset[str]] | None:
+    """The first `UPDATE [ONLY] table [[AS] alias] SET a = ..., b = ...` of `sql` as
+    (table, {set columns}), lowercased, without schema or quotes; None when there is none."""
+    for tokens in statements(sql):
+        start = _update_keyword(tokens)
+        if start is not None:
+            parsed = _update_at(tokens, start + 1)
+            if parsed is not None:
+                return parsed
+    return None
+
+
+def _update_keyword(tokens: list[Token]) -> int | None:
+    """Index of the statement's UPDATE keyword (first word, or after a `WITH ...` prefix)."""
+    if tokens and tokens[0].upper == "UPDATE":
+        return 0
+    if not tokens or tokens[0].upper != "WITH":
+        return None
+    depth = 0
+    for i, token in enumerate(tokens):
+        depth += (token.text == "(") - (token.text == ")") if token.kind == "punct" else 0
+        if depth == 0 and token.upper == "UPDATE":
+            return i
+    return None
+
+
+def _update_at(tokens: list[Token], i: int) -> tuple[str, frozenset[str]] | None:
+    while i < len(tokens) and tokens[i].upper in {"ONLY", "LOW_PRIORITY", "IGNORE"}:
+        i += 1
+    if i >= len(tokens) or tokens[i].kind not in ("word", "quoted"):
+        return None
+    table = _ident(tokens[i])
+    i += 1
+    while i + 1 < len(tokens) and tokens[i].text == "." and tokens[i + 1].kind in ("word", "quoted"):
+        table = _ident(tokens[i + 1])  # schema.table → table
+        i += 2
+    while i < len(tokens) and tokens[i].upper != "SET":
+        i += 1  # alias, `AS alias`, MySQL joins
+    if i >= len(tokens):
+        return None
+    return table.lower(), frozenset(_set_columns(tokens, i + 1))
+
+
+def _set_columns(tokens: list[Token], i: int):
+    """Column names assigned in a SET list: `a = 1, t.b = f(x, y), (c, d) = (...)`."""
+    depth, expecting_column = 0, True
+    while i < len(tokens):
+        token = tokens[i]
+        if token.kind == "punct" and token.text in "([":
+            if expecting_column and depth == 0 and token.text == "(":
+                yield from _tuple_columns(tokens, i + 1)
+                expecting_column = False
+            depth += 1
+        elif token.kind == "punct" and token.text in ")]":
+            depth -= 1
+        elif depth == 0 and token.kind == "punct" and token.text == ",":
+            expecting_column = True
+        elif depth == 0 and token.upper in _SET_END:
+            return
+        elif expecting_column and token.kind in ("word", "quoted"):
+            name = _ident(token)
+            while i + 2 < len(tokens) and tokens[i + 1].text == "." and tokens[i + 2].kind in ("word", "quoted"):
+                name = _ident(tokens[i + 2])
+                i += 2
+            yield name.lower()
+            expecting_column = False
+        i += 1
+
+
+def _tuple_columns(tokens: list[Token], i: int):
+    while i < len(tokens) and tokens[i].text != ")":
+        if tokens[i].kind in ("word", "quoted"):
+            yield _ident(tokens[i]).lower()
+        i += 1

@@ -20,6 +20,7 @@ REGISTRY = (
     "chronolint.rules.naive.chr010_naive_function_as_value:NaiveFunctionAsValue",
     "chronolint.rules.naive.chr011_call_datetime_combine_without_tzinfo:CallDatetimeCombineWithoutTzinfo",
     # noqa hygiene (rules/noqa)
+    "chronolint.rules.noqa.chr100_unused_noqa:UnusedNoqa",
     # ORM timestamp columns (rules/columns)
     "chronolint.rules.columns.chr101_naive_timestamp_column:NaiveTimestampColumn",
     "chronolint.rules.columns.chr102_default_evaluated_at_import:DefaultEvaluatedAtImport",
@@ -34,6 +35,10 @@ REGISTRY = (
     "chronolint.rules.migrations.chr401_missing_downgrade:MissingDowngrade",
     "chronolint.rules.migrations.chr402_empty_downgrade:EmptyDowngrade",
     "chronolint.rules.migrations.chr403_downgrade_not_inverse:DowngradeNotInverse",
+    "chronolint.rules.migrations.chr404_naive_timestamp_in_migration:NaiveTimestampInMigration",
+    "chronolint.rules.migrations.chr405_naive_timestamp_in_sql:NaiveTimestampInSql",
+    "chronolint.rules.migrations.chr406_irreversible_django_operation:IrreversibleDjangoOperation",
+    "chronolint.rules.migrations.chr407_ddl_outside_migrations:DdlOutsideMigrations",
 )
 
 

@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+import ast
+
+from chronolint.engine.diagnostics import Applicability, Edit
+from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.migrations._common import REVISION_NEEDLES, end_of, insert, revision_analysis, unsafe_fix
+from chronolint.rules.migrations.chr401_missing_downgrade import _HEAD
+from chronolint.rules.migrations.ops import Op
+
+# Types that store a timestamp without a time zone unless given `timezone=True`.
+NAIVE_TIMESTAMP_TYPES = frozenset({
+    f"{module}.{name}"
+    for module in ("sqlalchemy", "sqlalchemy.types", "sqlalchemy.sql.sqltypes")
+    for name in ("DateTime", "TIMESTAMP", "DATETIME")
+} | {"sqlalchemy.dialects.postgresql.TIMESTAMP", "sqlalchemy.dialects.postgresql.base.TIMESTAMP"})
+
+
+class NaiveTimestampInMigration(Rule):
+    """
+    ## What it does
+    Checks `upgrade()` of Alembic revisions for timestamp types without a time zone:
+    `sa.DateTime()`, `sa.TIMESTAMP()`, `postgresql.TIMESTAMP()` (called or bare) as the
+    type of a column in `add_column` or `create_table`, or as `type_=` of
+    `alter_column`, in batch blocks too.
+
+    ## Why is this bad?
+    The column becomes `timestamp without time zone`: the database stores wall-clock
+    values with no zone, aware Python values are silently converted or rejected
+    (asyncpg), and comparisons with `now()` depend on the session's time zone. Fixing
+    it later needs another migration that rewrites every row.
+
+    `downgrade()` is not checked (it restores the old schema), nor is an explicit
+    `timezone=False`, which states the choice.
+
+    ## Example
+    ```python
+    op.add_column("users", sa.Column("last_seen", sa.DateTime()))
+    ```
+
+    ## Use instead
+    ```python
+    op.add_column("users", sa.Column("last_seen", sa.DateTime(timezone=True)))
+    ```
+
+    ## Fix safety
+    Unsafe: adds `timezone=True`, which changes the column's type in the database
+    (`timestamptz` on PostgreSQL) and what the application must write into it.
+    """
+
+    code = "CHR404"
+    name = "naive-timestamp-in-migration"
+    message = "`{type}` without `timezone=True` creates a timestamp column without time zone"
+    needles = REVISION_NEEDLES
+    fix_applicability = Applicability.UNSAFE
+
+    VALID = [
+        Valid(_HEAD + "def upgrade():\n    op.add_column('u', sa.Column('seen', sa.DateTime(timezone=True)))\n"),
+        Valid(_HEAD + "def upgrade():\n    op.add_column('u', sa.Column('seen', sa.DateTime(timezone=False)))\n"),
+        Valid(_HEAD + "def upgrade():\n    op.alter_column('u', 'seen', type_=sa.DateTime(timezone=True), existing_type=sa.DateTime())\n"),
+        Valid(_HEAD + "def upgrade():\n    op.drop_column('u', 'seen')\n\n\ndef downgrade():\n"
+              "    op.add_column('u', sa.Column('seen', sa.DateTime()))\n"),
+        Valid(_HEAD + "import prefect\n\ndef upgrade():\n    op.add_column('u', sa.Column('seen', prefect.Timestamp(timezone=True)))\n"),
+        Valid("import sqlalchemy as sa\nx = sa.Column('seen', sa.DateTime())\n"),
+    ]
+    INVALID = [
+        Invalid(_HEAD + "def upgrade():\n    op.add_column('u', sa.Column('seen', sa.DateTime()))\n",
+                unsafe_fixed=_HEAD + "def upgrade():\n    op.add_column('u', sa.Column('seen', sa.DateTime(timezone=True)))\n"),
+        Invalid(_HEAD + "def upgrade():\n    op.create_table('e', sa.Column('id', sa.Integer()), sa.Column('at', sa.TIMESTAMP),"
+                " sa.Column('b', sa.DateTime(precision=3)))\n", count=2),
+        Invalid(_HEAD + "from sqlalchemy.dialects import postgresql\n\ndef upgrade():\n    with op.batch_alter_table('e') as b:\n"
+                "        b.alter_column('at', type_=postgresql.TIMESTAMP(), existing_type=sa.Integer())\n"),
+    ]
+
+    def check_module(self, ctx) -> None:
+        analysis = revision_analysis(ctx)
+        if analysis is None:
+            return
+        upgrade = analysis.revision.upgrade
+        for op in analysis.collector.collect(upgrade):
+            for type_node in _column_types(op):
+                qualified = ctx.names.resolve_qualified_name(_type_callee(type_node), [upgrade])
+                if qualified in NAIVE_TIMESTAMP_TYPES and _is_naive(type_node):
+                    ctx.report(self, type_node, fix_data=self._fix(ctx, type_node),
+                               type=ast.get_source_segment(ctx.source.text, _type_callee(type_node)))
+
+    @staticmethod
+    def _fix(ctx, type_node: ast.AST):
+        if not isinstance(type_node, ast.Call):
+            return unsafe_fix("Add `timezone=True`", insert(end_of(ctx, type_node), "(timezone=True)"))
+        arguments = [*type_node.args, *type_node.keywords]
+        if arguments:
+            return unsafe_fix("Add `timezone=True`", insert(end_of(ctx, arguments[-1]), ", timezone=True"))
+        end = end_of(ctx, type_node)
+        before_paren = ctx.source.location(type_node.end_lineno, type_node.end_col_offset - 1)
+        return unsafe_fix("Add `timezone=True`", Edit(before_paren, end, "timezone=True)"))
+
+    def compute_fix(self, diagnostic, fix_context):
+        return diagnostic.fix_data
+
+
+def _type_callee(node: ast.AST) -> ast.AST:
+    return node.func if isinstance(node, ast.Call) else node
+
+
+def _is_naive(type_node: ast.AST) -> bool:
+    """Bare class or a call without any `timezone=` (an explicit value is a decision)."""
+    if not isinstance(type_node, ast.Call):
+        return True
+    if any(k.arg is None for k in type_node.keywords) or any(isinstance(a, ast.Starred) for a in type_node.args):
+        return False
+    return all(k.arg != "timezone" for k in type_node.keywords) and not type_node.args
+
+
+def _column_type(column: ast.AST) -> ast.AST | None:
+    if not (isinstance(column, ast.Call) and _callee_name(column) == "Column"):
+        return None
+    for kw in column.keywords:
+        if kw.arg == "type_":
+            return kw.value
+    positional = [a for a in column.args if not isinstance(a, ast.Starred)]
+    if len(positional) >= 2 and isinstance(positional[0], (ast.Constant, ast.Name)):
+        return positional[1]
+    return None
+
+
+def _callee_name(call: ast.Call) -> str | None:
+    return call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", None)
+
+
+def _column_types(op: Op):
+    """The type expressions an operation gives to new or altered columns."""
+    if op.args is None:
+        return
+    if op.name == "add_column":
+        columns = [op.arg("column")]
+    elif op.name == "create_table":
+        columns = op.call.args[1:]
+    elif op.name == "alter_column":
+        if op.arg("type_") is not None:
+            yield op.arg("type_")
+        return
+    else:
+        return
+    for column in columns:
+        found = _column_type(column)
+        if found is not None:
+            yield found

@@ -124,6 +124,8 @@ def lint_source(filename: str, text: str, settings: "Settings", index=None,
             _walk(ctx, tree, table)
         for rule in rules:
             rule.finish_module(ctx)
+        for rule in rules:
+            rule.check_noqa(ctx)
     except RecursionError:
         result.error = "too deeply nested to analyse"
         return result

@@ -75,6 +75,10 @@ class Rule:
     def finish_module(self, ctx: "Context") -> None:
         """Called after the tree walk, for rules that collect during it."""
 
+    def check_noqa(self, ctx: "Context") -> None:
+        """Called once every rule has reported and before `# noqa` applies: `ctx.diagnostics`
+        holds every finding, suppressed or not (for CHR100, unused noqa codes)."""
+
     def compute_fix(self, diagnostic, fix_context):
         """Return a `Fix` for one of this rule's diagnostics, or None (see chronolint.fixer)."""
         return None

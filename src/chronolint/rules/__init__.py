@@ -21,7 +21,6 @@ REGISTRY = (
     "chronolint.rules.naive.chr011_call_datetime_combine_without_tzinfo:CallDatetimeCombineWithoutTzinfo",
     # noqa hygiene (rules/noqa)
     "chronolint.rules.noqa.chr100_unused_noqa:UnusedNoqa",
-    "chronolint.rules.noqa.chr100_unused_noqa:UnusedNoqa",
     # ORM timestamp columns (rules/columns)
     "chronolint.rules.columns.chr101_naive_timestamp_column:NaiveTimestampColumn",
     "chronolint.rules.columns.chr102_default_evaluated_at_import:DefaultEvaluatedAtImport",

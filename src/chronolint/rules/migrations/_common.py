@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from chronolint.engine.diagnostics import Applicability, Edit, Fix, Location
 from chronolint.rules.migrations.baseline import baseline_setting, is_at_or_below_baseline
 from chronolint.rules.migrations.ops import OpCollector
-from chronolint.rules.migrations.revision import Revision, alembic_revision
+from chronolint.rules.migrations.revision import Revision, alembic_revision, is_docstring
 
 REVISION_NEEDLES = ("down_revision",)
 
@@ -52,6 +52,15 @@ def name_range(ctx, function: ast.FunctionDef) -> tuple[Location, Location]:
     if column < 0:
         return ctx.source.location(function.lineno, function.col_offset), ctx.source.location(function.lineno, function.col_offset + 3)
     return Location(function.lineno, column + 1), Location(function.lineno, column + 1 + len(function.name))
+
+
+def module_range(ctx) -> tuple[Location, Location]:
+    """Where a module-level finding is shown: line 1 (the revision's docstring, which
+    Alembic writes first, so the fixer finds a node there), or an empty range at 1:1."""
+    first = ctx.tree.body[0] if ctx.tree.body else None
+    if first is not None and first.lineno == 1 and is_docstring(first):
+        return ctx.source.node_range(first.value)
+    return Location(1, 1), Location(1, 1)
 
 
 def indent_unit(function: ast.FunctionDef) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from chronolint.engine.diagnostics import Applicability, Location
 from chronolint.rules.base import Invalid, Rule, Valid
 from chronolint.rules.migrations._common import (
-    REVISION_NEEDLES, end_of, name_range, indent_unit, insert, revision_analysis, unsafe_fix,
+    REVISION_NEEDLES, end_of, module_range, indent_unit, insert, revision_analysis, unsafe_fix,
 )
 from chronolint.rules.migrations.downgrade import downgrade_function
 from chronolint.rules.migrations.ops import NotInvertible
@@ -79,7 +79,7 @@ class MissingDowngrade(Rule):
         if analysis is None or analysis.revision.downgrade is not None or does_nothing(analysis.revision.upgrade):
             return
         upgrade = analysis.revision.upgrade
-        start, end = name_range(ctx, upgrade)
+        start, end = module_range(ctx)
         try:
             function = downgrade_function(upgrade, ctx.source.text, analysis.collector, indent_unit(upgrade))
         except NotInvertible as why:

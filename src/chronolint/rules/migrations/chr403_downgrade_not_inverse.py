@@ -5,7 +5,7 @@ import ast
 from chronolint.engine.diagnostics import Applicability
 from chronolint.rules.base import Invalid, Rule, Valid
 from chronolint.rules.migrations._common import (
-    REVISION_NEEDLES, indent_unit, insert, revision_analysis, unsafe_fix,
+    REVISION_NEEDLES, indent_unit, insert, name_range, revision_analysis, unsafe_fix,
 )
 from chronolint.rules.migrations.chr401_missing_downgrade import _HEAD
 from chronolint.rules.migrations.inverse_match import missing_inverses, read_downgrade
@@ -66,7 +66,7 @@ class DowngradeNotInverse(Rule):
 
     code = "CHR403"
     name = "alembic-downgrade-not-inverse"
-    message = "`{op}` of `{target}` in `upgrade()` is not undone by `downgrade()` (expected `{inverse}`)"
+    message = "`downgrade()` does not undo everything `upgrade()` does"
     needles = REVISION_NEEDLES
     fix_applicability = Applicability.UNSAFE
 
@@ -95,7 +95,7 @@ class DowngradeNotInverse(Rule):
                 "        batch_op.create_index('ix_users_email', ['email'])\n        batch_op.add_column(sa.Column('x', sa.Text()))\n\n\n"
                 "def downgrade():\n    with op.batch_alter_table(T) as batch_op:\n        batch_op.drop_column('x')\n"),
         Invalid(_HEAD + "def upgrade():\n    op.drop_column('users', 'legacy')\n    op.rename_table('a', 'b')\n\n\n"
-                "def downgrade():\n    op.create_index('ix', 'c', ['d'])\n", count=2),
+                "def downgrade():\n    op.create_index('ix', 'c', ['d'])\n"),
     ]
 
     def check_module(self, ctx) -> None:
@@ -108,26 +108,36 @@ class DowngradeNotInverse(Rule):
             return
         collector = analysis.collector
         down = read_downgrade(downgrade, collector.collect(downgrade), revision.constants, revision.functions)
-        for op in missing_inverses(collector.collect(revision.upgrade), down):
-            inverse = INVERSES[op.name][0]
-            fix = self._fix(ctx, op, downgrade)
-            ctx.report(self, op.call, fix_data=fix, op=op.name, target=_target(op), inverse=inverse)
+        missing = missing_inverses(collector.collect(revision.upgrade), down)
+        if not missing:
+            return
+        start, end = name_range(ctx, downgrade)
+        listed = ", ".join(f"`{op.name}` of `{_target(op)}`" for op in missing)
+        message = f"`downgrade()` does not undo {listed} from `upgrade()`"
+        try:
+            fix = self._fix(ctx, missing, downgrade)
+        except NotInvertible as why:
+            ctx.report(self, start=start, end=end, message=f"{message} (no fix: {why})")
+            return
+        ctx.report(self, start=start, end=end, message=message, fix_data=fix)
 
     @staticmethod
-    def _fix(ctx, op: Op, downgrade):
-        try:
-            lines = inverse_source(op, ctx.source.text).splitlines()
-        except NotInvertible:
-            return None
-        indent = " " * downgrade.col_offset + indent_unit(downgrade)
-        if op.batch is not None:
-            item = op.batch.item
-            header = f"with {_segment(ctx, item.context_expr)} as {_segment(ctx, item.optional_vars)}:"
-            lines = [header] + [indent_unit(downgrade) + line for line in lines]
+    def _fix(ctx, missing: list[Op], downgrade):
+        """The missing inverses, last upgrade operation first, at the top of the downgrade."""
+        unit = indent_unit(downgrade)
+        lines: list[str] = []
+        for op in reversed(missing):
+            inverse = inverse_source(op, ctx.source.text).splitlines()
+            if op.batch is not None:
+                item = op.batch.item
+                lines.append(f"with {_segment(ctx, item.context_expr)} as {_segment(ctx, item.optional_vars)}:")
+                inverse = [unit + line for line in inverse]
+            lines += inverse
+        indent = " " * downgrade.col_offset + unit
         first = next((s for s in downgrade.body if not is_docstring(s)), downgrade.body[0])
         at = ctx.source.location(first.lineno, first.col_offset)
         text = "\n".join(lines).replace("\n", "\n" + indent) + "\n" + indent
-        return unsafe_fix(f"Add `{INVERSES[op.name][0]}` to `downgrade()`", insert(at, text))
+        return unsafe_fix("Add the missing inverse operations to `downgrade()`", insert(at, text))
 
     def compute_fix(self, diagnostic, fix_context):
         return diagnostic.fix_data

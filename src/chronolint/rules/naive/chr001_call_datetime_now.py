@@ -45,7 +45,9 @@ class CallDatetimeNow(Rule):
     arithmetic and what a naive column receives.
 
     ## Differences from ruff
-    Same as ruff's DTZ005, plus `now().replace(tzinfo=...)`, which ruff accepts.
+    Same as ruff's DTZ005, except that chronolint stays quiet when the arguments are
+    unpacked (`now(*args)`, `now(**kwargs)`): the zone may be among them. Both flag
+    `now().replace(tzinfo=...)`; chronolint names the mislabelling in its message.
     """
 
     code = "CHR001"
@@ -61,6 +63,7 @@ class CallDatetimeNow(Rule):
         Valid("from datetime import datetime\nx = datetime.now().replace(microsecond=0).astimezone()\n"),
         Valid("def f(datetime):\n    return datetime.now()\n"),
         Valid("import arrow\nx = arrow.now()\n"),
+        Valid("class Clock:\n    def now(self):\n        return self.datetime.now()\n"),
         Valid("from datetime import datetime\nx = datetime.now(*args)\n"),
     ]
     INVALID = [

@@ -73,6 +73,13 @@ class ReceiverTypes:
         values = self._function_bindings(function).get(expr.id, [])
         return any(self._is_constructor(v, function) for v in values if not isinstance(v, tuple))
 
+    def assigned_value(self, name: ast.Name, function: ast.AST | None) -> ast.AST | None:
+        """The one value `name` is assigned in `function` (None if zero, several, or a parameter)."""
+        if function is None or _parameter(function, name.id) is not None:
+            return None
+        values = self._function_bindings(function).get(name.id, [])
+        return values[0] if len(values) == 1 and not isinstance(values[0], tuple) else None
+
     def model_named(self, node: ast.AST, function: ast.AST | None = None) -> ModelInfo | None:
         """The model a class reference (`Agent`, `models.Agent`, `"Agent"`) names."""
         if self.index is None:

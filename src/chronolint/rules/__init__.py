@@ -27,6 +27,10 @@ REGISTRY = (
     "chronolint.rules.columns.chr103_python_side_timestamp_default:PythonSideTimestampDefault",
     "chronolint.rules.columns.chr104_model_without_timestamps:ModelWithoutTimestamps",
     # updated_at lifecycle (rules/lifecycle)
+    "chronolint.rules.lifecycle.chr201_updated_at_not_set:UpdatedAtNotSet",
+    "chronolint.rules.lifecycle.chr202_upsert_without_updated_at:UpsertWithoutUpdatedAt",
+    "chronolint.rules.lifecycle.chr203_raw_update_without_updated_at:RawUpdateWithoutUpdatedAt",
+    "chronolint.rules.lifecycle.chr204_created_at_reassigned:CreatedAtReassigned",
     # flow: None-safety and naive/aware mixing (rules/flow)
     "chronolint.rules.flow.chr301_possibly_none_timestamp:PossiblyNoneTimestamp",
     "chronolint.rules.flow.chr302_naive_aware_mixed:NaiveAwareMixed",

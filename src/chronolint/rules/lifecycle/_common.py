@@ -1,0 +1,69 @@
+"""Shared helpers for the `updated_at` lifecycle family: attribute writes in a function,
+the function whose body a node is in, and the anchor of a function-level report."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from chronolint.engine.diagnostics import Location
+from chronolint.index.infer import walk_own_body
+
+
+@dataclass(frozen=True)
+class AttributeWrite:
+    """`receiver.attr = ...` (also `+=`, annotated, in a tuple target, `setattr(r, "attr", v)`)."""
+
+    receiver: ast.AST
+    attr: str | None  # None: `setattr` with a computed name (could write anything)
+    statement: ast.stmt
+
+    @property
+    def receiver_key(self) -> str:
+        return ast.dump(self.receiver)
+
+
+def attribute_writes(function: ast.AST):
+    """Every attribute write in `function`'s own body (nested functions excluded)."""
+    for node in walk_own_body(function):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                yield from _target_writes(target, node)
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)) and node.value is not None:
+            yield from _target_writes(node.target, node)
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            write = _setattr_write(node.value, node)
+            if write is not None:
+                yield write
+
+
+def _target_writes(target: ast.AST, statement: ast.stmt):
+    if isinstance(target, ast.Attribute):
+        yield AttributeWrite(target.value, target.attr, statement)
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from _target_writes(element, statement)
+
+
+def _setattr_write(call: ast.Call, statement: ast.stmt) -> AttributeWrite | None:
+    if not (isinstance(call.func, ast.Name) and call.func.id == "setattr" and len(call.args) == 3):
+        return None
+    name = call.args[1]
+    attr = name.value if isinstance(name, ast.Constant) and isinstance(name.value, str) else None
+    return AttributeWrite(call.args[0], attr, statement)
+
+
+def def_name_range(function: ast.FunctionDef | ast.AsyncFunctionDef, ctx) -> tuple[Location, Location]:
+    """The function's name on its `def` line (where function-level findings go)."""
+    line = ctx.source.line(function.lineno) or ""
+    column = line.find(function.name, max(line.find("def "), 0))
+    start = Location(function.lineno, column + 1)
+    return start, Location(function.lineno, column + 1 + len(function.name))
+
+
+def model_needles(settings, index, names: tuple[str, ...]) -> tuple[str, ...]:
+    """Pre-filter: a file can only touch a tracked model if it names one."""
+    if index is None:
+        return names
+    tracked = {m.name for m in index.models.values() if any(n in m.columns for n in names)}
+    return tuple(sorted(tracked)) or names

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import ast
+
+from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.columns._common import named_column, updated_at_names
+from chronolint.sql import parse_update
+
+_TEXT_FUNCTIONS = frozenset({"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text", "sqlmodel.text"})
+_EXECUTE_METHODS = frozenset({"execute", "executemany", "exec_driver_sql", "executescript"})
+_MODELS = {"models.py": (
+    "from sqlalchemy import Column, DateTime, Integer, String, func\nfrom sqlalchemy.orm import declarative_base\n\n"
+    "Base = declarative_base()\n\nclass Agent(Base):\n    __tablename__ = 'agents'\n"
+    "    id = Column(Integer, primary_key=True)\n    status = Column(String)\n"
+    "    updated_at = Column(DateTime(timezone=True), onupdate=func.now())\n"
+)}
+
+
+class RawUpdateWithoutUpdatedAt(Rule):
+    """
+    ## What it does
+    Checks for raw SQL `UPDATE <table> SET ...` (in `text()`, `op.execute()`,
+    `cursor.execute()`, `connection.exec_driver_sql()`) on the table of a model that has
+    an `updated_at` column, when the `SET` list does not set it.
+
+    ## Why is this bad?
+    Raw SQL bypasses the ORM: `onupdate=` never fires and Django's `auto_now` is not
+    applied, so the changed rows keep their old `updated_at`. Only a database trigger
+    (`server_onupdate=FetchedValue()` on the column) would keep it right, and then the
+    rule stays quiet.
+
+    ## Example
+    ```python
+    session.execute(text("UPDATE agents SET status = :s WHERE id = :id"), params)
+    ```
+
+    ## Use instead
+    ```python
+    session.execute(text("UPDATE agents SET status = :s, updated_at = now() WHERE id = :id"), params)
+    ```
+
+    ## Fix safety
+    No fix.
+    """
+
+    code = "CHR203"
+    name = "raw-update-without-updated-at"
+    message = "raw `UPDATE {table}` does not set `{updated}` (the ORM's `onupdate` does not run for raw SQL)"
+    needles = ("UPDATE", "update", "Update")
+    needs_index = True
+
+    VALID = [
+        Valid("from sqlalchemy import text\nq = text('UPDATE agents SET status = 1, updated_at = now() WHERE id = 2')\n", files=_MODELS),
+        Valid("from sqlalchemy import text\nq = text('UPDATE unknown_table SET status = 1')\n", files=_MODELS),
+        Valid("from sqlalchemy import text\nq = text('SELECT * FROM agents -- UPDATE agents SET status = 1')\n", files=_MODELS),
+        Valid("def f(cursor, sql):\n    cursor.execute(sql)\n", files=_MODELS),
+    ]
+    INVALID = [
+        Invalid("from sqlalchemy import text\nq = text('update AGENTS set status = :s where id = :id')\n", files=_MODELS),
+        Invalid("from alembic import op\n\ndef upgrade():\n    op.execute(\"UPDATE agents SET status = 'idle'\")\n", files=_MODELS),
+        Invalid("def f(cursor):\n    cursor.execute('UPDATE public.agents SET status = %s', ('x',))\n", files=_MODELS),
+    ]
+
+    def visit_Call(self, node: ast.Call, ctx) -> None:
+        if ctx.index is None or not node.args or not _takes_sql(node, ctx):
+            return
+        sql = node.args[0]
+        if not (isinstance(sql, ast.Constant) and isinstance(sql.value, str)):
+            return
+        parsed = parse_update(sql.value)
+        if parsed is None:
+            return
+        table, columns = parsed
+        model = ctx.index.by_table(table)
+        updated = named_column(model, updated_at_names(ctx.settings)) if model is not None else None
+        if updated is None or updated.has_server_onupdate or updated.attr.lower() in columns:
+            return
+        ctx.report(self, node, table=table, updated=updated.attr)
+
+
+def _takes_sql(call: ast.Call, ctx) -> bool:
+    if ctx.resolve(call.func) in _TEXT_FUNCTIONS:
+        return True
+    return isinstance(call.func, ast.Attribute) and call.func.attr in _EXECUTE_METHODS

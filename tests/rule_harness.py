@@ -29,3 +29,17 @@ def lint_example(root: Path, rule, example, extra_settings: dict | None = None):
     result = lint_paths([str(root)], ConfigResolver(overrides, cwd=str(root)))
     assert not result.file_errors, result.file_errors
     return [d for d in result.diagnostics if Path(d.filename).resolve() == target.resolve()]
+
+
+def fix_example(root: Path, rule, example, *, unsafe: bool) -> str:
+    """The example's main file after `--fix` (with `--unsafe-fixes` when `unsafe`), only
+    that rule selected; the unchanged code when nothing applies."""
+    from chronolint.fixer import FixMode
+
+    target = write_project(root, example)
+    overrides = {"select": [rule.code], **example.settings, "unsafe-fixes": unsafe}
+    result = lint_paths([str(root)], ConfigResolver(overrides, cwd=str(root)), fix_mode=FixMode.PREVIEW)
+    assert not result.file_errors, result.file_errors
+    mine = [f for f in result.files if Path(f.filename).resolve() == target.resolve()]
+    assert not mine[0].fix_errors, mine[0].fix_errors
+    return mine[0].fixed_source if mine[0].fixed_source is not None else example.code

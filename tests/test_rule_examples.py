@@ -7,10 +7,11 @@ import pytest
 
 from chronolint.rules import all_rules
 from chronolint.rules.base import DOC_SECTIONS
-from rule_harness import lint_example
+from rule_harness import fix_example, lint_example
 
 CASES_VALID = [(r, i, ex) for r in all_rules() for i, ex in enumerate(r.VALID)]
 CASES_INVALID = [(r, i, ex) for r in all_rules() for i, ex in enumerate(r.INVALID)]
+CASES_FIXED = [c for c in CASES_INVALID if c[2].fixed is not None or c[2].unsafe_fixed is not None]
 
 
 def _id(case):
@@ -30,6 +31,24 @@ def test_invalid_example_is_flagged(case, tmp_path):
     rule, _, example = case
     found = [d for d in lint_example(tmp_path, rule, example) if d.code == rule.code]
     assert len(found) == example.count, f"{rule.code} on:\n{example.code}\nexpected {example.count}, got {found}"
+
+
+@pytest.mark.parametrize("case", CASES_FIXED, ids=[_id(c) for c in CASES_FIXED])
+def test_invalid_example_is_fixed(case, tmp_path):
+    """`--fix` gives `fixed` (no change when only an unsafe fix exists); `--fix
+    --unsafe-fixes` gives `unsafe_fixed` (or `fixed` when the fixes are all safe)."""
+    rule, _, example = case
+    safe_expected = example.fixed if example.fixed is not None else example.code
+    assert fix_example(tmp_path / "safe", rule, example, unsafe=False) == safe_expected
+    unsafe_expected = example.unsafe_fixed if example.unsafe_fixed is not None else example.fixed
+    assert fix_example(tmp_path / "unsafe", rule, example, unsafe=True) == unsafe_expected
+
+
+@pytest.mark.parametrize("rule", [r for r in all_rules() if r.fix_applicability is not None], ids=lambda r: r.code)
+def test_fixable_rule_shows_its_fix(rule):
+    assert any(ex.fixed is not None or ex.unsafe_fixed is not None for ex in rule.INVALID), (
+        f"{rule.code} has a fix but no INVALID example with `fixed=` or `unsafe_fixed=`"
+    )
 
 
 @pytest.mark.parametrize("rule", all_rules(), ids=lambda r: r.code)

@@ -7,7 +7,7 @@ import os
 import sys
 
 from chronolint import __version__
-from chronolint.cli import reporters
+from chronolint.cli import fixing, reporters
 from chronolint.engine.config import TARGET_VERSIONS, ConfigError, ConfigResolver
 from chronolint.engine.runner import RunResult, lint_file, lint_paths
 from chronolint.engine.source import SourceFile
@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
     check.add_argument("--config", metavar="FILE", help="use this configuration file only")
     check.add_argument("--quiet", "-q", action="store_true", help="print findings only, no summary")
+    fixing.add_arguments(check)
 
     rule = sub.add_parser("rule", help="explain a rule, or list them all")
     rule.add_argument("code", nargs="?")
@@ -57,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _overrides(args) -> dict:
-    overrides: dict = {}
+    overrides: dict = fixing.overrides(args)
     if args.select is not None:
         overrides["select"] = args.select
     if args.extend_select:
@@ -119,9 +120,10 @@ def run_check(args) -> int:
         stdin_text = None
         if args.stdin_filename:
             stdin_text = sys.stdin.read()
-            result = RunResult(files=[lint_file(args.stdin_filename, resolver, text=stdin_text, use_cache=not args.no_cache)])
+            result = RunResult(files=[lint_file(args.stdin_filename, resolver, text=stdin_text,
+                                                use_cache=not args.no_cache, fix_mode=fixing.mode(args))])
         else:
-            result = lint_paths(args.paths or ["."], resolver, use_cache=not args.no_cache)
+            result = lint_paths(args.paths or ["."], resolver, use_cache=not args.no_cache, fix_mode=fixing.mode(args))
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -130,21 +132,35 @@ def run_check(args) -> int:
         print(f"error: {path}: {message}", file=sys.stderr)
     for path, message in result.file_errors:
         print(f"error: Failed to lint {path}: {message}", file=sys.stderr)
+    fixing.print_fix_errors(result)
+    errors = bool(result.path_errors or result.file_errors)
+    if args.diff:
+        status = fixing.print_diff(result, args.stdin_filename, stdin_text)
+        return EXIT_ERROR if errors else status
+    out = sys.stdout
+    if stdin_text is not None and fixing.mode(args) is not None:
+        fixing.print_stdin_source(result, stdin_text)
+        out = sys.stderr
+    fixed = fixing.total_fixed(result.files)
 
     diagnostics = sorted(result.diagnostics, key=lambda d: d.sort_key())
     text_format = output_format in reporters.TEXT_FORMATS
-    if args.statistics:
-        sys.stdout.write(reporters.statistics(diagnostics))
+    if args.fix_only:
+        diagnostics = []
+    elif args.statistics:
+        out.write(reporters.statistics(diagnostics))
     else:
-        sys.stdout.write(reporters.FORMATS[output_format](diagnostics, _source_lines(stdin_text, args.stdin_filename)))
+        out.write(reporters.FORMATS[output_format](diagnostics, _source_lines(stdin_text, args.stdin_filename)))
         if text_format and not args.quiet and not (result.path_errors or result.file_errors and not diagnostics):
-            fixable = sum(1 for d in diagnostics if d.fix is not None and d.fix.applicability.value == "safe")
-            sys.stdout.write(reporters.summary(len(diagnostics), fixable))
-    sys.stdout.flush()
+            fixable, hidden = fixing.fixable_counts(diagnostics, resolver)
+            out.write(reporters.summary(len(diagnostics), fixable, fixed, hidden))
+    if args.show_fixes and text_format:
+        out.write(fixing.show_fixes(result.files))
+    out.flush()
 
-    if result.path_errors or result.file_errors:
+    if errors:
         return EXIT_CLEAN if args.exit_zero else EXIT_ERROR
-    if diagnostics and not args.exit_zero:
+    if (diagnostics or (fixed and args.exit_non_zero_on_fix)) and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
 

@@ -41,7 +41,10 @@ def lint_file(path: str, resolver: ConfigResolver, index=None, text: str | None 
     elif index is None:
         index = index_for_paths([path], resolver, overrides={path: text}, use_cache=use_cache)
     if fix_mode is not None:
-        return fix_file(path, text, settings, index, write=fix_mode is FixMode.WRITE)
+        def reindex(fixed: str):
+            return index_for_paths([path], resolver, overrides={path: fixed}, use_cache=use_cache)
+        return fix_file(path, text, settings, index, write=fix_mode is FixMode.WRITE,
+                        reindex=reindex if index is not None else None)
     return lint_source(path, text, settings, index)
 
 

@@ -12,6 +12,7 @@ without a fixable finding (libcst is not even imported).
 from __future__ import annotations
 
 import ast
+import enum
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -20,6 +21,13 @@ from chronolint.fixer import policy
 from chronolint.fixer.edits import apply_edits, select_fixes
 
 MAX_ROUNDS = 10
+
+
+class FixMode(enum.Enum):
+    """`WRITE` for `--fix`; `PREVIEW` computes the fixed text only (`--diff`, stdin)."""
+
+    WRITE = "write"
+    PREVIEW = "preview"
 
 
 def attach_fixes(text: str, tree: ast.Module, diagnostics: list[Diagnostic], rules, settings) -> None:
@@ -94,15 +102,20 @@ def _fix_key(diagnostic: Diagnostic) -> tuple:
     return (diagnostic.code, diagnostic.fix.edits if diagnostic.fix else None)
 
 
-def fix_source(filename: str, text: str, settings, index=None) -> FixOutcome:
-    """Lint, apply a round of fixes, re-lint, ... until no applicable fix is left."""
+def fix_source(filename: str, text: str, settings, index=None, reindex=None) -> FixOutcome:
+    """Lint, apply a round of fixes, re-lint, ... until no applicable fix is left.
+
+    `reindex(text)` gives the project index with this file's fixed text, so rules that
+    read facts about this file from the index do not re-flag what was just fixed.
+    Fixes that still apply after `MAX_ROUNDS` rounds are a rule bug: the file is left
+    unchanged and that is reported."""
     from chronolint.engine.checker import lint_source
 
     allowed = policy.allowed(settings)
     outcome = FixOutcome(text, [])
     refused: set[tuple] = set()
     result = lint_source(filename, text, settings, index)
-    for _ in range(MAX_ROUNDS):
+    for _ in range(MAX_ROUNDS + 1):
         candidates = [d for d in result.diagnostics if _fix_key(d) not in refused]
         round_ = apply_fixes(outcome.text, candidates, allowed)
         for diagnostic in round_.rejected:
@@ -115,14 +128,21 @@ def fix_source(filename: str, text: str, settings, index=None) -> FixOutcome:
             break
         outcome.fixed.update(d.code for d in round_.applied)
         outcome.text = round_.text
+        if reindex is not None:
+            index = reindex(outcome.text)
         result = lint_source(filename, outcome.text, settings, index)
+    else:
+        codes = ", ".join(sorted(outcome.fixed))
+        outcome.rejected.append(f"fixes ({codes}) did not converge after {MAX_ROUNDS} rounds; file left unchanged")
+        outcome.text, outcome.fixed = text, Counter()
+        result = lint_source(filename, text, settings, index)
     outcome.diagnostics = result.diagnostics
     return outcome
 
 
-def fix_file(path: str, text: str, settings, index=None, *, write: bool) -> FileResult:
+def fix_file(path: str, text: str, settings, index=None, *, write: bool, reindex=None) -> FileResult:
     """Fix one file's text; write it back when `write` and something changed."""
-    outcome = fix_source(path, text, settings, index)
+    outcome = fix_source(path, text, settings, index, reindex)
     result = FileResult(path, diagnostics=outcome.diagnostics, fixes_applied=dict(outcome.fixed))
     result.fix_errors = outcome.rejected
     if outcome.text != text:
@@ -137,4 +157,4 @@ def fix_file(path: str, text: str, settings, index=None, *, write: bool) -> File
     return result
 
 
-__all__ = ["attach_fixes", "apply_fixes", "fix_source", "fix_file", "Fix", "Applicability"]
+__all__ = ["FixMode", "attach_fixes", "apply_fixes", "fix_source", "fix_file", "Fix", "Applicability"]

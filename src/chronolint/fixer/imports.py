@@ -3,7 +3,7 @@
 Strategy, in order (DESIGN.md "Fix safety": the file's own style, never shadow a name):
 
 1. Reuse a module-level import that no other binding in the file touches:
-   `UTC` (from `from datetime import UTC`), then `<tz>.utc` (a `datetime.timezone`
+   `UTC` (from `from datetime import UTC`, on py311+ targets only), then `<tz>.utc` (a `datetime.timezone`
    binding), then `<mod>.UTC` / `<mod>.timezone.utc` (a binding of the `datetime` module,
    e.g. `import datetime as dt`).
 2. Otherwise import the preferred name: `UTC` when `target-version` >= py311, else
@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from chronolint.engine.diagnostics import Edit, Location
+from chronolint.engine.names import _STAR_EXPORTS as STAR_EXPORTS
 from chronolint.engine.names import NameResolver
 from chronolint.fixer.edits import line_starts
 
@@ -71,6 +72,8 @@ def _names_in_file(tree: ast.Module) -> dict[str, set[str | None]]:
             for alias in node.names:
                 if alias.name != "*":
                     add(alias.asname or alias.name, f"{module}.{alias.name}")
+                for name in STAR_EXPORTS.get(module, ()) if alias.name == "*" else ():
+                    add(name, f"{module}.{name}")
     return meanings
 
 
@@ -106,7 +109,7 @@ class ImportPlanner:
 
     def _reused(self) -> Spelling | None:
         py311 = self._fixes.settings.target_version >= (3, 11)
-        name = self._binding_of("datetime.UTC")
+        name = self._binding_of("datetime.UTC") if py311 else None
         if name:
             return Spelling(name)
         name = self._binding_of("datetime.timezone")

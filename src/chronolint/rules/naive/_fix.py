@@ -135,7 +135,7 @@ def callable_fix(diagnostic, fc) -> Fix | None:
     would freeze the time at import. Unsafe (callers now get aware values) unless the
     value feeds an aware sink."""
     node = fc.node
-    if not (isinstance(node, cst.Attribute) and node.attr.value in _ZERO_ARG_NOW):
+    if not (isinstance(node, cst.Attribute) and node.attr.value in _ZERO_ARG_NOW) or _bound_arguments(fc, node):
         return None
     utc = fc.utc()
     if utc is None:
@@ -146,3 +146,11 @@ def callable_fix(diagnostic, fc) -> Fix | None:
         value = f"({value})"
     applicability = in_aware_sink(diagnostic, Applicability.UNSAFE)
     return Fix(applicability, f"Use `lambda: {owner}.now({utc.expr})`", (fc.replace(node, value), *utc.edits))
+
+
+def _bound_arguments(fc, node: cst.CSTNode) -> bool:
+    """`partial(X.now, None)`: the function gets arguments a zero-argument lambda refuses."""
+    arg = fc.parent(node)
+    call = fc.parent(arg) if isinstance(arg, cst.Arg) else None
+    return (isinstance(call, cst.Call) and len(call.args) > 1
+            and fc.qualified_name(call.func) == "functools.partial")

@@ -40,10 +40,14 @@ class CallDatetimeNow(Rule):
     ```
 
     ## Fix safety
-    Unsafe: `now()` becomes `now(tz=UTC)`. The wall-clock value changes on hosts that
-    are not on UTC, and the result becomes aware, which changes comparisons,
-    arithmetic and what a naive column receives.
-
+    Unsafe: `now()`, `now(None)` and `now(tz=None)` become `now(tz=UTC)`, with UTC
+    spelled in the file's import style (`timezone.utc` when `target-version` is below
+    py311). The wall-clock value changes on hosts that are not on UTC, and the result
+    becomes aware, which changes comparisons, arithmetic and what a naive column
+    receives. `now().replace(tzinfo=T)` (only `tzinfo`) becomes `now(tz=T)`: the current
+    time in `T` instead of local time labelled `T`, also unsafe. When the value flows
+    straight into an aware sink (an aware column, a comparison with an aware value) the
+    fix is safe.
     ## Differences from ruff
     Same as ruff's DTZ005, except that chronolint stays quiet when the arguments are
     unpacked (`now(*args)`, `now(**kwargs)`): the zone may be among them. Both flag
@@ -67,13 +71,20 @@ class CallDatetimeNow(Rule):
         Valid("from datetime import datetime\nx = datetime.now(*args)\n"),
     ]
     INVALID = [
-        Invalid("from datetime import datetime\nx = datetime.now()\n"),
-        Invalid("import datetime\nx = datetime.datetime.now(None)\n"),
-        Invalid("import datetime as dt\nx = dt.datetime.now(tz=None)\n"),
-        Invalid("from datetime import datetime as D\nx = D.now()\n"),
-        Invalid("from datetime import *\nx = datetime.now()\n"),
-        Invalid("from datetime import datetime, timezone\nx = datetime.now().replace(tzinfo=timezone.utc)\n"),
-        Invalid("def f():\n    from datetime import datetime\n    return datetime.now()\n"),
+        Invalid("from datetime import datetime\nx = datetime.now()\n",
+                unsafe_fixed="from datetime import datetime, timezone\nx = datetime.now(tz=timezone.utc)\n"),
+        Invalid("import datetime\nx = datetime.datetime.now(None)\n",
+                unsafe_fixed="import datetime\nx = datetime.datetime.now(tz=datetime.timezone.utc)\n"),
+        Invalid("import datetime as dt\nx = dt.datetime.now(tz=None)\n",
+                unsafe_fixed="import datetime as dt\nx = dt.datetime.now(tz=dt.timezone.utc)\n"),
+        Invalid("from datetime import datetime as D\nx = D.now()\n",
+                unsafe_fixed="from datetime import datetime as D, timezone\nx = D.now(tz=timezone.utc)\n"),
+        Invalid("from datetime import *\nx = datetime.now()\n",
+                unsafe_fixed="from datetime import *\nx = datetime.now(tz=timezone.utc)\n"),
+        Invalid("from datetime import datetime, timezone\nx = datetime.now().replace(tzinfo=timezone.utc)\n",
+                unsafe_fixed="from datetime import datetime, timezone\nx = datetime.now(tz=timezone.utc)\n"),
+        Invalid("def f():\n    from datetime import datetime\n    return datetime.now()\n",
+                unsafe_fixed="from datetime import timezone\ndef f():\n    from datetime import datetime\n    return datetime.now(tz=timezone.utc)\n"),
     ]
 
     def visit_Call(self, node: ast.Call, ctx) -> None:

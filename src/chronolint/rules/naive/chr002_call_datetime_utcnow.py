@@ -36,14 +36,19 @@ class CallDatetimeUtcnow(Rule):
     ```
 
     ## Fix safety
-    `utcnow().replace(tzinfo=timezone.utc)` → `now(timezone.utc)` is safe: the two are
-    identical. `utcnow().astimezone()` → `now(timezone.utc).astimezone()` is safe: the
-    original is wrong by the local offset on every non-UTC host and identical on UTC
-    hosts. Inside an aware sink (a `DateTime(timezone=True)` column's default or
-    assignment) the aware rewrite is safe. Elsewhere `utcnow()` → `now(timezone.utc)` is
-    unsafe: the value becomes aware, which changes comparisons and arithmetic with naive
-    values.
+    `utcnow()` becomes `now(UTC)`, with UTC spelled in the file's import style
+    (`timezone.utc` when `target-version` is below py311):
 
+    - safe when `.replace(tzinfo=...)` follows: the UTC wall clock is the same and the
+      zone is overwritten either way, so the result is identical;
+      `utcnow().replace(tzinfo=timezone.utc)` collapses to `now(timezone.utc)`.
+    - safe when `.astimezone(...)` follows: the original reads the UTC wall clock as
+      local time, so it is wrong by the local offset on every non-UTC host; on UTC hosts
+      the two are identical.
+    - safe when the value flows straight into an aware sink (a `DateTime(timezone=True)`
+      column's default or assignment, a comparison with an aware value).
+    - unsafe otherwise: the value becomes aware, which changes comparisons and
+      arithmetic with naive values and what a naive column receives.
     ## Differences from ruff
     ruff's DTZ003 exempts `utcnow().astimezone()`; that chain is wrong by the local
     offset, so chronolint flags it.
@@ -62,10 +67,26 @@ class CallDatetimeUtcnow(Rule):
         Valid("class Clock:\n    def now(self):\n        return self.datetime.utcnow()\n"),
     ]
     INVALID = [
-        Invalid("from datetime import datetime\nx = datetime.utcnow()\n"),
-        Invalid("import datetime\nx = datetime.datetime.utcnow().astimezone()\n"),
-        Invalid("import datetime as dt\nx = dt.datetime.utcnow().replace(tzinfo=dt.timezone.utc)\n"),
-        Invalid("from datetime import datetime as D\nx = D.utcnow()\n"),
+        Invalid("from datetime import datetime\nx = datetime.utcnow()\n",
+                unsafe_fixed="from datetime import datetime, timezone\nx = datetime.now(timezone.utc)\n"),
+        Invalid("import datetime\nx = datetime.datetime.utcnow().astimezone()\n",
+                fixed="import datetime\nx = datetime.datetime.now(datetime.timezone.utc).astimezone()\n"),
+        Invalid("import datetime as dt\nx = dt.datetime.utcnow().replace(tzinfo=dt.timezone.utc)\n",
+                fixed="import datetime as dt\nx = dt.datetime.now(dt.timezone.utc)\n"),
+        Invalid("from datetime import datetime as D\nx = D.utcnow()\n",
+                unsafe_fixed="from datetime import datetime as D, timezone\nx = D.now(timezone.utc)\n"),
+        # How the fix spells UTC: the file's own import style, target-version, no shadowing.
+        Invalid("from datetime import datetime\nx = datetime.utcnow().astimezone()\n", settings={"target-version": "py311"},
+                fixed="from datetime import datetime, UTC\nx = datetime.now(UTC).astimezone()\n"),
+        Invalid("import datetime as dt\nx = dt.datetime.utcnow().astimezone()\n", settings={"target-version": "py312"},
+                fixed="import datetime as dt\nx = dt.datetime.now(dt.UTC).astimezone()\n"),
+        Invalid("from django.utils import timezone\nfrom datetime import datetime\nx = datetime.utcnow().astimezone()\n",
+                fixed="from django.utils import timezone\nfrom datetime import datetime, timezone as dt_timezone\nx = datetime.now(dt_timezone.utc).astimezone()\n"),
+        Invalid('"""Jobs."""\nimport os\n\n\ndef f():\n    from datetime import datetime\n    return datetime.utcnow().astimezone()\n',
+                fixed='"""Jobs."""\nimport os\nfrom datetime import timezone\n\n\ndef f():\n'
+                      '    from datetime import datetime\n    return datetime.now(timezone.utc).astimezone()\n'),
+        Invalid("from datetime import datetime, timezone\nx = datetime.utcnow()\ny = datetime.utcnow().replace(tzinfo=None)\n", count=2,
+                unsafe_fixed="from datetime import datetime, timezone\nx = datetime.now(timezone.utc)\ny = datetime.now(timezone.utc).replace(tzinfo=None)\n"),
     ]
 
     def visit_Call(self, node: ast.Call, ctx) -> None:

@@ -37,10 +37,12 @@ class CallDatetimeToday(Rule):
     ```
 
     ## Fix safety
-    Unsafe: `today()` becomes `now(tz=UTC)`. The wall-clock value changes on hosts that
-    are not on UTC, and the result becomes aware, which changes comparisons,
-    arithmetic and what a naive column receives.
-
+    Unsafe: `today()` becomes `now(tz=UTC)`, with UTC spelled in the file's import style
+    (`timezone.utc` when `target-version` is below py311). The wall-clock value changes
+    on hosts that are not on UTC, and the result becomes aware, which changes
+    comparisons, arithmetic and what a naive column receives. `today().replace(tzinfo=T)`
+    (only `tzinfo`) becomes `now(tz=T)`, also unsafe. When the value flows straight into
+    an aware sink the fix is safe.
     ## Differences from ruff
     Same as ruff's DTZ002, plus `today().replace(tzinfo=...)`, which ruff also flags
     (with its generic message); chronolint names the mislabelling.
@@ -62,11 +64,16 @@ class CallDatetimeToday(Rule):
         Valid("from datetime import datetime\ndef f(datetime):\n    return datetime.today()\n"),
     ]
     INVALID = [
-        Invalid("from datetime import datetime\nx = datetime.today()\n"),
-        Invalid("import datetime as dt\nx = dt.datetime.today()\n"),
-        Invalid("from datetime import datetime as D\nx = D.today()\n"),
-        Invalid("from datetime import datetime, timezone\nx = datetime.today().replace(tzinfo=timezone.utc)\n"),
-        Invalid("import datetime\nstamp = datetime.datetime.today().isoformat()\n"),
+        Invalid("from datetime import datetime\nx = datetime.today()\n",
+                unsafe_fixed="from datetime import datetime, timezone\nx = datetime.now(tz=timezone.utc)\n"),
+        Invalid("import datetime as dt\nx = dt.datetime.today()\n",
+                unsafe_fixed="import datetime as dt\nx = dt.datetime.now(tz=dt.timezone.utc)\n"),
+        Invalid("from datetime import datetime as D\nx = D.today()\n",
+                unsafe_fixed="from datetime import datetime as D, timezone\nx = D.now(tz=timezone.utc)\n"),
+        Invalid("from datetime import datetime, timezone\nx = datetime.today().replace(tzinfo=timezone.utc)\n",
+                unsafe_fixed="from datetime import datetime, timezone\nx = datetime.now(tz=timezone.utc)\n"),
+        Invalid("import datetime\nstamp = datetime.datetime.today().isoformat()\n",
+                unsafe_fixed="import datetime\nstamp = datetime.datetime.now(tz=datetime.timezone.utc).isoformat()\n"),
     ]
 
     def visit_Call(self, node: ast.Call, ctx) -> None:

@@ -39,10 +39,13 @@ class CallDatetimeFromtimestamp(Rule):
     ```
 
     ## Fix safety
-    Unsafe: adding `tz=timezone.utc` changes the wall-clock value on hosts that are not
-    on UTC and makes the result aware, which changes comparisons and arithmetic with
-    naive values.
-
+    Unsafe: `fromtimestamp(ts)` (or with `None`) becomes `fromtimestamp(ts, tz=UTC)`, with
+    UTC spelled in the file's import style (`timezone.utc` when `target-version` is below
+    py311). That changes the wall-clock value on hosts that are not on UTC and makes the
+    result aware, which changes comparisons and arithmetic with naive values.
+    `fromtimestamp(ts).replace(tzinfo=T)` (only `tzinfo`) becomes
+    `fromtimestamp(ts, tz=T)`, also unsafe. When the value flows straight into an aware
+    sink the fix is safe.
     ## Differences from ruff
     Same as ruff's DTZ006, except that chronolint stays quiet when the arguments are
     unpacked (`fromtimestamp(*args)`, `fromtimestamp(ts, **kw)`): the time zone may be
@@ -65,10 +68,14 @@ class CallDatetimeFromtimestamp(Rule):
         Valid("class Parser:\n    def parse(self, ts):\n        return self.datetime.fromtimestamp(ts)\n"),
     ]
     INVALID = [
-        Invalid("from datetime import datetime\nx = datetime.fromtimestamp(0)\n"),
-        Invalid("import datetime as dt\nx = dt.datetime.fromtimestamp(0, None)\n"),
-        Invalid("from datetime import datetime as D\nx = D.fromtimestamp(0, tz=None)\n"),
-        Invalid("from datetime import datetime, timezone\nx = datetime.fromtimestamp(0).replace(tzinfo=timezone.utc)\n"),
+        Invalid("from datetime import datetime\nx = datetime.fromtimestamp(0)\n",
+                unsafe_fixed="from datetime import datetime, timezone\nx = datetime.fromtimestamp(0, tz=timezone.utc)\n"),
+        Invalid("import datetime as dt\nx = dt.datetime.fromtimestamp(0, None)\n",
+                unsafe_fixed="import datetime as dt\nx = dt.datetime.fromtimestamp(0, tz=dt.timezone.utc)\n"),
+        Invalid("from datetime import datetime as D\nx = D.fromtimestamp(0, tz=None)\n",
+                unsafe_fixed="from datetime import datetime as D, timezone\nx = D.fromtimestamp(0, tz=timezone.utc)\n"),
+        Invalid("from datetime import datetime, timezone\nx = datetime.fromtimestamp(0).replace(tzinfo=timezone.utc)\n",
+                unsafe_fixed="from datetime import datetime, timezone\nx = datetime.fromtimestamp(0, tz=timezone.utc)\n"),
     ]
 
     def visit_Call(self, node: ast.Call, ctx) -> None:

@@ -37,12 +37,13 @@ class CallDatetimeUtcfromtimestamp(Rule):
     ```
 
     ## Fix safety
-    As for CHR002: `utcfromtimestamp(ts).replace(tzinfo=timezone.utc)` →
-    `fromtimestamp(ts, tz=timezone.utc)` is safe (identical values);
-    `utcfromtimestamp(ts).astimezone()` → `fromtimestamp(ts, tz=timezone.utc).astimezone()`
-    is safe (the original is wrong on every non-UTC host); inside an aware sink the
-    aware rewrite is safe; elsewhere it is unsafe, because the value becomes aware.
-
+    As for CHR002: `utcfromtimestamp(ts)` becomes `fromtimestamp(ts, UTC)` (UTC spelled
+    in the file's import style, `timezone.utc` below py311). Safe when
+    `.replace(tzinfo=...)` follows (identical values;
+    `utcfromtimestamp(ts).replace(tzinfo=timezone.utc)` collapses to
+    `fromtimestamp(ts, timezone.utc)`), when `.astimezone(...)` follows (the original is
+    wrong by the local offset on every non-UTC host, identical on UTC hosts), and in an
+    aware sink; unsafe otherwise, because the value becomes aware.
     ## Differences from ruff
     ruff's DTZ004 exempts `utcfromtimestamp(ts).astimezone()`; that chain is wrong by the
     local offset, so chronolint flags it.
@@ -61,9 +62,12 @@ class CallDatetimeUtcfromtimestamp(Rule):
         Valid("class Parser:\n    def parse(self, ts):\n        return self.datetime.utcfromtimestamp(ts)\n"),
     ]
     INVALID = [
-        Invalid("from datetime import datetime\nx = datetime.utcfromtimestamp(0)\n"),
-        Invalid("import datetime as dt\nx = dt.datetime.utcfromtimestamp(0).astimezone()\n"),
-        Invalid("from datetime import datetime as D, timezone\nx = D.utcfromtimestamp(0).replace(tzinfo=timezone.utc)\n"),
+        Invalid("from datetime import datetime\nx = datetime.utcfromtimestamp(0)\n",
+                unsafe_fixed="from datetime import datetime, timezone\nx = datetime.fromtimestamp(0, timezone.utc)\n"),
+        Invalid("import datetime as dt\nx = dt.datetime.utcfromtimestamp(0).astimezone()\n",
+                fixed="import datetime as dt\nx = dt.datetime.fromtimestamp(0, dt.timezone.utc).astimezone()\n"),
+        Invalid("from datetime import datetime as D, timezone\nx = D.utcfromtimestamp(0).replace(tzinfo=timezone.utc)\n",
+                fixed="from datetime import datetime as D, timezone\nx = D.fromtimestamp(0, timezone.utc)\n"),
     ]
 
     def visit_Call(self, node: ast.Call, ctx) -> None:

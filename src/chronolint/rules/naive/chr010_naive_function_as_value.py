@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import ast
 
+from chronolint.engine.diagnostics import Applicability
 from chronolint.rules.base import Invalid, Rule, Valid
 from chronolint.rules.naive._common import NEEDLES, has_unpacking, is_none, tz_argument
+from chronolint.rules.naive._fix import callable_fix
 
 _NAIVE_FUNCTIONS = {
     "datetime.datetime.now": "datetime.now",
@@ -52,10 +54,13 @@ class NaiveFunctionAsValue(Rule):
     ```
 
     ## Fix safety
-    The fix never emits a call where there was a callable: it wraps the aware call in
-    `lambda:`. Safe in an aware sink (a `DateTime(timezone=True)` column's `default=` or
-    `onupdate=`), where the naive value was a bug; unsafe elsewhere, because the stored
-    values become aware.
+    `now`, `utcnow` and `today` passed as values become `lambda: X.now(UTC)` (UTC spelled
+    in the file's import style, `timezone.utc` below py311). The fix never emits a call
+    where there was a callable, which would freeze the time at import. Safe in an aware
+    sink (a `DateTime(timezone=True)` column's `default=` or `onupdate=`), where the
+    naive value was a bug; unsafe elsewhere, because the values become aware. No fix for
+    the other functions (they take arguments) nor for `partial(X.now, ...)` with bound
+    arguments.
 
     ## Differences from ruff
     ruff has no rule for this; its DTZ rules only look at calls.
@@ -65,6 +70,7 @@ class NaiveFunctionAsValue(Rule):
     name = "naive-datetime-function-as-value"
     message = "`{function}` passed as a value produces naive datetimes when called"
     needles = NEEDLES
+    fix_applicability = Applicability.UNSAFE
 
     VALID = [
         Valid("from datetime import datetime, timezone\nx = Column(default=lambda: datetime.now(timezone.utc))\n"),
@@ -79,12 +85,21 @@ class NaiveFunctionAsValue(Rule):
         Valid("from datetime import datetime\nassert clock is not datetime.now\n"),
     ]
     INVALID = [
-        Invalid("from datetime import datetime\ncreated_at = Column(DateTime, default=datetime.utcnow)\n"),
+        Invalid("from datetime import datetime\ncreated_at = Column(DateTime, default=datetime.utcnow)\n",
+                unsafe_fixed="from datetime import datetime, timezone\ncreated_at = Column(DateTime, default=lambda: datetime.now(timezone.utc))\n"),
         Invalid("import datetime as dt\nupdated_at = Column(DateTime, default=dt.datetime.now, onupdate=dt.datetime.now)\n",
-                count=2),
-        Invalid("from dataclasses import field\nfrom datetime import datetime as D\nx: D = field(default_factory=D.today)\n"),
-        Invalid("from datetime import datetime\nnow = datetime.utcnow\n"),
-        Invalid("from functools import partial\nfrom datetime import datetime\nnow = partial(datetime.utcnow)\n"),
+                count=2,
+                unsafe_fixed="import datetime as dt\nupdated_at = Column(DateTime, default=lambda: dt.datetime.now(dt.timezone.utc), "
+                             "onupdate=lambda: dt.datetime.now(dt.timezone.utc))\n"),
+        Invalid("from dataclasses import field\nfrom datetime import datetime as D\nx: D = field(default_factory=D.today)\n",
+                unsafe_fixed="from dataclasses import field\nfrom datetime import datetime as D, timezone\nx: D = field(default_factory=lambda: D.now(timezone.utc))\n"),
+        Invalid("from datetime import datetime\nnow = datetime.utcnow\n",
+                unsafe_fixed="from datetime import datetime, timezone\nnow = lambda: datetime.now(timezone.utc)\n"),
+        Invalid("from functools import partial\nfrom datetime import datetime\nnow = partial(datetime.utcnow)\n",
+                unsafe_fixed="from functools import partial\nfrom datetime import datetime, timezone\nnow = partial(lambda: datetime.now(timezone.utc))\n"),
+        Invalid("from functools import partial\nfrom datetime import datetime\nnow = partial(datetime.now, None)\n"),
+        Invalid("from datetime import datetime\nclock = custom or datetime.utcnow\n",
+                unsafe_fixed="from datetime import datetime, timezone\nclock = custom or (lambda: datetime.now(timezone.utc))\n"),
     ]
 
     def visit_Attribute(self, node: ast.Attribute, ctx) -> None:
@@ -94,6 +109,9 @@ class NaiveFunctionAsValue(Rule):
         if function is None or not self.used_as_value(node, ctx):
             return
         ctx.report(self, node, function=function, fix_data={"function": function})
+
+    def compute_fix(self, diagnostic, fix_context):
+        return callable_fix(diagnostic, fix_context)
 
     @staticmethod
     def used_as_value(node: ast.Attribute, ctx) -> bool:

@@ -200,7 +200,7 @@ class Linker:
             cls.role = "base"
         elif qualified in self.declarative_names:
             cls.role = "model"
-        elif spelled.endswith(".Model") and (qualified is None and spelled.split(".")[0] == "db" or (qualified or "")[: -len(".Model")] in self.flask_dbs):
+        elif spelled == "db.Model" or spelled.endswith(".Model") and (qualified or "")[: -len(".Model")] in self.flask_dbs:
             cls.role, cls.flask = "model", True
         elif qualified in SQLMODEL_CLASSES:
             cls.role, cls.kind = ("model" if cls.record["table_kw"] else "schema"), "sqlmodel"

@@ -29,7 +29,7 @@ EXTRACTOR_VERSION = 5
 # A file is read further only if it mentions one of these.
 INDEX_NEEDLES = (
     "Column", "mapped_column", "Mapped[", "models.Model", "Field(", "TypeDecorator", "declarative",
-    "DeclarativeBase", "USE_TZ", "SQLModel", "db.Model", "Model)",
+    "DeclarativeBase", "USE_TZ", "SQLModel", "db.Model", "Model)", "SQLAlchemy(", "registry(",
 )
 _DEFAULT_KEYS = ("default", "default_factory", "onupdate", "server_default", "server_onupdate")
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import tokenize
 from collections import Counter
 from pathlib import Path
 
@@ -18,8 +19,9 @@ def expected_findings(project_dir, codes) -> Counter:
     found: Counter = Counter()
     for path in sorted(root.rglob("*.py")):
         try:
-            text = path.read_text(encoding="utf-8")
-        except (UnicodeDecodeError, OSError):
+            with tokenize.open(path) as fh:  # honours a `# -*- coding: latin-1 -*-` cookie
+                text = fh.read()
+        except (UnicodeDecodeError, SyntaxError, OSError):
             continue
         rel = path.relative_to(root).as_posix()
         for row, line in enumerate(text.splitlines(), start=1):

@@ -3,7 +3,8 @@
 Strategy, in order (DESIGN.md "Fix safety": the file's own style, never shadow a name):
 
 1. Reuse a module-level import that no other binding in the file touches:
-   `UTC` (from `from datetime import UTC`, on py311+ targets only), then `<tz>.utc` (a `datetime.timezone`
+   `UTC` (a file that imports it by name already needs 3.11; through
+   `from datetime import *` only on py311+ targets), then `<tz>.utc` (a `datetime.timezone`
    binding), then `<mod>.UTC` / `<mod>.timezone.utc` (a binding of the `datetime` module,
    e.g. `import datetime as dt`).
 2. Otherwise import the preferred name: `UTC` when `target-version` >= py311, else
@@ -40,10 +41,12 @@ class Spelling:
     edits: tuple[Edit, ...] = ()
 
 
-def _names_in_file(tree: ast.Module) -> dict[str, set[str | None]]:
+def _names_in_file(tree: ast.Module) -> tuple[dict[str, set[str | None]], set[str]]:
     """Every identifier the file binds or reads, with what each binding means: the qualified
-    name for an import, None for anything else (assignments, parameters, reads)."""
+    name for an import, None for anything else (assignments, parameters, reads); and the
+    names bound only by a `from datetime import *`."""
     meanings: dict[str, set[str | None]] = {}
+    star_names: set[str] = set()
 
     def add(name: str, meaning: str | None) -> None:
         meanings.setdefault(name, set()).add(meaning)
@@ -74,13 +77,14 @@ def _names_in_file(tree: ast.Module) -> dict[str, set[str | None]]:
                     add(alias.asname or alias.name, f"{module}.{alias.name}")
                 for name in STAR_EXPORTS.get(module, ()) if alias.name == "*" else ():
                     add(name, f"{module}.{name}")
-    return meanings
+                    star_names.add(name)
+    return meanings, star_names
 
 
 class ImportPlanner:
     def __init__(self, module_fixes: "ModuleFixes", tree: ast.Module):
         self._fixes = module_fixes
-        self._meanings = _names_in_file(tree)
+        self._meanings, self._star_names = _names_in_file(tree)
         self._module_bindings = NameResolver(tree).module_bindings
         self._star_import = any(
             isinstance(n, ast.ImportFrom) and any(a.name == "*" for a in n.names) and n.module != "datetime"
@@ -109,8 +113,8 @@ class ImportPlanner:
 
     def _reused(self) -> Spelling | None:
         py311 = self._fixes.settings.target_version >= (3, 11)
-        name = self._binding_of("datetime.UTC") if py311 else None
-        if name:
+        name = self._binding_of("datetime.UTC")
+        if name and (py311 or name not in self._star_names):
             return Spelling(name)
         name = self._binding_of("datetime.timezone")
         if name:

@@ -7,9 +7,9 @@ import ast
 from dataclasses import dataclass
 
 from chronolint.engine.diagnostics import Applicability, Edit, Fix, Location
-from chronolint.rules.migrations.baseline import baseline_setting, is_at_or_below_baseline
+from chronolint.rules.migrations.baseline import baseline_setting, django_created_by, is_at_or_below_baseline
 from chronolint.rules.migrations.ops import OpCollector
-from chronolint.rules.migrations.revision import Revision, alembic_revision, is_docstring
+from chronolint.rules.migrations.revision import Revision, alembic_revision, is_django_migration, is_docstring
 
 REVISION_NEEDLES = ("down_revision",)
 
@@ -37,11 +37,22 @@ def revision_analysis(ctx) -> RevisionAnalysis | None:
 
 def _analyse(ctx) -> RevisionAnalysis | None:
     revision = alembic_revision(ctx.tree)
-    if revision is None:
-        return None
-    if is_at_or_below_baseline(ctx.filename, ctx.source.text, revision, baseline_setting(ctx.settings)):
+    if revision is None or is_history(ctx):
         return None
     return RevisionAnalysis(revision, OpCollector(ctx.names, revision.constants, revision.functions))
+
+
+def is_history(ctx) -> bool:
+    """A migration (Alembic or Django) at or below the configured baseline: rules stay quiet."""
+    state = ctx.state(_SharedState)
+    if "history" not in state:
+        baseline = baseline_setting(ctx.settings)
+        revision = alembic_revision(ctx.tree) if baseline else None
+        if revision is not None:
+            state["history"] = is_at_or_below_baseline(ctx.filename, ctx.source.text, revision, baseline)
+        else:
+            state["history"] = bool(baseline) and is_django_migration(ctx.tree) and django_created_by(ctx.source.text, baseline)
+    return state["history"]
 
 
 def name_range(ctx, function: ast.FunctionDef) -> tuple[Location, Location]:

@@ -4,7 +4,7 @@ import ast
 
 from chronolint.engine.diagnostics import Applicability, Edit, Location
 from chronolint.rules.base import Invalid, Rule, Valid
-from chronolint.rules.migrations._common import unsafe_fix
+from chronolint.rules.migrations._common import is_history, unsafe_fix
 from chronolint.rules.migrations._sql_text import sql_argument, string_literals
 from chronolint.rules.migrations.revision import module_constants
 from chronolint.sql import NaiveTimestamp, naive_timestamp_columns
@@ -62,7 +62,7 @@ class NaiveTimestampInSql(Rule):
 
     def visit_Call(self, node: ast.Call, ctx) -> None:
         argument = sql_argument(node, ctx)
-        if argument is None:
+        if argument is None or is_history(ctx):
             return
         state = ctx.state(self)
         if "constants" not in state:

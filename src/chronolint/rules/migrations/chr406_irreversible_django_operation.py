@@ -3,6 +3,7 @@ from __future__ import annotations
 import ast
 
 from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.migrations._common import is_history
 
 # Operation → (its reverse parameter, that parameter's position).
 _REVERSIBLE = {
@@ -59,7 +60,7 @@ class IrreversibleDjangoOperation(Rule):
         if qualified is None:
             return
         module, _, operation = qualified.rpartition(".")
-        if module not in _MODULES or operation not in _REVERSIBLE:
+        if module not in _MODULES or operation not in _REVERSIBLE or is_history(ctx):
             return
         if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
             return

@@ -307,26 +307,28 @@ class Linker:
         if cls is None or cls.qualified in seen:
             return None, None
         seen.add(cls.qualified)
-        facts = cls.record["typedecorator"]
-        if facts is None:
-            return None, None
+        facts = cls.record["typedecorator"] or {"impl": {"timestamp": None, "aware": None, "custom": None}, "handles_zones": False, "has_hooks": False}
         impl = facts["impl"]
         if facts["handles_zones"]:
             return True, True
         if impl["custom"]:
             return self._custom_type(impl["custom"], seen)
         if impl["timestamp"] is None:
-            for base in cls.record["bases"]:
-                found = self._custom_type(base["q"], seen) if base["q"] else (None, None)
-                if found != (None, None):
-                    return found
-            return None, None
+            return self._inherited_type(cls, seen)
         if not impl["timestamp"]:
             return False, None
         if impl["aware"]:
             return True, True
         return True, (False if not facts["has_hooks"] else None)
 
+
+    def _inherited_type(self, cls: _Class, seen: set) -> tuple[bool | None, bool | None]:
+        """A project type without its own `impl` (`class EventTime(UtcDateTime)`) is its base."""
+        for base in cls.record["bases"]:
+            found = self._custom_type(base["q"], seen) if base["q"] else (None, None)
+            if found != (None, None):
+                return found
+        return None, None
 
 def _snake_case(name: str) -> str:
     """Flask-SQLAlchemy's default table name: `AgentSession` → `agent_session`."""

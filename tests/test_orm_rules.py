@@ -1,0 +1,115 @@
+"""The ORM rules (CHR101–CHR104, CHR201–CHR204) on the fixture projects, through the
+installed `chronolint` command and real flake8, compared with the `# expect:` markers."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, run, tool
+from markers import expected_findings
+
+ORM_CODES = ("CHR101", "CHR102", "CHR103", "CHR104", "CHR201", "CHR202", "CHR203", "CHR204")
+OPT_IN = "CHR103,CHR104,CHR204"
+PROJECTS = ("demo", "flask_legacy", "sqlmodel_app", "django_app", "clean_app")
+
+
+def _cli_findings(chronolint, project: Path, *extra) -> Counter:
+    result = chronolint("check", "--select", ",".join(ORM_CODES), "--output-format", "json", "--no-cache", *extra, ".", cwd=project)
+    assert result.returncode in (0, 1), result.stderr
+    found = Counter()
+    for d in json.loads(result.stdout):
+        found[(Path(d["filename"]).resolve().relative_to(project.resolve()).as_posix(), d["location"]["row"], d["code"])] += 1
+    return found
+
+
+@pytest.mark.parametrize("name", PROJECTS)
+def test_cli_findings_match_markers(chronolint, name):
+    project = FIXTURES / name
+    assert _cli_findings(chronolint, project) == expected_findings(project, ORM_CODES)
+
+
+_FLAKE8_LINE = re.compile(r"^(?:\./)?(?P<path>[^:]+):(?P<row>\d+):\d+: (?P<code>CHR\d{3}) ")
+
+
+@pytest.mark.parametrize("name", ("demo", "flask_legacy", "sqlmodel_app"))
+def test_flake8_findings_match_markers(name):
+    project = FIXTURES / name
+    result = run([tool("flake8"), "--isolated", "--select", "CHR1,CHR2", f"--chronolint-extend-select={OPT_IN}", "."], cwd=project)
+    found = Counter()
+    for line in result.stdout.splitlines():
+        match = _FLAKE8_LINE.match(line)
+        assert match, line
+        found[(match["path"], int(match["row"]), match["code"])] += 1
+    assert found == expected_findings(project, ORM_CODES), result.stderr
+
+
+def test_aware_type_decorators_are_never_naive(chronolint):
+    result = chronolint("check", "--select", "CHR101", "--no-cache", "app/models/audit.py", "app/models/types.py",
+                        "app/models/aware_types.py", cwd=FIXTURES / "demo")
+    assert result.returncode == 0, result.stdout
+
+
+def test_explicit_updated_at_flags_models_with_onupdate(chronolint, tmp_path):
+    found = _cli_findings(chronolint, FIXTURES / "demo", "--config", str(_config(tmp_path / "chronolint.toml")))
+    assert ("app/services/agent_service.py", _line_of(FIXTURES / "demo/app/services/agent_service.py", "async def record_trade"), "CHR201") in found
+
+
+def _config(path: Path) -> Path:
+    path.write_text('select = ["CHR2"]\nextend-select = ["CHR103", "CHR104", "CHR204"]\nexplicit-updated-at = true\n')
+    return path
+
+
+def _line_of(path: Path, text: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+
+
+def test_stdin_source_replaces_the_file_in_the_index(chronolint):
+    """Editing the model (in the buffer) changes what the service file is checked against."""
+    project = FIXTURES / "demo"
+    model = (project / "app/models/agent.py").read_text()
+    fixed = model.replace("updated_at: Mapped[datetime] = mapped_column(DateTime, default=lambda: datetime.now(), nullable=False)",
+                          "updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)")
+    assert fixed != model
+    before = chronolint("check", "--select", "CHR101", "--no-cache", "--stdin-filename", "app/models/agent.py", cwd=project, input=model)
+    after = chronolint("check", "--select", "CHR101", "--no-cache", "--stdin-filename", "app/models/agent.py", cwd=project, input=fixed)
+    assert "Agent.updated_at" in before.stdout and "Agent.updated_at" not in after.stdout
+
+
+def test_chr201_fix_inserts_the_assignment_in_the_file_style(chronolint, fixture_copy):
+    project = fixture_copy("demo")
+    result = chronolint("check", "--select", "CHR201", "--fix", "--unsafe-fixes", "--no-cache", "app/services/agent_service.py", cwd=project)
+    text = (project / "app/services/agent_service.py").read_text()
+    assert "        agent.name = name\n        agent.updated_at = datetime.now()\n" in text, result.stdout + result.stderr
+    again = chronolint("check", "--select", "CHR201", "--no-cache", "app/services/agent_service.py", cwd=project)
+    assert again.returncode == 0, again.stdout
+
+
+def test_chr102_fix_wraps_in_lambda(chronolint, fixture_copy):
+    project = fixture_copy("demo")
+    chronolint("check", "--select", "CHR102", "--fix", "--no-cache", "app/models/billing.py", cwd=project)
+    assert "default=lambda: datetime.now(timezone.utc))" in (project / "app/models/billing.py").read_text()
+
+
+def test_index_cache_is_written_and_corrupt_entries_are_ignored(chronolint, fixture_copy):
+    project = fixture_copy("flask_legacy")
+    shutil.rmtree(project / ".chronolint_cache", ignore_errors=True)
+    first = chronolint("check", "--select", "CHR201", ".", cwd=project)
+    entries = list((project / ".chronolint_cache/index").glob("*.json"))
+    assert entries
+    for entry in entries:
+        entry.write_text("{not json")
+    second = chronolint("check", "--select", "CHR201", ".", cwd=project)
+    assert second.stdout == first.stdout and "CHR201" in first.stdout
+
+
+def test_no_cache_writes_no_index_cache(chronolint, fixture_copy):
+    project = fixture_copy("sqlmodel_app")
+    shutil.rmtree(project / ".chronolint_cache", ignore_errors=True)
+    chronolint("check", "--select", "CHR101", "--no-cache", ".", cwd=project)
+    assert not (project / ".chronolint_cache" / "index").exists()

@@ -49,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--config", metavar="FILE", help="use this configuration file only")
     check.add_argument("--quiet", "-q", action="store_true", help="print findings only, no summary")
     fixing.add_arguments(check)
+    check.add_argument("--output-file", metavar="FILE", help="write the report to FILE instead of stdout")
+    check.add_argument("--add-noqa", action="store_true",
+                       help="add `# noqa: CODE` to every line with a finding (adopting on an old codebase)")
+
+    sub.add_parser("server", help="run the language server (LSP over stdio)")
 
     rule = sub.add_parser("rule", help="explain a rule, or list them all")
     rule.add_argument("code", nargs="?")
@@ -118,6 +123,8 @@ def run_check(args) -> int:
                 f"unknown output format {output_format!r} (choose from {', '.join(reporters.FORMATS)})"
             )
         stdin_text = None
+        if args.add_noqa and (args.stdin_filename or fixing.mode(args) is not None or args.diff):
+            raise ConfigError("--add-noqa cannot be combined with --stdin-filename, --fix or --diff")
         if args.stdin_filename:
             stdin_text = sys.stdin.read()
             result = RunResult(files=[lint_file(args.stdin_filename, resolver, text=stdin_text,
@@ -134,6 +141,10 @@ def run_check(args) -> int:
         print(f"error: Failed to lint {path}: {message}", file=sys.stderr)
     fixing.print_fix_errors(result)
     errors = bool(result.path_errors or result.file_errors)
+    if args.add_noqa:
+        from chronolint.cli.add_noqa import add_noqa_to_files
+
+        return add_noqa_to_files(result.diagnostics) or (EXIT_ERROR if errors else EXIT_CLEAN)
     if args.diff:
         status = fixing.print_diff(result, args.stdin_filename, stdin_text)
         return EXIT_ERROR if errors else status
@@ -141,6 +152,12 @@ def run_check(args) -> int:
     if stdin_text is not None and fixing.mode(args) is not None:
         fixing.print_stdin_source(result, stdin_text)
         out = sys.stderr
+    elif args.output_file:
+        try:
+            out = open(args.output_file, "w", encoding="utf-8")
+        except OSError as exc:
+            print(f"error: --output-file {args.output_file}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_ERROR
     fixed = fixing.total_fixed(result.files)
 
     diagnostics = sorted(result.diagnostics, key=lambda d: d.sort_key())
@@ -157,6 +174,8 @@ def run_check(args) -> int:
     if args.show_fixes and text_format:
         out.write(fixing.show_fixes(result.files))
     out.flush()
+    if out not in (sys.stdout, sys.stderr):
+        out.close()
 
     if errors:
         return EXIT_CLEAN if args.exit_zero else EXIT_ERROR
@@ -212,6 +231,10 @@ def main(argv: list[str] | None = None) -> int:
         argv = ["check", *argv]
     args = parser.parse_args(argv)
     try:
+        if args.command == "server":
+            from chronolint.lsp import run
+
+            return run()
         if args.command == "rule":
             return run_rule(args)
         return run_check(args)

@@ -59,10 +59,9 @@ def test_baseline_silences_old_revisions(chronolint, fixture_copy, baseline, qui
 def test_unsafe_fixes_generate_downgrades_and_are_idempotent(chronolint, fixture_copy):
     root = fixture_copy("alembic_history")
     first = chronolint("check", "--no-cache", "--select", "CHR401,CHR402,CHR403", "--fix", "--unsafe-fixes", ".", cwd=root)
-    assert first.returncode == 1, first.stdout + first.stderr
+    assert first.returncode == 0 and "7 fixed" in first.stdout, first.stdout + first.stderr
     remaining = cli_findings(chronolint, root)
-    assert {code for (_path, _row, code) in remaining} & {"CHR401", "CHR403"} == set()
-    assert [key for key in remaining if key[2] == "CHR402"] == [("migrations/versions/r15_seed.py", 21, "CHR402")]
+    assert {code for (_path, _row, code) in remaining} & {"CHR401", "CHR402", "CHR403"} == set()
     r04 = (root / "migrations/versions/r04_no_downgrade.py").read_text()
     assert 'def downgrade():\n    op.drop_column("projects", "archived_at")\n' in r04
     before = {p: p.read_text() for p in root.rglob("*.py")}

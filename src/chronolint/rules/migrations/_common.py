@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from chronolint.engine.diagnostics import Applicability, Edit, Fix, Location
 from chronolint.rules.migrations.baseline import baseline_setting, django_created_by, is_at_or_below_baseline
-from chronolint.rules.migrations.ops import OpCollector
+from chronolint.rules.migrations.ops import INVERSES, OpCollector, name_value
+from chronolint.sql import ddl_statement
 from chronolint.rules.migrations.revision import Revision, alembic_revision, is_django_migration, is_docstring
 
 REVISION_NEEDLES = ("down_revision",)
@@ -53,6 +54,23 @@ def is_history(ctx) -> bool:
         else:
             state["history"] = bool(baseline) and is_django_migration(ctx.tree) and django_created_by(ctx.source.text, baseline)
     return state["history"]
+
+
+def changes_schema(ops) -> bool:
+    """An Alembic schema operation, or `execute` of DDL text. Data migrations (UPDATE,
+    DELETE, `bulk_insert`) and enum values (`ALTER TYPE ... ADD VALUE`, which PostgreSQL
+    cannot remove) often have nothing to undo."""
+    for op in ops:
+        if op.name in INVERSES:
+            return True
+        if op.name == "execute":
+            text = name_value(op.arg("sqltext"), op.constants)
+            if text is None and isinstance(op.arg("sqltext"), ast.Call) and op.arg("sqltext").args:
+                text = name_value(op.arg("sqltext").args[0], op.constants)
+            statement = ddl_statement(text or "")
+            if statement and statement != "ALTER TYPE":
+                return True
+    return False
 
 
 def name_range(ctx, function: ast.FunctionDef) -> tuple[Location, Location]:

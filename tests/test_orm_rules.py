@@ -113,3 +113,35 @@ def test_no_cache_writes_no_index_cache(chronolint, fixture_copy):
     shutil.rmtree(project / ".chronolint_cache", ignore_errors=True)
     chronolint("check", "--select", "CHR101", "--no-cache", ".", cwd=project)
     assert not (project / ".chronolint_cache" / "index").exists()
+
+
+_SINK_MODEL = """from datetime import datetime, timezone
+from sqlalchemy import Column, DateTime, Integer
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+
+class A(Base):
+    __tablename__ = "a"
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime(timezone=True), default=datetime.utcnow, onupdate=lambda: datetime.utcnow())
+    naive = Column(DateTime, default=datetime.utcnow)
+
+
+def touch(a: A) -> None:
+    a.at = datetime.utcnow()
+    a.naive = datetime.utcnow()
+"""
+
+
+def test_naive_values_into_aware_columns_get_the_safe_aware_fix(chronolint, tmp_path):
+    """Aware sinks: `default=`/`onupdate=` of a `timezone=True` column and an assignment to
+    an aware column of a model instance; the naive column keeps its (unsafe) finding."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (tmp_path / "m.py").write_text(_SINK_MODEL)
+    result = chronolint("check", "--select", "CHR002,CHR010,CHR101", "--fix", "--no-cache", "m.py", cwd=tmp_path)
+    text = (tmp_path / "m.py").read_text()
+    assert "default=lambda: datetime.now(timezone.utc), onupdate=lambda: datetime.now(timezone.utc))" in text, result.stdout
+    assert "    a.at = datetime.now(timezone.utc)\n    a.naive = datetime.utcnow()\n" in text
+    assert "naive = Column(DateTime, default=datetime.utcnow)" in text

@@ -3,6 +3,7 @@ from __future__ import annotations
 import ast
 
 from chronolint.engine.diagnostics import Applicability
+from chronolint.index.sinks import is_aware_sink
 from chronolint.rules.base import Invalid, Rule, Valid
 from chronolint.rules.naive._common import NEEDLES, zone_chain
 from chronolint.rules.naive._fix import naive_utc_fix
@@ -91,7 +92,7 @@ class CallDatetimeUtcnow(Rule):
 
     def visit_Call(self, node: ast.Call, ctx) -> None:
         if ctx.resolve(node.func) == "datetime.datetime.utcnow":
-            ctx.report(self, node, fix_data={"call": "datetime.utcnow()", "chain": zone_chain(node, ctx.ancestors)})
+            ctx.report(self, node, fix_data={"call": "datetime.utcnow()", "chain": zone_chain(node, ctx.ancestors), "aware_sink": is_aware_sink(ctx, node)})
 
     def compute_fix(self, diagnostic, fix_context):
         return naive_utc_fix(diagnostic, fix_context, "now")

@@ -3,6 +3,7 @@ from __future__ import annotations
 import ast
 
 from chronolint.engine.diagnostics import Applicability
+from chronolint.index.sinks import is_aware_sink
 from chronolint.rules.base import Invalid, Rule, Valid
 from chronolint.rules.naive._common import NEEDLES, has_unpacking, is_none, tz_argument
 from chronolint.rules.naive._fix import callable_fix
@@ -108,7 +109,7 @@ class NaiveFunctionAsValue(Rule):
         function = _NAIVE_FUNCTIONS.get(ctx.resolve(node))
         if function is None or not self.used_as_value(node, ctx):
             return
-        ctx.report(self, node, function=function, fix_data={"function": function})
+        ctx.report(self, node, function=function, fix_data={"function": function, "aware_sink": is_aware_sink(ctx, node)})
 
     def compute_fix(self, diagnostic, fix_context):
         return callable_fix(diagnostic, fix_context)

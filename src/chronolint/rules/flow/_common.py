@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chronolint.rules.base import Rule
-from chronolint.rules.flow.analysis import flow_findings
+from chronolint.rules.flow.analysis import flow_findings, timestamp_attributes
 
 _BASE_NEEDLES = ("date", "timezone")
 _MAX_COLUMN_NEEDLES = 64
@@ -14,9 +14,7 @@ class FlowRule(Rule):
 
     def needles_for(self, settings, index) -> tuple[str, ...]:
         """A file mentioning no datetime and no timestamp column name cannot have findings."""
-        if index is None:
-            return _BASE_NEEDLES
-        columns = {c.attr for m in index.models.values() for c in m.columns.values() if c.is_timestamp}
+        columns = timestamp_attributes(index)
         if len(columns) > _MAX_COLUMN_NEEDLES:
             return ("",)
         return (*_BASE_NEEDLES, *sorted(columns))

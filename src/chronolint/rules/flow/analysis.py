@@ -27,7 +27,11 @@ State = dict  # Path -> Value; None for unreachable code
 _ORDERING = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
 _EQUALITY = (ast.Eq, ast.NotEq)
 _OP_TEXT = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!="}
-_NAIVE_UTC_CALLS = ("datetime.datetime.utcnow", "datetime.datetime.utcfromtimestamp")
+# The naive-UTC calls CHR303 can rewrite, as (aware method, arguments kept) for the fixer.
+_NAIVE_UTC_REWRITES = {
+    "datetime.datetime.utcnow": ("now", ()),
+    "datetime.datetime.utcfromtimestamp": ("fromtimestamp", ("timestamp",)),
+}
 
 
 @dataclass(frozen=True)
@@ -77,77 +81,53 @@ def _bound_paths(target: ast.AST):
             yield path
 
 
-class _AssignedPaths(ast.NodeVisitor):
-    """Paths a block may rebind, and receivers whose attributes a call may change."""
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
-    def __init__(self, flow: "FunctionFlow"):
-        self.flow = flow
-        self.paths: set[Path] = set()
-        self.touched: set[Path] = set()
 
-    def _bind(self, target):
-        self.paths.update(_bound_paths(target))
+def _targets(node: ast.AST) -> list:
+    """The binding targets of one node (empty for nodes that bind nothing)."""
+    if isinstance(node, ast.Assign):
+        return node.targets
+    if isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.NamedExpr, ast.For, ast.AsyncFor)):
+        return [node.target]
+    if isinstance(node, ast.withitem):
+        return [node.optional_vars] if node.optional_vars is not None else []
+    if isinstance(node, ast.Delete):
+        return node.targets
+    return []
 
-    def visit_Assign(self, node):
-        for target in node.targets:
-            self._bind(target)
-        self.generic_visit(node)
 
-    def visit_AugAssign(self, node):
-        self._bind(node.target)
-        self.generic_visit(node)
+def _bound_names(node: ast.AST) -> list[str]:
+    """Plain names a node binds other than by assignment (imports, defs, `except as`, `case x`)."""
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return [(a.asname or a.name).split(".")[0] for a in node.names]
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [node.name]
+    if isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)):
+        return [node.name] if node.name else []
+    return []
 
-    visit_AnnAssign = visit_AugAssign
-    visit_NamedExpr = visit_AugAssign
 
-    def visit_For(self, node):
-        self._bind(node.target)
-        self.generic_visit(node)
-
-    visit_AsyncFor = visit_For
-
-    def visit_withitem(self, node):
-        if node.optional_vars is not None:
-            self._bind(node.optional_vars)
-        self.generic_visit(node)
-
-    def visit_ExceptHandler(self, node):
-        if node.name:
-            self.paths.add((node.name,))
-        self.generic_visit(node)
-
-    def visit_Delete(self, node):
-        for target in node.targets:
-            self._bind(target)
-
-    def visit_Import(self, node):
-        for alias in node.names:
-            self.paths.add(((alias.asname or alias.name).split(".")[0],))
-
-    visit_ImportFrom = visit_Import
-
-    def visit_FunctionDef(self, node):
-        self.paths.add((node.name,))
-
-    visit_AsyncFunctionDef = visit_ClassDef = visit_FunctionDef
-
-    def visit_Lambda(self, node):
-        pass
-
-    def visit_MatchAs(self, node):
-        if node.name:
-            self.paths.add((node.name,))
-        self.generic_visit(node)
-
-    visit_MatchStar = visit_MatchAs
-
-    def visit_Call(self, node):
-        for base, attrs in self.flow.call_effects(node):
-            if attrs is None:
-                self.touched.add(base)
-            else:
-                self.paths.update(base + (a,) for a in attrs)
-        self.generic_visit(node)
+def assigned_in(flow: "FunctionFlow", block: list[ast.stmt]) -> tuple[set, set]:
+    """(paths `block` may rebind, receivers whose attributes its calls may change),
+    without entering nested functions, classes or lambdas."""
+    paths: set[Path] = set()
+    touched: set[Path] = set()
+    stack: list[ast.AST] = list(block)
+    while stack:
+        node = stack.pop()
+        for target in _targets(node):
+            paths.update(_bound_paths(target))
+        paths.update((name,) for name in _bound_names(node))
+        if isinstance(node, ast.Call):
+            for base, attrs in flow.call_effects(node):
+                if attrs is None:
+                    touched.add(base)
+                else:
+                    paths.update(base + (a,) for a in attrs)
+        if not isinstance(node, _SCOPES):
+            stack.extend(ast.iter_child_nodes(node))
+    return paths, touched
 
 
 class FunctionFlow:
@@ -181,7 +161,7 @@ class FunctionFlow:
         if path in self.column_cache:
             return self.column_cache[path]
         found = None
-        if isinstance(node, ast.Attribute) and len(path) > 1:
+        if isinstance(node, ast.Attribute) and len(path) > 1 and node.attr in self.module.timestamp_attributes:
             model = self.module.receivers.model_of(node.value, self.function)
             column = model.columns.get(node.attr) if model is not None else None
             if column is not None and column.is_timestamp:
@@ -248,13 +228,11 @@ class FunctionFlow:
 
     def forget(self, state: State, block: list[ast.stmt]) -> State:
         """The state at the head of a loop or handler: what `block` may rebind is unknown."""
-        collector = _AssignedPaths(self)
-        for stmt in block:
-            collector.visit(stmt)
+        paths, touched = assigned_in(self, block)
         head = dict(state)
-        for base in collector.touched:
+        for base in touched:
             _drop(head, base, including_base=False)
-        for path in collector.paths:
+        for path in paths:
             value = join(self.lookup(state, path), UNKNOWN)
             _drop(head, path)
             self.store(head, path, value)
@@ -278,7 +256,7 @@ class FunctionFlow:
                     yield arg_path, None
             return
         if self.self_name is not None and base == (self.self_name,):
-            attrs = self.module.assigned_by_method(self.cls).get(func.attr)
+            attrs = self.module.assigned_by_method(self.cls, func.attr)
             if attrs:
                 yield base, attrs
 
@@ -342,13 +320,16 @@ class FunctionFlow:
             fix_data = None
         self.report("CHR303", value_node, message, fix_data)
 
-    def naive_utc_call(self, node: ast.AST) -> ast.Call | None:
-        """The `utcnow()` / `utcfromtimestamp()` call a value is made of (through `± timedelta`)."""
-        while isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
-            node = node.left
-        if isinstance(node, ast.Call) and self.resolve(node.func) in _NAIVE_UTC_CALLS:
-            return node
-        return None
+    def naive_utc_call(self, node: ast.AST) -> dict | None:
+        """When the value is a `utcnow()` / `utcfromtimestamp(ts)` call: the fix data for the
+        shared naive-UTC rewrite (`rules/naive/_fix.py`), the column being the aware sink."""
+        if not isinstance(node, ast.Call):
+            return None
+        rewrite = _NAIVE_UTC_REWRITES.get(self.resolve(node.func) or "")
+        if rewrite is None:
+            return None
+        method, keep = rewrite
+        return {"method": method, "keep": keep, "chain": None, "aware_sink": True}
 
     # --- expressions ---------------------------------------------------------------------
 
@@ -389,7 +370,8 @@ class FunctionFlow:
 
     def check_constructor(self, call: ast.Call, keyword_values) -> None:
         """`Model(col=value)` assigns columns as `obj.col = value` does."""
-        if not isinstance(call.func, (ast.Name, ast.Attribute)):
+        attrs = self.module.timestamp_attributes
+        if not isinstance(call.func, (ast.Name, ast.Attribute)) or not any(kw.arg in attrs for kw, _ in keyword_values):
             return
         model = self.module.receivers.model_named(call.func, self.function)
         if model is None:
@@ -742,21 +724,19 @@ class ModuleFlow:
         self.receivers = receiver_types(ctx)
         self.django_use_tz = getattr(ctx.index, "django_use_tz", None)
         self.invalidate_on_any_call = (ctx.settings.get("flow-call-invalidation") or "assigned") == "all"
-        self._assigned_by_method: dict[int, dict[str, set[str]]] = {}
         self._cache: dict = {}
         self.local_classes = {n.name: n for n in ctx.tree.body if isinstance(n, ast.ClassDef)}
+        self.timestamp_attributes = timestamp_attributes(ctx.index)
 
-    def assigned_by_method(self, cls: ast.ClassDef | None) -> dict[str, set[str]]:
-        """For each method of `cls`, the `self.<attr>` it assigns (what a call to it may change)."""
+    def assigned_by_method(self, cls: ast.ClassDef | None, name: str) -> set[str]:
+        """The `self.<attr>` a method of `cls` assigns: what a call to it may change."""
         if cls is None:
-            return {}
-        key = id(cls)
-        if key not in self._assigned_by_method:
-            self._assigned_by_method[key] = {
-                stmt.name: _self_attributes_assigned(stmt)
-                for stmt in cls.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
-            }
-        return self._assigned_by_method[key]
+            return set()
+        key = ("assigns", id(cls), name)
+        if key not in self._cache:
+            methods = [s for s in cls.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == name]
+            self._cache[key] = _self_attributes_assigned(methods[-1]) if methods else set()
+        return self._cache[key]
 
     def class_attributes(self, cls: ast.ClassDef) -> dict[str, Value]:
         """Attribute annotations of a class: its body's `x: T` and `self.x: T` in `__init__`."""
@@ -794,7 +774,7 @@ class ModuleFlow:
 
     def run(self) -> list[Finding]:
         FunctionFlow(self, self.ctx.tree, [], None).run()
-        for function, scopes, cls in _functions(self.ctx.tree):
+        for function, scopes, cls in _functions(self.ctx.tree.body):
             FunctionFlow(self, function, scopes, cls).run()
         return self.findings
 
@@ -813,21 +793,41 @@ def _self_attributes_assigned(method: ast.FunctionDef | ast.AsyncFunctionDef) ->
     return assigned
 
 
-def _functions(node: ast.AST, scopes: tuple = (), cls: ast.ClassDef | None = None):
-    """Every function in the module with its enclosing scopes and (for methods) its class."""
-    for child in ast.iter_child_nodes(node):
-        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            inner = (*scopes, child)
-            yield child, list(inner), cls
-            yield from _functions(child, inner, None)
-        elif isinstance(child, ast.Lambda):
-            yield from _functions(child, (*scopes, child), None)
-        elif isinstance(child, ast.ClassDef):
-            yield from _functions(child, scopes, child)
+_NESTED_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _functions(body: list, scopes: tuple = (), cls: ast.ClassDef | None = None):
+    """Every function in a statement list, with its enclosing function scopes and (for
+    methods) its class. Only statements are visited: a `def` cannot hide in an expression."""
+    for stmt in body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            inner = (*scopes, stmt)
+            yield stmt, list(inner), cls
+            yield from _functions(stmt.body, inner, None)
+        elif isinstance(stmt, ast.ClassDef):
+            yield from _functions(stmt.body, scopes, stmt)
         else:
-            yield from _functions(child, scopes, cls if isinstance(node, ast.ClassDef) else None)
+            for field in _NESTED_BLOCKS:
+                block = getattr(stmt, field, None)
+                if block:
+                    yield from _functions(block, scopes, cls)
 
 
+def timestamp_attributes(index) -> frozenset[str]:
+    """Names of timestamp columns in the project: only these attribute names need typing."""
+    if index is None:
+        return frozenset()
+    key = id(index)
+    cached = _TIMESTAMP_ATTRIBUTES.get(key)
+    if cached is None or cached[0] is not index:
+        names = frozenset(c.attr for m in index.models.values() for c in m.columns.values() if c.is_timestamp)
+        if len(_TIMESTAMP_ATTRIBUTES) > 8:
+            _TIMESTAMP_ATTRIBUTES.clear()
+        cached = _TIMESTAMP_ATTRIBUTES[key] = (index, names)
+    return cached[1]
+
+
+_TIMESTAMP_ATTRIBUTES: dict[int, tuple] = {}
 _RESULTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 

@@ -67,8 +67,20 @@ class ColumnAwarenessMismatch(FlowRule):
         Valid("from datetime import datetime\nclass Row:\n    paid_at = None\ndef f(row: Row):\n    row.paid_at = datetime.utcnow()\n"),
     ]
     INVALID = [
-        Invalid(_HEADER + "    invoice.paid_at = datetime.utcnow()\n", files=_MODELS),
+        Invalid(_HEADER + "    invoice.paid_at = datetime.utcnow()\n", files=_MODELS,
+                fixed=_HEADER + "    invoice.paid_at = datetime.now(timezone.utc)\n"),
+        Invalid(_HEADER + "    invoice.paid_at = datetime.utcfromtimestamp(0)\n", files=_MODELS,
+                fixed=_HEADER + "    invoice.paid_at = datetime.fromtimestamp(0, timezone.utc)\n"),
         Invalid(_HEADER + "    invoice.failed_at = datetime.now(timezone.utc)\n", files=_MODELS),
         Invalid(_HEADER + "    return Invoice(failed_at=datetime.fromtimestamp(0, timezone.utc))\n", files=_MODELS),
         Invalid(_HEADER + "    when = datetime.now()\n    invoice.paid_at = when\n", files=_MODELS),
     ]
+
+    def compute_fix(self, diagnostic, fix_context):
+        """The naive-UTC rewrite CHR002/CHR005 use, safe here because the column is aware."""
+        data = diagnostic.fix_data
+        if not isinstance(data, dict) or "method" not in data:
+            return None
+        from chronolint.rules.naive._fix import naive_utc_fix
+
+        return naive_utc_fix(diagnostic, fix_context, data["method"], keep=tuple(data["keep"]))

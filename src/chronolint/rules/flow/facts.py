@@ -158,8 +158,18 @@ def _constructor_tz(call: ast.Call) -> ast.AST | None:
     return tz_argument(call, "tzinfo", 7)
 
 
+# The last name of every callee `call_value` knows: a cheap test before resolving names.
+_KNOWN_CALLABLES = frozenset({
+    "timedelta", "date", "today", "fromtimestamp", "fromisoformat", "now", "utcnow", "utcfromtimestamp",
+    "datetime", "combine", "strptime", "make_aware", "make_naive",
+})
+
+
 def call_value(call: ast.Call, resolve: Resolve, django_use_tz: bool | None) -> Value | None:
     """Facts about a call to a known datetime function, or None if the callee is not one."""
+    last = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", None)
+    if last not in _KNOWN_CALLABLES:
+        return None
     name = resolve(call.func)
     if name is None or not (name.startswith("datetime.") or name.startswith("django.utils.timezone.")):
         return None

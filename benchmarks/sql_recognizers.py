@@ -13,9 +13,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from sql_cases import CASES  # noqa: E402
+from sql_cases import CASES
 
-from chronolint.sql import naive_timestamp_columns  # noqa: E402
+from chronolint.sql import naive_timestamp_columns
 
 
 def hand_written(sql: str) -> set[str]:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from sql_cases import CASES
 
 from chronolint.sql import ddl_statement, naive_timestamp_columns
-from sql_cases import CASES
 
 
 @pytest.mark.parametrize(("sql", "expected"), CASES, ids=[c[0][:40] for c in CASES])

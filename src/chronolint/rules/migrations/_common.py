@@ -7,10 +7,19 @@ import ast
 from dataclasses import dataclass
 
 from chronolint.engine.diagnostics import Applicability, Edit, Fix, Location
-from chronolint.rules.migrations.baseline import baseline_setting, django_created_by, is_at_or_below_baseline
+from chronolint.rules.migrations.baseline import (
+    baseline_setting,
+    django_created_by,
+    is_at_or_below_baseline,
+)
 from chronolint.rules.migrations.ops import INVERSES, OpCollector, name_value
+from chronolint.rules.migrations.revision import (
+    Revision,
+    alembic_revision,
+    is_django_migration,
+    is_docstring,
+)
 from chronolint.sql import ddl_statement
-from chronolint.rules.migrations.revision import Revision, alembic_revision, is_django_migration, is_docstring
 
 REVISION_NEEDLES = ("down_revision",)
 

@@ -3,7 +3,13 @@ from __future__ import annotations
 from chronolint.engine.diagnostics import Applicability, Location
 from chronolint.rules.base import Invalid, Rule, Valid
 from chronolint.rules.migrations._common import (
-    REVISION_NEEDLES, end_of, module_range, indent_unit, insert, revision_analysis, unsafe_fix,
+    REVISION_NEEDLES,
+    end_of,
+    indent_unit,
+    insert,
+    module_range,
+    revision_analysis,
+    unsafe_fix,
 )
 from chronolint.rules.migrations.downgrade import downgrade_function
 from chronolint.rules.migrations.ops import NotInvertible

@@ -3,7 +3,13 @@ from __future__ import annotations
 from chronolint.engine.diagnostics import Applicability, Edit
 from chronolint.rules.base import Invalid, Rule, Valid
 from chronolint.rules.migrations._common import (
-    REVISION_NEEDLES, changes_schema, end_of, indent_unit, name_range, revision_analysis, unsafe_fix,
+    REVISION_NEEDLES,
+    changes_schema,
+    end_of,
+    indent_unit,
+    name_range,
+    revision_analysis,
+    unsafe_fix,
 )
 from chronolint.rules.migrations.chr401_missing_downgrade import _HEAD
 from chronolint.rules.migrations.downgrade import downgrade_body

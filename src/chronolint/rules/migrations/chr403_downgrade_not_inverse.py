@@ -5,12 +5,21 @@ import ast
 from chronolint.engine.diagnostics import Applicability
 from chronolint.rules.base import Invalid, Rule, Valid
 from chronolint.rules.migrations._common import (
-    REVISION_NEEDLES, indent_unit, insert, name_range, revision_analysis, unsafe_fix,
+    REVISION_NEEDLES,
+    indent_unit,
+    insert,
+    name_range,
+    revision_analysis,
+    unsafe_fix,
 )
 from chronolint.rules.migrations.chr401_missing_downgrade import _HEAD
 from chronolint.rules.migrations.inverse_match import missing_inverses, read_downgrade
-from chronolint.rules.migrations.ops import INVERSES, NotInvertible, Op, inverse_source
-from chronolint.rules.migrations.revision import does_nothing, is_docstring, raises_not_implemented
+from chronolint.rules.migrations.ops import NotInvertible, Op, inverse_source
+from chronolint.rules.migrations.revision import (
+    does_nothing,
+    is_docstring,
+    raises_not_implemented,
+)
 
 _TENANT_UP = ("def upgrade():\n    op.add_column('orders', sa.Column('tenant_id', sa.Integer()))\n"
               "    op.add_column('invoices', sa.Column('tenant_id', sa.Integer()))\n\n\n")

@@ -4,7 +4,13 @@ import ast
 
 from chronolint.engine.diagnostics import Applicability, Edit
 from chronolint.rules.base import Invalid, Rule, Valid
-from chronolint.rules.migrations._common import REVISION_NEEDLES, end_of, insert, revision_analysis, unsafe_fix
+from chronolint.rules.migrations._common import (
+    REVISION_NEEDLES,
+    end_of,
+    insert,
+    revision_analysis,
+    unsafe_fix,
+)
 from chronolint.rules.migrations.chr401_missing_downgrade import _HEAD
 from chronolint.rules.migrations.ops import Op
 

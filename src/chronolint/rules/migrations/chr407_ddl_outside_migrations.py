@@ -6,7 +6,11 @@ from pathlib import PurePath
 
 from chronolint.rules.base import Invalid, Rule, Valid
 from chronolint.rules.migrations._sql_text import sql_argument, string_literals
-from chronolint.rules.migrations.revision import alembic_revision, is_django_migration, module_constants
+from chronolint.rules.migrations.revision import (
+    alembic_revision,
+    is_django_migration,
+    module_constants,
+)
 from chronolint.sql import ddl_statement
 
 # Path parts that mark migration tooling, tests and scripts, where DDL belongs.

@@ -9,7 +9,14 @@ from __future__ import annotations
 import ast
 
 from chronolint.engine.names import NameResolver
-from chronolint.rules.migrations.ops import BatchBlock, NotInvertible, Op, OpCollector, inverse_source, name_value
+from chronolint.rules.migrations.ops import (
+    BatchBlock,
+    NotInvertible,
+    Op,
+    OpCollector,
+    inverse_source,
+    name_value,
+)
 from chronolint.rules.migrations.revision import alembic_revision, is_docstring
 
 

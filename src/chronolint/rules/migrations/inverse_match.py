@@ -7,7 +7,13 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from chronolint.rules.migrations.ops import CONSTRAINT_CREATORS, INVERSES, SQL_CALLS, Op, name_value
+from chronolint.rules.migrations.ops import (
+    CONSTRAINT_CREATORS,
+    INVERSES,
+    SQL_CALLS,
+    Op,
+    name_value,
+)
 
 # Operations matched by their own name (index and constraint names are unique per schema).
 _MATCHED_BY_NAME = frozenset({"create_index", "drop_index", "drop_constraint", *CONSTRAINT_CREATORS})

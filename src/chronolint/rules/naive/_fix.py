@@ -54,10 +54,17 @@ def _kept_args(fc, call: cst.Call, keep: tuple[str, ...]) -> list[str] | None:
     return kept
 
 
-def _rewrite(fc, node: cst.CSTNode, call: cst.Call, method: str, args: list[str]) -> Edit:
-    """Replace `node` with `X.method(args)`, `X` being the class expression of `call`."""
+def _rewrite(fc, node: cst.CSTNode, call: cst.Call, method: str, kept: list[str], tz: str) -> tuple[Edit, ...]:
+    """Replace `node` with `X.method(<kept>, <tz>)`, `X` being the class expression of
+    `call`. When `node` is `call` and all its arguments are kept, only the method name
+    changes and `tz` is inserted after the last argument, so the call's layout and
+    comments survive."""
+    if node is call and kept and len(call.args) == len(kept):
+        _, end = fc.range_of(call.args[-1].value)
+        rename = () if call.func.attr.value == method else (fc.replace(call.func.attr, method),)
+        return (*rename, Edit(end, end, f", {tz}"))
     owner = fc.code_for_node(call.func.value)
-    return fc.replace(node, f"{owner}.{method}({', '.join(args)})")
+    return (fc.replace(node, f"{owner}.{method}({', '.join([*kept, tz])})"),)
 
 
 def _sole_tzinfo_replace(fc, call: cst.Call) -> cst.CSTNode | None:
@@ -87,13 +94,13 @@ def local_time_fix(diagnostic, fc, method: str, keep: tuple[str, ...] = ()) -> F
         if replace_call is None:
             return None
         tz = fc.code_for_node(replace_call.args[0].value)
-        edit = _rewrite(fc, replace_call, call, method, [*kept, f"tz={tz}"])
-        return Fix(applicability, f"Use `{method}(tz={tz})`", (edit,))
+        edits = _rewrite(fc, replace_call, call, method, kept, f"tz={tz}")
+        return Fix(applicability, f"Use `{method}(tz={tz})`", edits)
     utc = fc.utc()
     if utc is None:
         return None
-    edit = _rewrite(fc, call, call, method, [*kept, f"tz={utc.expr}"])
-    return Fix(applicability, f"Use `{method}(tz={utc.expr})`", (edit, *utc.edits))
+    edits = _rewrite(fc, call, call, method, kept, f"tz={utc.expr}")
+    return Fix(applicability, f"Use `{method}(tz={utc.expr})`", (*edits, *utc.edits))
 
 
 def naive_utc_fix(diagnostic, fc, method: str, keep: tuple[str, ...] = ()) -> Fix | None:
@@ -116,13 +123,13 @@ def naive_utc_fix(diagnostic, fc, method: str, keep: tuple[str, ...] = ()) -> Fi
         replace_call = _sole_tzinfo_replace(fc, call)
         if replace_call is not None and fc.qualified_name(replace_call.args[0].value) in UTC_TZINFOS:
             tz = fc.code_for_node(replace_call.args[0].value)
-            edit = _rewrite(fc, replace_call, call, method, [*kept, tz])
-            return Fix(Applicability.SAFE, f"Use `{method}({tz})`", (edit,))
+            edits = _rewrite(fc, replace_call, call, method, kept, tz)
+            return Fix(Applicability.SAFE, f"Use `{method}({tz})`", edits)
     utc = fc.utc()
     if utc is None:
         return None
-    edit = _rewrite(fc, call, call, method, [*kept, utc.expr])
-    return Fix(applicability, f"Use `{method}({utc.expr})`", (edit, *utc.edits))
+    edits = _rewrite(fc, call, call, method, kept, utc.expr)
+    return Fix(applicability, f"Use `{method}({utc.expr})`", (*edits, *utc.edits))
 
 
 # Contexts where a bare `lambda` parses as the whole value; elsewhere it is parenthesised.

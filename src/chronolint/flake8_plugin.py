@@ -81,7 +81,8 @@ class Flake8Plugin:
             return
         text = "".join(self.lines)
         index = self.project_index(self.filename)
-        result = lint_source(self.filename, text, settings, index=index, tree=self.tree, apply_noqa=False)
+        result = lint_source(self.filename, text, settings, index=index, tree=self.tree, apply_noqa=False,
+                             compute_fixes=False)
         for d in result.diagnostics:
             if d.code is None:
                 continue  # flake8 reports syntax errors itself (E999)

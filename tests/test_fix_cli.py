@@ -209,3 +209,22 @@ def test_demo_project_fix_is_stable_and_compiles(chronolint, fixture_copy):
     assert _bytes(demo) == before, again.stdout
     remaining = chronolint("check", ".", "--select", "CHR0", "--output-format", "json", cwd=demo)
     assert all(d["fix"] is None or d["fix"]["applicability"] == "display-only" for d in json.loads(remaining.stdout))
+
+
+def test_libcst_parses_only_a_file_with_a_fix(project):
+    """Detection stays on `ast`: libcst parses a file only when one of its findings has a
+    fix to compute (counted by wrapping `libcst.parse_module`)."""
+    script = (
+        "import sys, libcst\n"
+        "parsed = []\n"
+        "real = libcst.parse_module\n"
+        "libcst.parse_module = lambda text, *a, **k: (parsed.append(text), real(text, *a, **k))[1]\n"
+        "from chronolint.engine.config import ConfigResolver\n"
+        "from chronolint.engine.runner import lint_paths\n"
+        "run = lint_paths([sys.argv[1]], ConfigResolver({'select': ['CHR0']}))\n"
+        "print(len(run.diagnostics), len(parsed), sum('utcnow' in t for t in parsed))\n"
+    )
+    (project / "app" / "naive.py").write_text("from datetime import datetime\nX = datetime(2024, 1, 1)\n")
+    proc = subprocess.run([sys.executable, "-c", script, str(project)], capture_output=True, text=True, timeout=60)
+    # 4 findings in 3 files (jobs.py, naive.py, clean.py has none): only jobs.py has fixes.
+    assert proc.stdout.split() == ["4", "1", "1"], proc.stdout + proc.stderr

@@ -11,9 +11,12 @@ rewrite safe: the sink was already aware, so only the naive bug goes away.
 
 from __future__ import annotations
 
-import libcst as cst
+from typing import TYPE_CHECKING
 
 from chronolint.engine.diagnostics import Applicability, Edit, Fix
+
+if TYPE_CHECKING:
+    import libcst as cst
 
 # tzinfo values that are UTC itself, for which `.replace(tzinfo=...)` ≡ converting to UTC.
 UTC_TZINFOS = frozenset({"datetime.timezone.utc", "datetime.UTC"})
@@ -69,6 +72,8 @@ def _rewrite(fc, node: cst.CSTNode, call: cst.Call, method: str, kept: list[str]
 
 def _sole_tzinfo_replace(fc, call: cst.Call) -> cst.CSTNode | None:
     """For `call.replace(tzinfo=T)` (only that argument): the `.replace(...)` call node."""
+    import libcst as cst
+
     attr = fc.parent(call)
     outer = fc.parent(attr) if isinstance(attr, cst.Attribute) else None
     if not (isinstance(attr, cst.Attribute) and attr.attr.value == "replace"
@@ -82,6 +87,8 @@ def local_time_fix(diagnostic, fc, method: str, keep: tuple[str, ...] = ()) -> F
     """CHR001/CHR003/CHR004: a local-time call → `X.method(<kept>, tz=UTC)` (unsafe: the wall
     clock changes off UTC and the value becomes aware). `X.now().replace(tzinfo=T)`
     (only `tzinfo`) → `X.now(tz=T)`: the current time in T instead of local time labelled T."""
+    import libcst as cst
+
     call = fc.node
     if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)):
         return None
@@ -111,6 +118,8 @@ def naive_utc_fix(diagnostic, fc, method: str, keep: tuple[str, ...] = ()) -> Fi
     T = UTC and nothing else replaced, the chain collapses to `X.method(<kept>, T)`);
     `.astimezone(...)` read the naive UTC wall clock as local time, wrong by the local
     offset on every non-UTC host. Otherwise unsafe (the value becomes aware)."""
+    import libcst as cst
+
     call = fc.node
     if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)):
         return None
@@ -132,8 +141,9 @@ def naive_utc_fix(diagnostic, fc, method: str, keep: tuple[str, ...] = ()) -> Fi
     return Fix(applicability, f"Use `{method}({utc.expr})`", (*edits, *utc.edits))
 
 
-# Contexts where a bare `lambda` parses as the whole value; elsewhere it is parenthesised.
-_LAMBDA_OK_PARENTS = (cst.Arg, cst.Assign, cst.AnnAssign, cst.Return, cst.DictElement, cst.Element)
+# Parents (libcst node types) under which a bare `lambda` parses as the whole value;
+# elsewhere it is parenthesised.
+_LAMBDA_OK_PARENTS = ("Arg", "Assign", "AnnAssign", "Return", "DictElement", "Element")
 _ZERO_ARG_NOW = frozenset({"now", "utcnow", "today"})
 
 
@@ -141,6 +151,8 @@ def callable_fix(diagnostic, fc) -> Fix | None:
     """CHR010: `X.utcnow` passed as a value → `lambda: X.now(UTC)`; never a call, which
     would freeze the time at import. Unsafe (callers now get aware values) unless the
     value feeds an aware sink."""
+    import libcst as cst
+
     node = fc.node
     if not (isinstance(node, cst.Attribute) and node.attr.value in _ZERO_ARG_NOW) or _bound_arguments(fc, node):
         return None
@@ -149,7 +161,7 @@ def callable_fix(diagnostic, fc) -> Fix | None:
         return None
     owner = fc.code_for_node(node.value)
     value = f"lambda: {owner}.now({utc.expr})"
-    if not isinstance(fc.parent(node), _LAMBDA_OK_PARENTS):
+    if type(fc.parent(node)).__name__ not in _LAMBDA_OK_PARENTS:
         value = f"({value})"
     applicability = in_aware_sink(diagnostic, Applicability.UNSAFE)
     return Fix(applicability, f"Use `lambda: {owner}.now({utc.expr})`", (fc.replace(node, value), *utc.edits))
@@ -157,6 +169,8 @@ def callable_fix(diagnostic, fc) -> Fix | None:
 
 def _bound_arguments(fc, node: cst.CSTNode) -> bool:
     """`partial(X.now, None)`: the function gets arguments a zero-argument lambda refuses."""
+    import libcst as cst
+
     arg = fc.parent(node)
     call = fc.parent(arg) if isinstance(arg, cst.Arg) else None
     return (isinstance(call, cst.Call) and len(call.args) > 1

@@ -14,7 +14,7 @@ CLOCK_CALLS = frozenset({
     "django.utils.timezone.now", "time.time", "arrow.now", "arrow.utcnow", "pendulum.now",
 })
 _DEFAULT_KEYWORDS = {"sqlalchemy": ("default", "onupdate"), "sqlmodel": ("default",), "django": ("default",)}
-_HEAD = "from datetime import datetime, timezone\nfrom sqlalchemy import Column, DateTime, func, text\nimport sqlalchemy as sa\n\n"
+_HEAD = "from datetime import datetime, timezone\nfrom sqlalchemy import Column, DateTime, func, text\nimport sqlalchemy as sa\n\nclass M:\n"
 
 
 class DefaultEvaluatedAtImport(Rule):
@@ -55,17 +55,20 @@ class DefaultEvaluatedAtImport(Rule):
     fix_applicability = Applicability.SAFE
 
     VALID = [
-        Valid(_HEAD + "c = Column(DateTime(timezone=True), default=lambda: datetime.now(timezone.utc))\n"),
-        Valid(_HEAD + "c = Column(DateTime(timezone=True), server_default=func.now(), onupdate=sa.func.current_timestamp())\n"),
-        Valid(_HEAD + "c = Column(DateTime(timezone=True), default=text('now()'))\n"),
-        Valid(_HEAD + "c = Column(DateTime, default=datetime.utcnow)\n"),
-        Valid(_HEAD + "EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)\nc = Column(DateTime(timezone=True), default=EPOCH)\n"),
-        Valid(_HEAD + "def f(x=datetime.now(timezone.utc)):\n    return x\n"),
+        Valid(_HEAD + "    c = Column(DateTime(timezone=True), default=lambda: datetime.now(timezone.utc))\n"),
+        Valid(_HEAD + "    c = Column(DateTime(timezone=True), server_default=func.now(), onupdate=sa.func.current_timestamp())\n"),
+        Valid(_HEAD + "    c = Column(DateTime(timezone=True), default=text('now()'))\n"),
+        Valid(_HEAD + "    c = Column(DateTime, default=datetime.utcnow)\n"),
+        Valid(_HEAD + "    EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)\n    c = Column(DateTime(timezone=True), default=EPOCH)\n"),
+        Valid(_HEAD + "    def f(self, x=datetime.now(timezone.utc)):\n        return x\n"),
+        # label-studio: a field assigned at module level belongs to no model.
+        Valid("import datetime\nfrom django.db import models\nyear = models.IntegerField(default=datetime.datetime.now().year)\n"),
     ]
     INVALID = [
-        Invalid(_HEAD + "c = Column(DateTime(timezone=True), default=datetime.now(timezone.utc))\n",
-                fixed=_HEAD + "c = Column(DateTime(timezone=True), default=lambda: datetime.now(timezone.utc))\n"),
-        Invalid(_HEAD + "c = Column(DateTime, default=datetime.utcnow(), onupdate=datetime.utcnow())\n", count=2),
+        Invalid(_HEAD + "    c = Column(DateTime(timezone=True), default=datetime.now(timezone.utc))\n",
+                fixed=_HEAD + "    c = Column(DateTime(timezone=True), default=lambda: datetime.now(timezone.utc))\n"),
+        Invalid(_HEAD + "    c = Column(DateTime, default=datetime.utcnow(), onupdate=datetime.utcnow())\n", count=2),
+        Invalid("import time\nimport sqlalchemy as sa\nt = sa.Table('runs', sa.MetaData(), sa.Column('start', sa.BigInteger, default=int(time.time())))\n"),
         Invalid("from datetime import datetime\nfrom sqlmodel import Field, SQLModel\nclass T(SQLModel, table=True):\n    at: datetime = Field(default=datetime.utcnow())\n",
                 fixed="from datetime import datetime\nfrom sqlmodel import Field, SQLModel\nclass T(SQLModel, table=True):\n    at: datetime = Field(default_factory=lambda: datetime.utcnow())\n"),
         Invalid("from django.db import models\nfrom django.utils import timezone\nclass T(models.Model):\n    at = models.DateTimeField(default=timezone.now())\n",
@@ -74,7 +77,7 @@ class DefaultEvaluatedAtImport(Rule):
 
     def visit_Call(self, node: ast.Call, ctx) -> None:
         family = column_declaration(node, ctx)
-        if family is None:
+        if family is None or _stray_declaration(ctx):
             return
         for kw in node.keywords:
             if kw.arg in _DEFAULT_KEYWORDS[family]:
@@ -97,6 +100,12 @@ class DefaultEvaluatedAtImport(Rule):
         else:
             return None
         return Fix(Applicability.SAFE, "Evaluate the default per row", (edit,))
+
+
+def _stray_declaration(ctx) -> bool:
+    """A field assigned outside any model class (`year = models.IntegerField(...)` at
+    module level) is not a column of any table."""
+    return isinstance(ctx.parent(), (ast.Assign, ast.AnnAssign)) and not isinstance(ctx.parent(2), ast.ClassDef)
 
 
 def _clock_call(value: ast.AST, ctx) -> ast.Call | None:

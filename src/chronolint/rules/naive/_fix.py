@@ -83,18 +83,35 @@ def _sole_tzinfo_replace(fc, call: cst.Call) -> cst.CSTNode | None:
     return outer if arg.keyword is not None and arg.keyword.value == "tzinfo" else None
 
 
-def local_time_fix(diagnostic, fc, method: str, keep: tuple[str, ...] = ()) -> Fix | None:
-    """CHR001/CHR003/CHR004: a local-time call → `X.method(<kept>, tz=UTC)` (unsafe: the wall
-    clock changes off UTC and the value becomes aware). `X.now().replace(tzinfo=T)`
-    (only `tzinfo`) → `X.now(tz=T)`: the current time in T instead of local time labelled T."""
+def _call_and_kept(fc, keep: tuple[str, ...]) -> tuple[cst.Call, list[str]] | None:
+    """The diagnostic's `X.method(...)` call and the source of its kept arguments."""
     import libcst as cst
 
     call = fc.node
     if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)):
         return None
     kept = _kept_args(fc, call, keep)
-    if kept is None:
+    return None if kept is None else (call, kept)
+
+
+def _utc_fix(fc, call: cst.Call, method: str, kept: list[str], applicability: Applicability, keyword: str) -> Fix | None:
+    """`X.method(<kept>, <keyword>UTC)`, with the import edits UTC needs."""
+    utc = fc.utc()
+    if utc is None:
         return None
+    tz = f"{keyword}{utc.expr}"
+    edits = _rewrite(fc, call, call, method, kept, tz)
+    return Fix(applicability, f"Use `{method}({tz})`", (*edits, *utc.edits))
+
+
+def local_time_fix(diagnostic, fc, method: str, keep: tuple[str, ...] = ()) -> Fix | None:
+    """CHR001/CHR003/CHR004: a local-time call → `X.method(<kept>, tz=UTC)` (unsafe: the wall
+    clock changes off UTC and the value becomes aware). `X.now().replace(tzinfo=T)`
+    (only `tzinfo`) → `X.now(tz=T)`: the current time in T instead of local time labelled T."""
+    target = _call_and_kept(fc, keep)
+    if target is None:
+        return None
+    call, kept = target
     applicability = in_aware_sink(diagnostic, Applicability.UNSAFE)
     if fix_data(diagnostic).get("chain") == "replace-tzinfo":
         replace_call = _sole_tzinfo_replace(fc, call)
@@ -103,11 +120,7 @@ def local_time_fix(diagnostic, fc, method: str, keep: tuple[str, ...] = ()) -> F
         tz = fc.code_for_node(replace_call.args[0].value)
         edits = _rewrite(fc, replace_call, call, method, kept, f"tz={tz}")
         return Fix(applicability, f"Use `{method}(tz={tz})`", edits)
-    utc = fc.utc()
-    if utc is None:
-        return None
-    edits = _rewrite(fc, call, call, method, kept, f"tz={utc.expr}")
-    return Fix(applicability, f"Use `{method}(tz={utc.expr})`", (*edits, *utc.edits))
+    return _utc_fix(fc, call, method, kept, applicability, "tz=")
 
 
 def naive_utc_fix(diagnostic, fc, method: str, keep: tuple[str, ...] = ()) -> Fix | None:
@@ -118,14 +131,10 @@ def naive_utc_fix(diagnostic, fc, method: str, keep: tuple[str, ...] = ()) -> Fi
     T = UTC and nothing else replaced, the chain collapses to `X.method(<kept>, T)`);
     `.astimezone(...)` read the naive UTC wall clock as local time, wrong by the local
     offset on every non-UTC host. Otherwise unsafe (the value becomes aware)."""
-    import libcst as cst
-
-    call = fc.node
-    if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)):
+    target = _call_and_kept(fc, keep)
+    if target is None:
         return None
-    kept = _kept_args(fc, call, keep)
-    if kept is None:
-        return None
+    call, kept = target
     chain = fix_data(diagnostic).get("chain")
     applicability = Applicability.SAFE if chain else in_aware_sink(diagnostic, Applicability.UNSAFE)
     if chain == "replace-tzinfo":
@@ -134,11 +143,7 @@ def naive_utc_fix(diagnostic, fc, method: str, keep: tuple[str, ...] = ()) -> Fi
             tz = fc.code_for_node(replace_call.args[0].value)
             edits = _rewrite(fc, replace_call, call, method, kept, tz)
             return Fix(Applicability.SAFE, f"Use `{method}({tz})`", edits)
-    utc = fc.utc()
-    if utc is None:
-        return None
-    edits = _rewrite(fc, call, call, method, kept, utc.expr)
-    return Fix(applicability, f"Use `{method}({utc.expr})`", (*edits, *utc.edits))
+    return _utc_fix(fc, call, method, kept, applicability, "")
 
 
 # Parents (libcst node types) under which a bare `lambda` parses as the whole value;

@@ -46,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--statistics", action="store_true", help="count findings per rule")
     check.add_argument("--stdin-filename", metavar="PATH", help="lint source from stdin, reported as PATH")
     check.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    check.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
+                       help="lint in N processes (default: one per CPU)")
     check.add_argument("--config", metavar="FILE", help="use this configuration file only")
     check.add_argument("--quiet", "-q", action="store_true", help="print findings only, no summary")
     fixing.add_arguments(check)
@@ -54,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="add `# noqa: CODE` to every line with a finding (adopting on an old codebase)")
 
     sub.add_parser("server", help="run the language server (LSP over stdio)")
+    clean = sub.add_parser("clean", help="remove .chronolint_cache folders under the given paths")
+    clean.add_argument("paths", nargs="*", default=["."], metavar="PATH")
 
     rule = sub.add_parser("rule", help="explain a rule, or list them all")
     rule.add_argument("code", nargs="?")
@@ -130,7 +134,8 @@ def run_check(args) -> int:
             result = RunResult(files=[lint_file(args.stdin_filename, resolver, text=stdin_text,
                                                 use_cache=not args.no_cache, fix_mode=fixing.mode(args))])
         else:
-            result = lint_paths(args.paths or ["."], resolver, use_cache=not args.no_cache, fix_mode=fixing.mode(args))
+            result = lint_paths(args.paths or ["."], resolver, use_cache=not args.no_cache, fix_mode=fixing.mode(args),
+                                jobs=args.jobs)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -181,6 +186,22 @@ def run_check(args) -> int:
         return EXIT_CLEAN if args.exit_zero else EXIT_ERROR
     if (diagnostics or (fixed and args.exit_non_zero_on_fix)) and not args.exit_zero:
         return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def run_clean(args) -> int:
+    """Remove every cache folder under the paths, as `ruff clean` does."""
+    import shutil
+
+    from chronolint.engine.cache import CACHE_DIR
+
+    for top in args.paths:
+        for dirpath, dirnames, _ in os.walk(top):
+            if CACHE_DIR in dirnames:
+                target = os.path.join(dirpath, CACHE_DIR)
+                print(f"Removing cache at: {target}", file=sys.stderr)
+                shutil.rmtree(target, ignore_errors=True)
+            dirnames[:] = [d for d in dirnames if d not in (CACHE_DIR, ".git")]
     return EXIT_CLEAN
 
 
@@ -237,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
             return run()
         if args.command == "rule":
             return run_rule(args)
+        if args.command == "clean":
+            return run_clean(args)
         return run_check(args)
     except KeyboardInterrupt:
         return 130

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from dataclasses import dataclass, field
 
 from chronolint.engine.checker import lint_source
+from chronolint.engine.cache import ResultCache, cache_root, fingerprint
 from chronolint.engine.config import ConfigResolver
 from chronolint.engine.diagnostics import FileResult
 from chronolint.engine.discovery import discover
 from chronolint.engine.source import SourceError, read_source
 from chronolint.fixer import FixMode, fix_file
 from chronolint.index.build import ProjectIndexes, index_for_paths
+
+
+# Below this many files to lint, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 16
 
 
 @dataclass
@@ -49,10 +56,95 @@ def lint_file(path: str, resolver: ConfigResolver, index=None, text: str | None 
 
 
 def lint_paths(paths: list[str], resolver: ConfigResolver, use_cache: bool = True,
-               fix_mode: FixMode | None = None) -> RunResult:
+               fix_mode: FixMode | None = None, jobs: int | None = None) -> RunResult:
+    """Lint every file under `paths`: project indexes built once (before any worker starts,
+    so forked workers share them), cached results reused, the rest linted across `jobs`
+    processes. Results come back in discovery order, whatever the number of jobs."""
     found = discover(paths, resolver)
     result = RunResult(path_errors=found.errors)
     indexes = ProjectIndexes(resolver, use_cache=use_cache)
+    work = _Work(resolver, indexes, use_cache and fix_mode is None, fix_mode)
     for path in found.files:
-        result.files.append(lint_file(path, resolver, indexes.for_file(path), fix_mode=fix_mode))
+        work.prepare(path)
+    todo = [i for i, path in enumerate(found.files) if work.cached.get(path) is None]
+    fresh = dict(zip(todo, _map(work, [found.files[i] for i in todo], jobs)))
+    for i, path in enumerate(found.files):
+        file_result = work.cached.get(path) or fresh[i]
+        work.store(path, file_result)
+        result.files.append(file_result)
     return result
+
+
+class _Work:
+    """Per-run state: each file's settings, index and cache key, and the cache itself."""
+
+    def __init__(self, resolver: ConfigResolver, indexes: ProjectIndexes, use_cache: bool, fix_mode):
+        self.resolver = resolver
+        self.indexes = indexes
+        self.use_cache = use_cache
+        self.fix_mode = fix_mode
+        self.cached: dict[str, FileResult | None] = {}
+        self.keys: dict[str, str] = {}
+        self._caches: dict[object, ResultCache] = {}
+        self._fingerprints: dict[int, str] = {}
+
+    def _fingerprint(self, obj) -> str:
+        fp = self._fingerprints.get(id(obj))
+        if fp is None:
+            if hasattr(obj, "options"):
+                fp = fingerprint([obj.options, [r.code for r in obj.enabled_rules]])
+            else:
+                fp = fingerprint(obj)
+            self._fingerprints[id(obj)] = fp
+        return fp
+
+    def prepare(self, path: str) -> None:
+        """Build the file's index now (in this process) and look its result up in the cache."""
+        index = self.indexes.for_file(path)
+        if not self.use_cache:
+            return
+        settings = self.resolver.for_path(path)
+        try:
+            text = read_source(path)
+        except SourceError:
+            return
+        cache = self._caches.get(settings.root)
+        if cache is None:
+            cache = self._caches[settings.root] = ResultCache(cache_root(settings))
+        key = cache.key(path, text, self._fingerprint(settings), self._fingerprint(index))
+        self.keys[path] = key
+        self.cached[path] = cache.get(key, path)
+
+    def lint(self, path: str) -> FileResult:
+        return lint_file(path, self.resolver, self.indexes.for_file(path), fix_mode=self.fix_mode)
+
+    def store(self, path: str, file_result: FileResult) -> None:
+        key = self.keys.get(path)
+        if key is not None and self.cached.get(path) is None:
+            self._caches[self.resolver.for_path(path).root].put(key, file_result)
+
+
+_WORKER: _Work | None = None
+
+
+def _lint_in_worker(path: str) -> FileResult:
+    assert _WORKER is not None
+    file_result = _WORKER.lint(path)
+    for diagnostic in file_result.diagnostics:
+        diagnostic.fix_data = None  # a rule's private data (ast nodes) need not cross processes
+    return file_result
+
+
+def _map(work: _Work, paths: list[str], jobs: int | None) -> list[FileResult]:
+    """Lint `paths` in order, across processes when that pays: workers are forked after the
+    indexes are built, so they inherit them instead of rebuilding or unpickling them."""
+    global _WORKER
+    jobs = jobs or os.cpu_count() or 1
+    if jobs <= 1 or len(paths) < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
+        return [work.lint(path) for path in paths]
+    _WORKER = work
+    try:
+        with multiprocessing.get_context("fork").Pool(min(jobs, len(paths))) as pool:
+            return pool.map(_lint_in_worker, paths, chunksize=max(1, len(paths) // (jobs * 8)))
+    finally:
+        _WORKER = None

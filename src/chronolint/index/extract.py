@@ -27,9 +27,12 @@ from chronolint.index.columns import (
 
 EXTRACTOR_VERSION = 5
 # A file is read further only if it mentions one of these.
+# Text a module must hold to define models, mapped columns, column types or USE_TZ. Kept
+# narrow on purpose: `Field(` (pydantic) or a bare `Column` would send most files of a
+# large project through `ast.parse` for nothing.
 INDEX_NEEDLES = (
-    "Column", "mapped_column", "Mapped[", "models.Model", "Field(", "TypeDecorator", "declarative",
-    "DeclarativeBase", "USE_TZ", "SQLModel", "db.Model", "Model)", "SQLAlchemy(", "registry(",
+    "Column(", "mapped_column", "Mapped[", "models.Model", "TypeDecorator", "declarative",
+    "DeclarativeBase", "USE_TZ", "SQLModel", "table=True", "db.Model", "registry(", "__tablename__", "django.db",
 )
 _DEFAULT_KEYS = ("default", "default_factory", "onupdate", "server_default", "server_onupdate")
 

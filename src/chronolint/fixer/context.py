@@ -4,8 +4,6 @@ edits in `Location` terms, and the spelling of `UTC` for this file (with its imp
 from __future__ import annotations
 
 import ast
-from functools import cached_property
-
 import libcst as cst
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
@@ -30,26 +28,93 @@ class _RangeIndex(cst.CSTVisitor):
         return True
 
 
+class _StatementMetadata:
+    """Positions and parents for one top-level statement, resolved on its own: libcst's
+    metadata over a whole large module costs seconds, over one statement milliseconds.
+    The statement's nodes are the module's own objects; rows are shifted into place."""
+
+    def __init__(self, module: cst.Module, statement: cst.CSTNode, first_line: int):
+        wrapper = MetadataWrapper(module.with_changes(body=[statement], header=[], footer=[]), unsafe_skip_copy=True)
+        self.offset = first_line - 1
+        self.positions = wrapper.resolve(PositionProvider)
+        self.parents = wrapper.resolve(ParentNodeProvider)
+        index = _RangeIndex()
+        wrapper.visit(index)
+        self.by_range = index.by_range
+
+    def range_of(self, node: cst.CSTNode) -> tuple[Location, Location] | None:
+        pos = self.positions.get(node)
+        if pos is None:
+            return None
+        return (Location(pos.start.line + self.offset, pos.start.column + 1),
+                Location(pos.end.line + self.offset, pos.end.column + 1))
+
+    def node_at(self, start: Location, end: Location) -> cst.CSTNode | None:
+        return self.by_range.get((start.row - self.offset, start.column - 1, end.row - self.offset, end.column - 1))
+
+
 class ModuleFixes:
-    """One libcst parse of a module, shared by every fix computed for it."""
+    """One libcst parse of a module, shared by every fix computed for it; metadata is
+    resolved statement by statement, only for the statements fixes touch."""
 
     def __init__(self, text: str, tree: ast.Module, settings):
         self.text = text
         self.settings = settings
-        self.wrapper = MetadataWrapper(cst.parse_module(text), unsafe_skip_copy=True)
-        self.module = self.wrapper.module
-        self.positions = self.wrapper.resolve(PositionProvider)
-        self.parents = self.wrapper.resolve(ParentNodeProvider)
+        self.module = cst.parse_module(text)
+        self._first_lines: list[int] = []  # first line of each top-level statement, as far as computed
+        self._next_line = 1 + len(self.module.header)
+        self._metadata: dict[int, _StatementMetadata] = {}
         self.imports = ImportPlanner(self, tree)
 
-    @cached_property
-    def _by_range(self) -> dict:
-        index = _RangeIndex()
-        self.wrapper.visit(index)
-        return index.by_range
+    def _statement_starting(self, index: int) -> int:
+        """The first line (leading comments included) of top-level statement `index`."""
+        body = self.module.body
+        while len(self._first_lines) <= index < len(body):
+            self._first_lines.append(self._next_line)
+            self._next_line += self.module.code_for_node(body[len(self._first_lines) - 1]).count("\n")
+        return self._first_lines[index]
+
+    def _statement_metadata(self, index: int) -> _StatementMetadata:
+        meta = self._metadata.get(index)
+        if meta is None:
+            meta = self._metadata[index] = _StatementMetadata(
+                self.module, self.module.body[index], self._statement_starting(index))
+        return meta
+
+    def _statement_at_row(self, row: int) -> int | None:
+        body = self.module.body
+        for index in range(len(body)):
+            following = self._statement_starting(index + 1) if index + 1 < len(body) else None
+            if following is None or row < following:
+                return index if row >= self._statement_starting(index) else None
+        return None
+
+    def _metadata_holding(self, node: cst.CSTNode) -> _StatementMetadata | None:
+        for meta in self._metadata.values():
+            if node in meta.positions:
+                return meta
+        for index, statement in enumerate(self.module.body):
+            if index in self._metadata:
+                continue
+            meta = self._statement_metadata(index)
+            if node in meta.positions:
+                return meta
+        return None
+
+    def range_of(self, node: cst.CSTNode) -> tuple[Location, Location]:
+        meta = self._metadata_holding(node)
+        if meta is None:
+            raise KeyError(node)
+        return meta.range_of(node)
+
+    def parent_of(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        meta = self._metadata_holding(node)
+        parent = meta.parents.get(node) if meta is not None else None
+        return None if isinstance(parent, cst.Module) else parent
 
     def node_at(self, start: Location, end: Location) -> cst.CSTNode | None:
-        return self._by_range.get((start.row, start.column - 1, end.row, end.column - 1))
+        index = self._statement_at_row(start.row)
+        return None if index is None else self._statement_metadata(index).node_at(start, end)
 
     def context_for(self, diagnostic: Diagnostic) -> "FixContext | None":
         node = self.node_at(diagnostic.start, diagnostic.end)
@@ -72,11 +137,10 @@ class FixContext:
         return self._module.module.code_for_node(node)
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
-        return self._module.parents.get(node)
+        return self._module.parent_of(node)
 
     def range_of(self, node: cst.CSTNode) -> tuple[Location, Location]:
-        pos = self._module.positions[node]
-        return Location(pos.start.line, pos.start.column + 1), Location(pos.end.line, pos.end.column + 1)
+        return self._module.range_of(node)
 
     def replace(self, node: cst.CSTNode, content: str) -> Edit:
         start, end = self.range_of(node)

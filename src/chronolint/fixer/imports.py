@@ -137,8 +137,7 @@ class ImportPlanner:
         if existing is not None:
             last = existing.names[-1]
             anchor = last.asname.name if last.asname is not None else last.name
-            end = self._fixes.positions[anchor].end
-            at = Location(end.line, end.column + 1)
+            _, at = self._fixes.range_of(anchor)
             return Edit(at, at, f", {imported}")
         return self._new_import_line(f"from datetime import {imported}")
 
@@ -167,9 +166,9 @@ class ImportPlanner:
             if not module.body:
                 at = _end_of_text(self._fixes.text)
                 return Edit(at, at, ("" if at.column == 1 else newline) + line + newline)
-            row = self._fixes.positions[module.body[0]].start.line
+            row = self._fixes.range_of(module.body[0])[0].row
             return Edit(Location(row, 1), Location(row, 1), line + newline)
-        row = self._fixes.positions[last_header].end.line
+        row = self._fixes.range_of(last_header)[1].row
         if row < len(line_starts(self._fixes.text)):
             return Edit(Location(row + 1, 1), Location(row + 1, 1), line + newline)
         at = _end_of_text(self._fixes.text)

@@ -81,6 +81,9 @@ def _bound_paths(target: ast.AST):
             yield path
 
 
+# Spellings every datetime fact in a function's own text goes through (`datetime`, `date`,
+# `AwareDatetime`, Django's `timezone.now()`).
+_FUNCTION_NEEDLES = ("date", "Datetime", "timezone")
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
@@ -147,6 +150,7 @@ class FunctionFlow:
                 self.self_name = positional[0].arg
         self.parameter_classes = module.parameter_classes(function)
         self.declared_cache: dict[Path, Value] = {}
+        self.attribute_bases: set[Path] = set()  # paths some stored path extends
         self.column_cache: dict[Path, tuple | None] = {}
         self.walrus_values: dict[int, Value] = {}
         self.loop_breaks: list[list[State]] = []
@@ -211,6 +215,15 @@ class FunctionFlow:
             state.pop(path, None)
         else:
             state[path] = value
+            self.attribute_bases.update(path[:i] for i in range(1, len(path)))
+
+    def drop(self, state: State, base: Path, *, including_base: bool = True) -> None:
+        """`_drop`, without scanning the state for attribute paths under a base that never
+        had any: a module of many plain assignments stays linear."""
+        if base in self.attribute_bases:
+            _drop(state, base, including_base=including_base)
+        elif including_base:
+            state.pop(base, None)
 
     def join_states(self, *states: State | None) -> State | None:
         live = [s for s in states if s is not None]
@@ -231,10 +244,10 @@ class FunctionFlow:
         paths, touched = assigned_in(self, block)
         head = dict(state)
         for base in touched:
-            _drop(head, base, including_base=False)
+            self.drop(head, base, including_base=False)
         for path in paths:
             value = join(self.lookup(state, path), UNKNOWN)
-            _drop(head, path)
+            self.drop(head, path)
             self.store(head, path, value)
         return head
 
@@ -263,10 +276,10 @@ class FunctionFlow:
     def apply_call_effects(self, call: ast.Call, state: State) -> None:
         for base, attrs in self.call_effects(call):
             if attrs is None:
-                _drop(state, base, including_base=False)
+                self.drop(state, base, including_base=False)
             else:
                 for attr in attrs:
-                    _drop(state, base + (attr,))
+                    self.drop(state, base + (attr,))
 
     # --- findings ----------------------------------------------------------------------
 
@@ -446,7 +459,7 @@ class FunctionFlow:
         for generator in node.generators:
             self.ev(generator.iter, local)
             for path in _bound_paths(generator.target):
-                _drop(local, path)
+                self.drop(local, path)
             for condition in generator.ifs:
                 self.ev(condition, local)
                 local = self.narrowed(condition, local, True)
@@ -537,14 +550,14 @@ class FunctionFlow:
         if path is not None:
             if value.kind == NONE and self.declared(path, target).kind is not None:
                 value = join(value, self.declared(path, target))
-            _drop(state, path)
+            self.drop(state, path)
             self.store(state, path, value, target)
             if isinstance(target, ast.Attribute) and value_node is not None:
                 self.check_column_assignment(target, path, value, value_node)
             return
         if isinstance(target, (ast.Tuple, ast.List, ast.Starred)):
             for bound in _bound_paths(target):
-                _drop(state, bound)
+                self.drop(state, bound)
                 self.store(state, bound, UNKNOWN)
             return
         self.ev(target, state)
@@ -697,7 +710,7 @@ class FunctionFlow:
     def do_Delete(self, stmt, state):
         for target in stmt.targets:
             for path in _bound_paths(target):
-                _drop(state, path)
+                self.drop(state, path)
         return state
 
     def do_Break(self, stmt, state):
@@ -738,6 +751,12 @@ class ModuleFlow:
             self._cache[key] = _self_attributes_assigned(methods[-1]) if methods else set()
         return self._cache[key]
 
+    def function_needles(self) -> tuple[str, ...]:
+        """Text a function must contain to hold a timestamp fact: a datetime name, a
+        timestamp column of the project, or a datetime attribute of a class in this module."""
+        local = {attr for cls in self.local_classes.values() for attr in self.class_attributes(cls)}
+        return (*_FUNCTION_NEEDLES, *self.timestamp_attributes, *local)
+
     def class_attributes(self, cls: ast.ClassDef) -> dict[str, Value]:
         """Attribute annotations of a class: its body's `x: T` and `self.x: T` in `__init__`."""
         key = ("attrs", id(cls))
@@ -774,8 +793,12 @@ class ModuleFlow:
 
     def run(self) -> list[Finding]:
         FunctionFlow(self, self.ctx.tree, [], None).run()
+        needles = self.function_needles()
+        lines = self.ctx.source.lines
         for function, scopes, cls in _functions(self.ctx.tree.body):
-            FunctionFlow(self, function, scopes, cls).run()
+            text = "\n".join(lines[function.lineno - 1:function.end_lineno])
+            if any(needle in text for needle in needles):
+                FunctionFlow(self, function, scopes, cls).run()
         return self.findings
 
 

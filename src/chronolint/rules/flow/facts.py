@@ -97,6 +97,23 @@ def string_annotation(node: ast.AST) -> ast.AST:
     return node
 
 
+# The last name of every annotation `annotation_value` reads: a cheap test before resolving.
+_ANNOTATION_SPELLINGS = frozenset({
+    "datetime", "date", "timedelta", "AwareDatetime", "NaiveDatetime", "Optional", "Union", "Mapped", "Final", "ClassVar", "|",
+})
+
+
+def _spelled_name(node: ast.AST) -> str | None:
+    """`typing.Optional[...]` → "Optional"; `a | b` → "|"; `dt.datetime` → "datetime"."""
+    if isinstance(node, ast.Subscript):
+        node = node.value
+    if isinstance(node, ast.BinOp):
+        return "|"
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else None
+
+
 def union_members(node: ast.AST, resolve: Resolve) -> list[ast.AST] | None:
     """The members of `X | None`, `Optional[X]`, `Union[X, None]`; None for anything else."""
     node = string_annotation(node)
@@ -118,6 +135,8 @@ def annotation_value(annotation: ast.AST | None, resolve: Resolve) -> Value:
     if annotation is None:
         return UNKNOWN
     annotation = string_annotation(annotation)
+    if _spelled_name(annotation) not in _ANNOTATION_SPELLINGS:
+        return UNKNOWN
     if isinstance(annotation, ast.Subscript) and resolve(annotation.value) in _WRAPPERS:
         return annotation_value(annotation.slice, resolve)
     members = union_members(annotation, resolve)

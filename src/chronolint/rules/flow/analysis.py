@@ -151,7 +151,6 @@ class FunctionFlow:
         self.parameter_classes = module.parameter_classes(function)
         self.declared_cache: dict[Path, Value] = {}
         self.attribute_bases: set[Path] = set()  # paths some stored path extends
-        self.attribute_bases: set[Path] = set()  # paths some stored path extends
         self.column_cache: dict[Path, tuple | None] = {}
         self.walrus_values: dict[int, Value] = {}
         self.loop_breaks: list[list[State]] = []
@@ -216,15 +215,6 @@ class FunctionFlow:
             state.pop(path, None)
         else:
             state[path] = value
-            self.attribute_bases.update(path[:i] for i in range(1, len(path)))
-
-    def drop(self, state: State, base: Path, *, including_base: bool = True) -> None:
-        """`_drop`, without scanning the state for attribute paths under a base that never
-        had any: a module of many plain assignments stays linear."""
-        if base in self.attribute_bases:
-            _drop(state, base, including_base=including_base)
-        elif including_base:
-            state.pop(base, None)
             self.attribute_bases.update(path[:i] for i in range(1, len(path)))
 
     def drop(self, state: State, base: Path, *, including_base: bool = True) -> None:

@@ -52,6 +52,7 @@ class Rule:
     code: ClassVar[str]
     name: ClassVar[str]
     message: ClassVar[str]  # a format string; `ctx.report(..., **fields)` fills it
+    short: ClassVar[str | None] = None  # one line for rule tables, when "What it does" is too long
     default_enabled: ClassVar[bool] = True
     # Text that must appear in a file for the rule to possibly fire (the cheap pre-filter).
     needles: ClassVar[tuple[str, ...]] = ()
@@ -105,7 +106,12 @@ class Rule:
 
     @classmethod
     def summary(cls) -> str:
-        """First sentence of "What it does", for rule tables."""
+        """One line for rule tables: `short`, else the head of "What it does"."""
+        if cls.short:
+            return cls.short
         what = cls.doc_sections().get("What it does", "")
         first = what.split("\n\n", 1)[0].replace("\n", " ")
-        return first.split(". ", 1)[0].rstrip(".")
+        for stop in (". ", ": ", " ("):
+            first = first.split(stop, 1)[0]
+        first = re.sub(r"^Checks (for |that )?", "", first).rstrip(".,")
+        return first[:1].upper() + first[1:]

@@ -39,6 +39,7 @@ class PythonSideTimestampDefault(Rule):
     """
 
     code = "CHR103"
+    short = "`created_at`/`updated_at` filled by a Python-side default instead of the database clock"
     name = "python-side-timestamp-default"
     message = "`{attr}` is stamped by the Python clock (`{key}=`); prefer `server_default=func.now()`"
     default_enabled = False

@@ -62,6 +62,7 @@ class PossiblyNoneTimestamp(FlowRule):
     """
 
     code = "CHR301"
+    short = "Subtraction or ordering of a timestamp that may be None here"
     name = "possibly-none-timestamp-arithmetic"
     message = "timestamp may be None here"
     needs_index = True

@@ -55,6 +55,7 @@ class ColumnAwarenessMismatch(FlowRule):
     """
 
     code = "CHR303"
+    short = "A naive value assigned to an aware column, or an aware value to a naive one"
     name = "column-awareness-mismatch"
     message = "datetime awareness does not match the column"
     needs_index = True

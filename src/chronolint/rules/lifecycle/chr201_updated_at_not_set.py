@@ -69,6 +69,7 @@ class UpdatedAtNotSet(Rule):
     """
 
     code = "CHR201"
+    short = "A function changes a model instance but never sets its `updated_at`"
     name = "updated-at-not-set"
     message = "`{function}` changes `{model}.{attr}` but never sets `{model}.{updated}`{why}"
     needs_index = True

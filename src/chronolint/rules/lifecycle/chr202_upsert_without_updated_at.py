@@ -52,6 +52,7 @@ class UpsertWithoutUpdatedAt(Rule):
     """
 
     code = "CHR202"
+    short = "An upsert whose update part does not set `updated_at`"
     name = "upsert-without-updated-at"
     message = "upsert on `{model}` does not set `{updated}` (`onupdate` does not fire for upserts)"
     needles = ("on_conflict_do_update", "on_duplicate_key_update")

@@ -44,6 +44,7 @@ class RawUpdateWithoutUpdatedAt(Rule):
     """
 
     code = "CHR203"
+    short = "Raw SQL `UPDATE ... SET` that does not set `updated_at`"
     name = "raw-update-without-updated-at"
     message = "raw `UPDATE {table}` does not set `{updated}` (the ORM's `onupdate` does not run for raw SQL)"
     needles = ("UPDATE", "update", "Update")

@@ -42,6 +42,7 @@ class CreatedAtReassigned(Rule):
     """
 
     code = "CHR204"
+    short = "`created_at` reassigned after the object was created"
     name = "created-at-reassigned"
     message = "`{model}.{attr}` reassigned after the row was created"
     default_enabled = False

@@ -59,6 +59,7 @@ class MissingDowngrade(Rule):
     """
 
     code = "CHR401"
+    short = "An Alembic revision without `downgrade()`"
     name = "alembic-revision-without-downgrade"
     message = "Alembic revision has no `downgrade()`; it cannot be rolled back"
     needles = REVISION_NEEDLES

@@ -74,6 +74,7 @@ class DowngradeNotInverse(Rule):
     """
 
     code = "CHR403"
+    short = "A `downgrade()` that does not undo every operation of `upgrade()`"
     name = "alembic-downgrade-not-inverse"
     message = "`downgrade()` does not undo everything `upgrade()` does"
     needles = REVISION_NEEDLES

@@ -55,6 +55,7 @@ class NaiveTimestampInMigration(Rule):
     """
 
     code = "CHR404"
+    short = "A naive timestamp type in an Alembic migration"
     name = "naive-timestamp-in-migration"
     message = "`{type}` without `timezone=True` creates a timestamp column without time zone"
     needles = REVISION_NEEDLES

@@ -39,6 +39,7 @@ class IrreversibleDjangoOperation(Rule):
     """
 
     code = "CHR406"
+    short = "Django `RunPython`/`RunSQL` without a reverse"
     name = "irreversible-django-operation"
     message = "`{operation}` without `{reverse}` cannot be reversed"
     needles = ("RunPython", "RunSQL")

@@ -48,6 +48,7 @@ class DdlOutsideMigrations(Rule):
     """
 
     code = "CHR407"
+    short = "DDL or `metadata.create_all()` run from application code"
     name = "ddl-outside-migrations"
     message = "`{statement}` run from application code; schema changes belong in migrations"
     default_enabled = False

@@ -49,6 +49,7 @@ class CallDatetimeToday(Rule):
     """
 
     code = "CHR003"
+    short = "`datetime.today()`: local wall-clock time, naive"
     name = "call-datetime-today"
     message = "`datetime.today()` returns naive local time; use `datetime.now(timezone.utc)`"
     needles = NEEDLES

@@ -60,6 +60,7 @@ class CallDatetimeStrptimeWithoutZone(Rule):
     """
 
     code = "CHR007"
+    short = "`datetime.strptime()` with a format that has no `%z`"
     name = "call-datetime-strptime-without-zone"
     message = "`datetime.strptime()` without `%z` returns a naive datetime"
     needles = ("strptime",)

@@ -44,6 +44,7 @@ class UnusedNoqa(Rule):
     """
 
     code = "CHR100"
+    short = "`# noqa: CHR...` codes that suppress nothing"
     name = "unused-noqa"
     message = "unused `noqa` code{plural}: {codes}"
     default_enabled = False

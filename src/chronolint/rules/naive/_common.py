@@ -106,6 +106,48 @@ def report_local_time(rule, node: ast.Call, ctx, label: str) -> None:
     ctx.report(rule, node, fix_data={"call": label, "chain": None})
 
 
+def _next_statement(stmt: ast.stmt, parent: ast.AST | None) -> ast.stmt | None:
+    """The statement right after `stmt` in the block of `parent` that holds it."""
+    for _field, value in ast.iter_fields(parent) if parent is not None else ():
+        if isinstance(value, list) and stmt in value:
+            index = value.index(stmt)
+            return value[index + 1] if index + 1 < len(value) else None
+    return None
+
+
+def _assigned_name(stmt: ast.AST | None) -> str | None:
+    """`x` for a plain `x = ...` statement, else None."""
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+        return stmt.targets[0].id
+    return None
+
+
+def _chain_path(call: ast.AST) -> tuple[ast.AST, list[ast.AST]]:
+    """For `x.a(...).b(...)`: the receiver `x` and the nodes from the outer call down to it."""
+    path: list[ast.AST] = []
+    current = call
+    while isinstance(current, ast.Call) and isinstance(current.func, ast.Attribute):
+        path += [current, current.func]
+        current = current.func.value
+    return current, path
+
+
+def zoned_by_next_statement(node: ast.Call, ancestors: list[ast.AST]) -> bool:
+    """`x = <node>` directly followed by `x = x.replace(tzinfo=<not None>)` or
+    `x = x.astimezone(...)`: the naive value is given a zone before any other use."""
+    assign = ancestors[-1] if ancestors else None
+    name = _assigned_name(assign)
+    if name is None or assign.value is not node or len(ancestors) < 2:
+        return False
+    following = _next_statement(assign, ancestors[-2])
+    if _assigned_name(following) != name:
+        return False
+    receiver, path = _chain_path(following.value)
+    if not (isinstance(receiver, ast.Name) and receiver.id == name):
+        return False
+    return decisive_use(receiver, path) in GIVEN_ZONE
+
+
 def zone_chain(node: ast.AST, ancestors: list[ast.AST]) -> str | None:
     """How the value of a naive-UTC call is given a zone, for the fixer's `fix_data`:
     "astimezone", "replace-tzinfo" (`.replace(tzinfo=...)`), or None."""

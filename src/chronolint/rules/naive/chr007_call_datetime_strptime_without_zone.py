@@ -5,7 +5,13 @@ import re
 
 from chronolint.engine.constants import StringConstants
 from chronolint.rules.base import Invalid, Rule, Valid
-from chronolint.rules.naive._common import GIVEN_ZONE, NEEDLES, ZONE_FREE_PARTS, decisive_use
+from chronolint.rules.naive._common import (
+    GIVEN_ZONE,
+    NEEDLES,
+    ZONE_FREE_PARTS,
+    decisive_use,
+    zoned_by_next_statement,
+)
 
 # A strptime directive: `%%` is a literal percent sign, `%:z` (3.12+) is `%z` with colons.
 _DIRECTIVE = re.compile(r"%(:?.)")
@@ -21,8 +27,9 @@ class CallDatetimeStrptimeWithoutZone(Rule):
     """
     ## What it does
     Checks for `datetime.strptime(text, fmt)` whose format has no `%z`, unless the result
-    is given a zone (`.replace(tzinfo=<not None>)`, `.astimezone()`) or reduced to a part
-    without one (`.date()`, `.time()`). A format passed by name is read from a string
+    is given a zone (`.replace(tzinfo=<not None>)`, `.astimezone()`, chained or by the very
+    next statement `x = x.replace(tzinfo=...)`) or reduced to a part without one (`.date()`,
+    `.time()`). A format passed by name is read from a string
     constant bound once at module level (`FMT = "..."`) or in the enclosing class body
     (`self.FMT`).
 
@@ -76,6 +83,10 @@ class CallDatetimeStrptimeWithoutZone(Rule):
         Valid("from datetime import datetime\nclass P:\n    FMT = '%d/%m/%Y %z'\n"
               "    def parse(self, s):\n        return datetime.strptime(s, self.FMT)\n"),
         Valid("import time\nx = time.strptime(s, '%Y-%m-%d')\n"),
+        # mlflow ag2_logger: the next statement gives the parsed value its zone.
+        Valid("from datetime import datetime, timezone\ndef f(s):\n"
+              "    t = datetime.strptime(s, '%Y-%m-%d %H:%M:%S.%f')\n"
+              "    t = t.replace(tzinfo=timezone.utc)\n    return t\n"),
         Valid("import arrow\nx = arrow.get(s, 'YYYY-MM-DD')\n"),
         Valid("from datetime import datetime\ndef f(datetime):\n    return datetime.strptime(s, '%Y')\n"),
     ]
@@ -85,6 +96,8 @@ class CallDatetimeStrptimeWithoutZone(Rule):
         Invalid("import datetime as dt\nFMT = '%Y-%m-%d'\nx = dt.datetime.strptime(s, FMT)\n"),
         Invalid("from datetime import datetime\nx = datetime.strptime(s, '%Y %%z')\n"),
         Invalid("from datetime import datetime\nx = datetime.strptime(s, '%Y-%m-%d').replace(tzinfo=None)\n"),
+        Invalid("from datetime import datetime\nt = datetime.strptime(s, '%Y')\nu = t.replace(tzinfo=None)\n"),
+        Invalid("from datetime import datetime\nt = datetime.strptime(s, '%Y')\nt = t.replace(tzinfo=None)\n"),
         Invalid("from datetime import datetime\nclass P:\n    FMT = '%d/%m/%Y'\n"
                 "    def parse(self, s):\n        return datetime.strptime(s, self.FMT)\n"),
         Invalid("from datetime import datetime\nDAY = '%Y-%m-%d'\nx = datetime.strptime(s, f'{DAY} %H:%M')\n"),
@@ -97,7 +110,7 @@ class CallDatetimeStrptimeWithoutZone(Rule):
         if fmt is None or parses_offset(fmt):
             return
         use = decisive_use(node, ctx.ancestors)
-        if use in GIVEN_ZONE or use in ZONE_FREE_PARTS:
+        if use in GIVEN_ZONE or use in ZONE_FREE_PARTS or zoned_by_next_statement(node, ctx.ancestors):
             return
         ctx.report(self, node, fix_data={"call": "datetime.strptime()", "format": fmt})
 

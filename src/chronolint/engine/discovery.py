@@ -53,7 +53,8 @@ def discover(paths: list[str], resolver: ConfigResolver) -> Discovery:
                 for name in sorted(filenames):
                     if name.endswith(PYTHON_SUFFIXES):
                         file_path = os.path.join(dirpath, name)
-                        if not skipped(file_path, False):
+                        # Not a FIFO (reading it would block), socket, dangling link or link loop.
+                        if os.path.isfile(file_path) and not skipped(file_path, False):
                             add(file_path)
         elif os.path.lexists(path):
             found.errors.append((raw, "not a regular file or folder (a broken symlink?)"))

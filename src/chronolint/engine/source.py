@@ -40,6 +40,9 @@ def decode_source(data: bytes, filename: str) -> str:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
+        if exc.msg.startswith("invalid or missing encoding declaration"):
+            # The first two lines are not UTF-8 and declare nothing: binary, or another encoding.
+            raise SourceError("cannot decode as utf-8: invalid bytes in the first two lines") from None
         raise SourceError(f"bad encoding declaration: {exc.msg}") from None
     try:
         text = data.decode(encoding)

@@ -148,10 +148,12 @@ def fix_file(path: str, text: str, settings, index=None, *, write: bool, reindex
     if outcome.text != text:
         result.fixed_source = outcome.text
         if write:
-            from chronolint.fixer.writing import write_atomically
+            from chronolint.fixer.writing import FileChangedError, write_atomically
 
             try:
-                write_atomically(path, outcome.text)
+                write_atomically(path, outcome.text, original=text)
+            except FileChangedError:
+                result.error = "changed on disk while it was being fixed; fixes not written"
             except (OSError, UnicodeEncodeError) as exc:
                 result.error = f"cannot write fixes: {exc}"
     return result

@@ -10,6 +10,12 @@ import stat
 import tempfile
 import tokenize
 
+from chronolint.engine.source import SourceError, read_source
+
+
+class FileChangedError(OSError):
+    """The file on disk is no longer the text the fixes were computed from."""
+
 
 def _encoding_of(path: str) -> str:
     """The encoding the file was read with; `utf-8-sig` when it starts with a BOM, so
@@ -20,9 +26,18 @@ def _encoding_of(path: str) -> str:
     return encoding
 
 
-def write_atomically(path: str, text: str) -> None:
+def _unchanged(path: str, original: str) -> bool:
+    try:
+        return read_source(path) == original
+    except SourceError:
+        return False
+
+
+def write_atomically(path: str, text: str, original: str | None = None) -> None:
     """Replace `path`'s content with `text`: a temp file in the same folder, then
-    `os.replace`, so a reader never sees half a file. Follows a symlink to its target."""
+    `os.replace`, so a reader never sees half a file. Follows a symlink to its target.
+    With `original` (the text the fixes were computed from), a file edited meanwhile
+    is left alone: `FileChangedError`, checked just before the replace."""
     target = os.path.realpath(path)
     data = text.encode(_encoding_of(target))
     mode = stat.S_IMODE(os.stat(target).st_mode)
@@ -33,6 +48,8 @@ def write_atomically(path: str, text: str) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
+        if original is not None and not _unchanged(target, original):
+            raise FileChangedError(f"{path} changed on disk while it was being fixed; fixes not written")
         os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):

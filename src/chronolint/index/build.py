@@ -10,10 +10,12 @@ import hashlib
 import json
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from chronolint.engine.config import DEFAULT_EXCLUDE
+from chronolint.engine.source import SourceError, read_source
 from chronolint.index.extract import EXTRACTOR_VERSION, INDEX_NEEDLES, extract_module
 from chronolint.index.model import ColumnInfo, ModelInfo, ProjectIndex, related_module
 
@@ -24,6 +26,7 @@ DECLARATIVE_BASE_CLASSES = frozenset({
 })
 SQLMODEL_CLASSES = frozenset({"sqlmodel.SQLModel", "sqlmodel.main.SQLModel"})
 CACHE_DIR_NAME = ".chronolint_cache"
+MAX_INDEXED_BYTES = 2_000_000
 
 
 def find_project_root(path: str) -> Path:
@@ -103,9 +106,8 @@ def _is_under(path: str, root: Path) -> bool:
 
 def _module_data(path: str, root: Path, text: str | None, cache: ExtractionCache) -> dict | None:
     if text is None:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+        text = _read_regular_file(path)
+        if text is None:
             return None
     if not any(needle in text for needle in INDEX_NEEDLES):
         return None
@@ -121,6 +123,21 @@ def _module_data(path: str, root: Path, text: str | None, cache: ExtractionCache
         cache.put(key, data)
     data["path"] = path
     return data
+
+
+def _read_regular_file(path: str) -> str | None:
+    """The file's text, or None for what cannot be a module to index: not a regular file
+    (a FIFO named `x.py` would block), over `MAX_INDEXED_BYTES`, or undecodable."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_INDEXED_BYTES:
+        return None
+    try:
+        return read_source(path)
+    except SourceError:
+        return None
 
 
 @dataclass

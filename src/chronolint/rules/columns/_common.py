@@ -8,6 +8,7 @@ import ast
 
 from chronolint.index.columns import column_function, django_field, is_sqlmodel_field
 from chronolint.index.model import ColumnInfo, ModelInfo
+from chronolint.rules.migrations.revision import alembic_revision
 
 INDEX_NEEDLES = ("Column", "mapped_column", "Mapped[", "Field(", "Field", "Model")
 DEFAULT_UPDATED_AT_NAMES = ("updated_at", "modified_at", "last_modified", "updated")
@@ -20,6 +21,12 @@ def updated_at_names(settings) -> tuple[str, ...]:
 
 def created_at_names(settings) -> tuple[str, ...]:
     return tuple(settings.get("created-at-names") or DEFAULT_CREATED_AT_NAMES)
+
+
+def in_alembic_revision(ctx) -> bool:
+    """The file is an Alembic revision: a model declared there is a frozen copy of the table
+    at that revision, for a data migration; it cannot be changed there (CHR404 covers it)."""
+    return alembic_revision(ctx.tree) is not None
 
 
 def named_column(model: ModelInfo, names: tuple[str, ...]) -> ColumnInfo | None:

@@ -6,7 +6,7 @@ import libcst as cst
 
 from chronolint.engine.diagnostics import Applicability, Fix
 from chronolint.rules.base import Invalid, Rule, Valid
-from chronolint.rules.columns._common import INDEX_NEEDLES
+from chronolint.rules.columns._common import INDEX_NEEDLES, in_alembic_revision
 
 _TYPES = "from datetime import datetime\nfrom sqlalchemy import Column, DateTime, TIMESTAMP\nfrom sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\nclass Base(DeclarativeBase):\n    pass\n\n"
 
@@ -63,6 +63,12 @@ class NaiveTimestampColumn(Rule):
         Valid(_TYPES + "from vendor import FancyTime\nclass A(Base):\n    __tablename__ = 'a'\n    at: Mapped[datetime] = mapped_column(FancyTime())\n"),
         Valid("from datetime import datetime\nfrom sqlmodel import SQLModel\nclass AAPI(SQLModel):\n    at: datetime\n"),
         Valid("from django.db import models\nclass A(models.Model):\n    at = models.DateTimeField()\n", files={"settings.py": "USE_TZ = True\n"}),
+        # optuna: a model copied into an Alembic revision for a data migration.
+        Valid("from alembic import op\nfrom sqlalchemy import Column, DateTime, Integer\n"
+              "from sqlalchemy.orm import declarative_base\nrevision = 'b'\ndown_revision = 'a'\n"
+              "Base = declarative_base()\nclass Trial(Base):\n    __tablename__ = 'trials'\n"
+              "    id = Column(Integer, primary_key=True)\n    start = Column(DateTime)\n"
+              "def upgrade():\n    op.execute('UPDATE trials SET start = NULL')\n"),
         # A mixin's bare `Mapped[datetime]` depends on the base of each model using it.
         Valid("from datetime import datetime\nfrom sqlalchemy.orm import Mapped, mapped_column\nfrom sqlalchemy import func\nclass Stamp:\n    at: Mapped[datetime] = mapped_column(server_default=func.now())\n"),
     ]
@@ -76,7 +82,7 @@ class NaiveTimestampColumn(Rule):
     ]
 
     def check_module(self, ctx) -> None:
-        if ctx.index is None:
+        if ctx.index is None or in_alembic_revision(ctx):
             return
         reported: set[tuple] = set()
         for model, column in _naive_columns_declared_here(ctx):

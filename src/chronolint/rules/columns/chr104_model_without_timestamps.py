@@ -4,7 +4,13 @@ import os
 
 from chronolint.engine.diagnostics import Location
 from chronolint.rules.base import Invalid, Rule, Valid
-from chronolint.rules.columns._common import INDEX_NEEDLES, created_at_names, named_column, updated_at_names
+from chronolint.rules.columns._common import (
+    INDEX_NEEDLES,
+    created_at_names,
+    in_alembic_revision,
+    named_column,
+    updated_at_names,
+)
 
 _BASE = "from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, func\nfrom sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n\n"
 
@@ -50,6 +56,10 @@ class ModelWithoutTimestamps(Rule):
         Valid(_BASE + "class Stamps:\n    created_at = Column(DateTime(timezone=True), server_default=func.now())\n    updated_at = Column(DateTime(timezone=True), onupdate=func.now())\n\nclass A(Stamps, Base):\n    __tablename__ = 'a'\n    id = Column(Integer, primary_key=True)\n"),
         Valid(_BASE + "class Link(Base):\n    __tablename__ = 'link'\n    a_id = Column(ForeignKey('a.id'), primary_key=True)\n    b_id = Column(ForeignKey('b.id'), primary_key=True)\n"),
         Valid(_BASE + "class Abstract(Base):\n    __abstract__ = True\n    name = Column(String)\n"),
+        # optuna: a model copied into an Alembic revision for a data migration.
+        Valid(_BASE + "from alembic import op\nrevision = 'b'\ndown_revision = 'a'\n"
+              "class Study(Base):\n    __tablename__ = 'studies'\n    id = Column(Integer, primary_key=True)\n"
+              "    name = Column(String)\ndef upgrade():\n    op.execute('UPDATE studies SET name = name')\n"),
     ]
     INVALID = [
         Invalid(_BASE + "class A(Base):\n    __tablename__ = 'a'\n    id = Column(Integer, primary_key=True)\n    name = Column(String)\n"),
@@ -57,7 +67,7 @@ class ModelWithoutTimestamps(Rule):
     ]
 
     def check_module(self, ctx) -> None:
-        if ctx.index is None:
+        if ctx.index is None or in_alembic_revision(ctx):
             return
         here = os.path.abspath(ctx.filename)
         for model in ctx.index.models.values():

@@ -7,7 +7,6 @@ from chronolint.engine.constants import StringConstants
 from chronolint.rules.base import Invalid, Rule, Valid
 from chronolint.rules.naive._common import (
     GIVEN_ZONE,
-    NEEDLES,
     ZONE_FREE_PARTS,
     decisive_use,
     zoned_by_next_statement,
@@ -63,7 +62,8 @@ class CallDatetimeStrptimeWithoutZone(Rule):
     f-string with unknown parts) is not flagged, where ruff flags anything not visibly
     containing `%z`. `strptime(...).date()` and `.time()` are not flagged (ruff flags
     them; no naive datetime escapes), and `.replace(tzinfo=...)` is recognised after
-    other `.replace(...)` calls, not only directly.
+    other `.replace(...)` calls, not only directly, and in the very next statement
+    (`t = t.replace(tzinfo=timezone.utc)`), which ruff flags.
     """
 
     code = "CHR007"

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
 from collections import Counter
+from functools import cache
 from pathlib import Path
 
 import pytest
-
-from chronolint.rules import all_rules
 from conftest import FIXTURES, run, tool
 from markers import expected_findings
+
+from chronolint.rules import all_rules
 
 NAIVE_CODES = frozenset(r.code for r in all_rules() if r.__module__.startswith("chronolint.rules.naive."))
 OPT_IN = sorted(r.code for r in all_rules() if r.code in NAIVE_CODES and not r.default_enabled)
@@ -33,7 +33,7 @@ def _relative(project: Path, filename: str) -> str:
     return (project / filename).resolve().relative_to(project.resolve()).as_posix()
 
 
-@lru_cache(maxsize=None)
+@cache
 def cli_findings(project: Path) -> tuple[Counter, set[str]]:
     """One CLI run per project, shared by both tests (read-only results)."""
     proc = run([tool("chronolint"), "check", "--extend-select", ",".join(OPT_IN), "--output-format", "json",

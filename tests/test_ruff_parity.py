@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from conftest import FIXTURES, ROOT, run, tool
 
 from chronolint.rules import rule_by_code
-from conftest import FIXTURES, ROOT, run, tool
 
 PARITY = ROOT / "tests" / "data" / "parity"
 

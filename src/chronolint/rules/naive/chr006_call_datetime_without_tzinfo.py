@@ -3,7 +3,14 @@ from __future__ import annotations
 import ast
 
 from chronolint.rules.base import Invalid, Rule, Valid
-from chronolint.rules.naive._common import GIVEN_ZONE, NEEDLES, decisive_use, has_unpacking, is_none, tz_argument
+from chronolint.rules.naive._common import (
+    GIVEN_ZONE,
+    NEEDLES,
+    decisive_use,
+    has_unpacking,
+    is_none,
+    tz_argument,
+)
 
 # `datetime(year, month, day, hour, minute, second, microsecond, tzinfo)`
 TZINFO_POSITION = 7

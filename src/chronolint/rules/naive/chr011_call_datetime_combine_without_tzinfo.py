@@ -4,7 +4,13 @@ import ast
 
 from chronolint.rules.base import Invalid, Rule, Valid
 from chronolint.rules.naive._common import (
-    GIVEN_ZONE, NEEDLES, ZONE_FREE_PARTS, decisive_use, has_unpacking, is_none, keyword, tz_argument,
+    GIVEN_ZONE,
+    ZONE_FREE_PARTS,
+    decisive_use,
+    has_unpacking,
+    is_none,
+    keyword,
+    tz_argument,
 )
 
 # `datetime.combine(date, time, tzinfo)`; `time(hour, minute, second, microsecond, tzinfo)`

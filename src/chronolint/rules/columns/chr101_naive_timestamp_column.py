@@ -2,8 +2,6 @@ from __future__ import annotations
 
 import os
 
-import libcst as cst
-
 from chronolint.engine.diagnostics import Applicability, Fix
 from chronolint.rules.base import Invalid, Rule, Valid
 from chronolint.rules.columns._common import INDEX_NEEDLES, in_alembic_revision
@@ -98,6 +96,8 @@ class NaiveTimestampColumn(Rule):
     def compute_fix(self, diagnostic, fix_context):
         if diagnostic.fix_data != "timezone":
             return None
+        import libcst as cst  # only when a fix is computed: detection never pays for libcst
+
         node = fix_context.node
         if isinstance(node, cst.Call):
             if any(arg.keyword is not None and arg.keyword.value == "timezone" for arg in node.args):

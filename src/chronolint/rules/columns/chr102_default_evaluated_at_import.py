@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import ast
 
-import libcst as cst
 
 from chronolint.engine.diagnostics import Applicability, Fix
 from chronolint.rules.base import Invalid, Rule, Valid
@@ -87,6 +86,8 @@ class DefaultEvaluatedAtImport(Rule):
 
     def compute_fix(self, diagnostic, fix_context):
         node, style = fix_context.node, diagnostic.fix_data
+        import libcst as cst  # only when a fix is computed: detection never pays for libcst
+
         code = fix_context.code_for_node(node)
         if style == "lambda":
             edit = fix_context.replace(node, f"lambda: {code}")

@@ -119,3 +119,16 @@ def test_output_file_and_environment_variable(chronolint, project):
 def test_unknown_output_format_is_a_usage_error(chronolint, project):
     result = chronolint("check", "pkg", "--output-format", "xml", cwd=project)
     assert result.returncode == 2 and "unknown output format" in result.stderr
+
+
+def test_statistics_has_one_row_per_code(tmp_path, chronolint):
+    """A code whose findings are only partly fixable still gets one row (as in ruff)."""
+    (tmp_path / "m.py").write_text(
+        "from datetime import datetime, timezone\n"
+        "a = datetime.utcnow().replace(tzinfo=timezone.utc)\n"
+        "b = datetime.utcnow()\n"
+        "c = datetime.now()\n"
+    )
+    out = chronolint("check", "m.py", "--statistics", cwd=tmp_path)
+    rows = out.stdout.splitlines()
+    assert rows == ["2\tCHR002\t[*] call-datetime-utcnow", "1\tCHR001\tcall-datetime-now-without-tz"], rows

@@ -241,10 +241,19 @@ TEXT_FORMATS = {"concise", "full"}
 
 
 def statistics(diagnostics: list[Diagnostic]) -> str:
-    counts = Counter((d.code or "SyntaxError", d.name, d.fix is not None and d.fix.applicability is Applicability.SAFE) for d in diagnostics)
-    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0][0]))
+    """One row per code, as ruff's `--statistics`: `[*]` when any of its findings has a safe fix."""
+    counts: Counter = Counter()
+    names: dict[str, str] = {}
+    fixable: set[str] = set()
+    for d in diagnostics:
+        code = d.code or "SyntaxError"
+        counts[code] += 1
+        names[code] = d.name
+        if d.fix is not None and d.fix.applicability is Applicability.SAFE:
+            fixable.add(code)
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     width = max((len(str(c)) for _, c in rows), default=1)
-    return "".join(f"{count:>{width}}\t{code}\t{'[*] ' if fixable else ''}{name}\n" for (code, name, fixable), count in rows)
+    return "".join(f"{count:>{width}}\t{code}\t{'[*] ' if code in fixable else ''}{names[code]}\n" for code, count in rows)
 
 
 def _errors(count: int) -> str:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import ast
+import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from chronolint.engine.diagnostics import Diagnostic, FileResult, Location
 from chronolint.engine.names import FUNCTION_SCOPES, NameResolver
 from chronolint.engine.source import ParseFailure, SourceFile
+from chronolint.rules.base import WholeWords
 from chronolint.fixer import attach_fixes
 
 if TYPE_CHECKING:
@@ -89,13 +92,30 @@ def _walk(ctx: Context, node: ast.AST, table: dict[type, list]) -> None:
         ctx.scopes.pop()
 
 
+@lru_cache(maxsize=64)
+def _whole_words(words: tuple[str, ...]) -> re.Pattern:
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(words, key=len, reverse=True))) + r")\b")
+
+
+def _mentions(text: str, needles) -> bool:
+    """Needles are substrings, `WholeWords`, or one compiled pattern."""
+    if isinstance(needles, re.Pattern):
+        return needles.search(text) is not None
+    if isinstance(needles, WholeWords):
+        return _whole_words(tuple(needles)).search(text) is not None
+    return any(needle in text for needle in needles)
+
+
 def active_rules(rules: list["Rule"], text: str, settings: "Settings", index) -> list["Rule"]:
     """The cheap pre-filter, per rule: a rule runs only on a file holding one of its needles
-    (a rule without needles always runs). A file no rule survives is never parsed."""
+    (a rule without needles always runs, one whose needles are None never does). A file
+    no rule survives is never parsed."""
     active = []
     for rule in rules:
         needles = rule.needles_for(settings, index)
-        if not needles or any(needle in text for needle in needles):
+        if needles is None:
+            continue
+        if not needles or _mentions(text, needles):
             active.append(rule)
     return active
 

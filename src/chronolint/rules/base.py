@@ -20,6 +20,11 @@ from chronolint.engine.diagnostics import Applicability
 if TYPE_CHECKING:
     from chronolint.engine.checker import Context
 
+class WholeWords(tuple):
+    """Needles that match only as whole words (`Task` not inside `TaskRun`): for rules whose
+    needles are project names (model classes, tables) that also occur inside other words."""
+
+
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
 
 
@@ -54,8 +59,10 @@ class Rule:
     message: ClassVar[str]  # a format string; `ctx.report(..., **fields)` fills it
     short: ClassVar[str | None] = None  # one line for rule tables, when "What it does" is too long
     default_enabled: ClassVar[bool] = True
-    # Text that must appear in a file for the rule to possibly fire (the cheap pre-filter).
-    needles: ClassVar[tuple[str, ...]] = ()
+    # Text that must appear in a file for the rule to possibly fire (the cheap pre-filter):
+    # substrings, `WholeWords`, or one compiled `re.Pattern` for a precondition that is
+    # a shape rather than a word.
+    needles: ClassVar = ()
     needs_index: ClassVar[bool] = False
     fix_applicability: ClassVar[Applicability | None] = None
     VALID: ClassVar[list] = []
@@ -84,7 +91,10 @@ class Rule:
         """Return a `Fix` for one of this rule's diagnostics, or None (see chronolint.fixer)."""
         return None
 
-    def needles_for(self, settings, index) -> tuple[str, ...]:
+    def needles_for(self, settings, index) -> tuple[str, ...] | None:
+        """The pre-filter for this run: the rule runs on a file holding one of these strings;
+        an empty tuple means every file, None means the rule cannot fire in this run
+        (e.g. it needs project facts the index does not have)."""
         return self.needles
 
     @classmethod

@@ -50,6 +50,13 @@ class NaiveTimestampColumn(Rule):
     name = "naive-timestamp-column"
     message = "`{model}.{attr}` is a naive timestamp column ({why})"
     needles = INDEX_NEEDLES
+
+    def needles_for(self, settings, index):
+        """It reports only naive columns the index found, so the file must name one."""
+        if index is None:
+            return None
+        return tuple(sorted({c.attr for m in index.models.values() for c in m.columns.values()
+                             if c.is_timestamp and c.aware is False}))
     needs_index = True
     fix_applicability = Applicability.UNSAFE
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 
 from chronolint.engine.diagnostics import Applicability, Fix
@@ -50,7 +51,8 @@ class DefaultEvaluatedAtImport(Rule):
     code = "CHR102"
     name = "timestamp-default-evaluated-at-import"
     message = "column default `{call}` is evaluated once at import; every row gets the same time"
-    needles = ("default",)
+    # `default=`/`onupdate=` followed, on the same line, by a call of a CLOCK_CALLS name.
+    needles = re.compile(r"\b(?:default|onupdate)\s*=[^\n]*?\b(?:now|utcnow|today|time)\s*\(")
     fix_applicability = Applicability.SAFE
 
     VALID = [

@@ -5,8 +5,10 @@ from __future__ import annotations
 from chronolint.rules.base import Rule
 from chronolint.rules.flow.analysis import flow_findings, timestamp_attributes
 
-_BASE_NEEDLES = ("date", "timezone")
-_MAX_COLUMN_NEEDLES = 64
+# A datetime, date or timedelta value comes from the datetime module (or pydantic's
+# AwareDatetime, or Django's timezone), or from a timestamp column named in the file.
+_BASE_NEEDLES = ("datetime", "Datetime", "DateTime", "timezone", "timedelta")
+_MAX_COLUMN_NEEDLES = 1024
 
 
 class FlowRule(Rule):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from chronolint.engine.diagnostics import Location
 from chronolint.index.infer import walk_own_body
+from chronolint.rules.base import WholeWords
 
 
 @dataclass(frozen=True)
@@ -66,4 +67,4 @@ def model_needles(settings, index, names: tuple[str, ...]) -> tuple[str, ...]:
     if index is None:
         return names
     tracked = {m.name for m in index.models.values() if any(n in m.columns for n in names)}
-    return tuple(sorted(tracked)) or names
+    return WholeWords(sorted(tracked)) if tracked else names

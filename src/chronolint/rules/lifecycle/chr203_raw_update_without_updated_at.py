@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import ast
 
-from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.base import Invalid, Rule, Valid, WholeWords
 from chronolint.rules.columns._common import named_column, updated_at_names
 from chronolint.sql import parse_update
 
@@ -48,6 +48,14 @@ class RawUpdateWithoutUpdatedAt(Rule):
     name = "raw-update-without-updated-at"
     message = "raw `UPDATE {table}` does not set `{updated}` (the ORM's `onupdate` does not run for raw SQL)"
     needles = ("UPDATE", "update", "Update")
+
+    def needles_for(self, settings, index):
+        """The SQL must name the table of a model that has an `updated_at` column."""
+        if index is None:
+            return None
+        names = updated_at_names(settings)
+        tables = {m.table for m in index.models.values() if m.table and named_column(m, names) is not None}
+        return WholeWords(sorted({v for t in tables for v in (t, t.lower(), t.upper(), t.capitalize())}))
     needs_index = True
 
     VALID = [

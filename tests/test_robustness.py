@@ -6,6 +6,8 @@ text file, unknown cookies, missing paths, a directory symlink loop, deep nestin
 
 from __future__ import annotations
 
+import ast
+
 import os
 import sys
 
@@ -233,3 +235,28 @@ def test_temp_files_are_not_left_behind(tmp_path):
     path.write_text(FIXABLE + "# edited\n")
     fix_file(str(path), text, settings, write=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mod.py", "pyproject.toml"]
+
+
+def test_a_crashing_rule_costs_one_file_not_the_run(tmp_path, monkeypatch):
+    """An exception inside a rule becomes that file's one-line error; other files still lint."""
+    from chronolint.engine.config import ConfigResolver
+    from chronolint.engine.runner import lint_paths
+    from chronolint.rules import rule_by_code
+
+    (tmp_path / "boom.py").write_text("from datetime import datetime\nx = datetime.utcnow()\nBOOM = 1\n")
+    (tmp_path / "ok.py").write_text(GOOD_BUG)
+    rule = rule_by_code("CHR002")
+    original = rule.handlers[ast.Call]
+
+    def exploding(node, ctx):
+        if "BOOM" in ctx.source.text:
+            raise ValueError("rule bug")
+        return original(node, ctx)
+
+    monkeypatch.setitem(rule.handlers, ast.Call, exploding)
+    resolver = ConfigResolver({"select": ["CHR002"]}, cwd=str(tmp_path))
+    result = lint_paths([str(tmp_path)], resolver, use_cache=False, jobs=1)
+    errors = dict(result.file_errors)
+    assert list(errors) == [str(tmp_path / "boom.py")]
+    assert "internal error in chronolint (ValueError: rule bug" in errors[str(tmp_path / "boom.py")]
+    assert [d.code for d in result.diagnostics] == ["CHR002"]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ast
 import re
+import traceback
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chronolint.engine.diagnostics import Diagnostic, FileResult, Location
@@ -92,6 +94,13 @@ def _walk(ctx: Context, node: ast.AST, table: dict[type, list]) -> None:
         ctx.scopes.pop()
 
 
+def internal_error_message(exc: Exception) -> str:
+    """One line naming the failure and where in chronolint it happened, for a bug report."""
+    frame = traceback.extract_tb(exc.__traceback__)[-1]
+    where = f"{Path(frame.filename).name}:{frame.lineno}"
+    return f"internal error in chronolint ({type(exc).__name__}: {exc} at {where}); please report it"
+
+
 @lru_cache(maxsize=64)
 def _whole_words(words: tuple[str, ...]) -> re.Pattern:
     return re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(words, key=len, reverse=True))) + r")\b")
@@ -159,6 +168,9 @@ def lint_source(filename: str, text: str, settings: "Settings", index=None,
             rule.check_noqa(ctx)
     except RecursionError:
         result.error = "too deeply nested to analyse"
+        return result
+    except Exception as exc:  # a bug in a rule costs this file, never the run
+        result.error = internal_error_message(exc)
         return result
     kept = ctx.diagnostics
     if apply_noqa:

@@ -39,8 +39,11 @@ MARKER_NAME = ".corpus-marker.json"
 # Written at the corpus root so that linters run there stop looking for configuration at
 # that folder instead of walking up into the repository that happens to contain it (whose
 # own [tool.ruff] / [tool.chronolint] excludes would otherwise change what is measured).
+# Each project folder gets one too: it is that project's root, as its repository's would
+# be, so chronolint's project index covers that project alone and names its modules as the
+# project does (`flask_appbuilder.models`), not the whole corpus (`flask-appbuilder-5.3.0.…`).
 NEUTRAL_PYPROJECT = """\
-# Written by benchmarks/corpus.py: stops config discovery at the corpus root.
+# Written by benchmarks/corpus.py: stops config discovery (and the project index) here.
 [tool.chronolint]
 
 [tool.ruff]
@@ -295,6 +298,7 @@ def ensure_corpus(
         else:
             project_dir = unpack(pin, download_wheel(pin, cache), dest)
             status = "downloaded, verified, unpacked"
+        write_neutral_config(project_dir)
         if log:
             log(f"{pin.dirname:<28} {status}")
         dirs.append(project_dir)
@@ -302,7 +306,7 @@ def ensure_corpus(
 
 
 def write_neutral_config(dest: Path) -> None:
-    """Put the config-discovery stop (see NEUTRAL_PYPROJECT) at the corpus root."""
+    """Put the config-discovery stop (see NEUTRAL_PYPROJECT) in `dest`."""
     path = dest / "pyproject.toml"
     if not path.exists() or path.read_text(encoding="utf-8") != NEUTRAL_PYPROJECT:
         path.write_text(NEUTRAL_PYPROJECT, encoding="utf-8")

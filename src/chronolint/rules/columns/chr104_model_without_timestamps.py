@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 from chronolint.engine.diagnostics import Location
 from chronolint.rules.base import Invalid, Rule, Valid
@@ -12,6 +13,12 @@ from chronolint.rules.columns._common import (
     updated_at_names,
 )
 
+# Other spellings of the two roles (mlflow `creation_time`, `last_updated_time`; Flask-AppBuilder
+# `created_on`, `changed_on`): a model with one of them has the timestamp, under another name.
+_SUFFIX = r"_(?:at|on|time|date|datetime|timestamp|ts)(?:_ms)?"
+_CREATED_SPELLING = re.compile(r"(?:created|creation|create|inserted)" + _SUFFIX)
+_UPDATED_SPELLING = re.compile(r"(?:last_)?(?:updated|update|modified|modification|changed)" + _SUFFIX)
+
 _BASE = "from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, func\nfrom sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n\n"
 
 
@@ -19,7 +26,9 @@ class ModelWithoutTimestamps(Rule):
     """
     ## What it does
     Checks for models that lack a `created_at` or an `updated_at` column (names from
-    `created-at-names` / `updated-at-names`, inherited columns count). Opt-in. Abstract
+    `created-at-names` / `updated-at-names`, or another spelling of the role such as
+    `creation_time`, `created_on`, `last_updated_time`, `changed_on`; inherited columns
+    count). Opt-in. Abstract
     models, mixins and association classes (only key columns) are not flagged.
 
     ## Why is this bad?
@@ -56,6 +65,12 @@ class ModelWithoutTimestamps(Rule):
         Valid(_BASE + "class Stamps:\n    created_at = Column(DateTime(timezone=True), server_default=func.now())\n    updated_at = Column(DateTime(timezone=True), onupdate=func.now())\n\nclass A(Stamps, Base):\n    __tablename__ = 'a'\n    id = Column(Integer, primary_key=True)\n"),
         Valid(_BASE + "class Link(Base):\n    __tablename__ = 'link'\n    a_id = Column(ForeignKey('a.id'), primary_key=True)\n    b_id = Column(ForeignKey('b.id'), primary_key=True)\n"),
         Valid(_BASE + "class Abstract(Base):\n    __abstract__ = True\n    name = Column(String)\n"),
+        # mlflow / Flask-AppBuilder: the timestamps exist under other names.
+        Valid(_BASE + "from sqlalchemy import BigInteger\nclass R(Base):\n    __tablename__ = 'r'\n"
+              "    id = Column(Integer, primary_key=True)\n    creation_time = Column(BigInteger)\n"
+              "    last_updated_time = Column(BigInteger)\n"),
+        Valid(_BASE + "class U(Base):\n    __tablename__ = 'u'\n    id = Column(Integer, primary_key=True)\n"
+              "    created_on = Column(DateTime)\n    changed_on = Column(DateTime)\n"),
         # optuna: a model copied into an Alembic revision for a data migration.
         Valid(_BASE + "from alembic import op\nrevision = 'b'\ndown_revision = 'a'\n"
               "class Study(Base):\n    __tablename__ = 'studies'\n    id = Column(Integer, primary_key=True)\n"
@@ -63,6 +78,8 @@ class ModelWithoutTimestamps(Rule):
     ]
     INVALID = [
         Invalid(_BASE + "class A(Base):\n    __tablename__ = 'a'\n    id = Column(Integer, primary_key=True)\n    name = Column(String)\n"),
+        Invalid(_BASE + "class A(Base):\n    __tablename__ = 'a'\n    id = Column(Integer, primary_key=True)\n"
+                "    created_by = Column(String)\n    changed = Column(String)\n    creation_time = Column(DateTime)\n"),
         Invalid("from django.db import models\nclass A(models.Model):\n    name = models.CharField(max_length=3)\n    created_at = models.DateTimeField(auto_now_add=True)\n"),
     ]
 
@@ -73,10 +90,16 @@ class ModelWithoutTimestamps(Rule):
         for model in ctx.index.models.values():
             if model.path != here or model.abstract or model.is_mixin or all(c.is_key for c in model.columns.values()):
                 continue
-            missing = [names[0] for names in (created_at_names(ctx.settings), updated_at_names(ctx.settings))
-                       if named_column(model, names) is None]
+            missing = [names[0] for names, spelling in ((created_at_names(ctx.settings), _CREATED_SPELLING),
+                                                        (updated_at_names(ctx.settings), _UPDATED_SPELLING))
+                       if not _has_role(model, names, spelling)]
             if missing:
                 line = ctx.source.line(model.line) or ""
                 start = ctx.source.location(model.line, len(line) - len(line.lstrip()))
                 end = Location(start.row, start.column + len(f"class {model.name}"))
                 ctx.report(self, start=start, end=end, model=model.name, missing="` / `".join(missing))
+
+
+def _has_role(model, names: tuple[str, ...], spelling: re.Pattern) -> bool:
+    """The model has a column of this role: a configured name, or another spelling of it."""
+    return named_column(model, names) is not None or any(spelling.fullmatch(attr) for attr in model.columns)

@@ -14,10 +14,11 @@ from chronolint.rules.columns._common import (
 )
 
 # Other spellings of the two roles (mlflow `creation_time`, `last_updated_time`; Flask-AppBuilder
-# `created_on`, `changed_on`): a model with one of them has the timestamp, under another name.
+# `created_on`): a model with one of them has the timestamp, under another name. `changed_at`
+# is left out: in an audit row it is the event's time, not the row's last change.
 _SUFFIX = r"_(?:at|on|time|date|datetime|timestamp|ts)(?:_ms)?"
 _CREATED_SPELLING = re.compile(r"(?:created|creation|create|inserted)" + _SUFFIX)
-_UPDATED_SPELLING = re.compile(r"(?:last_)?(?:updated|update|modified|modification|changed)" + _SUFFIX)
+_UPDATED_SPELLING = re.compile(r"(?:last_)?(?:updated|update|modified|modification)" + _SUFFIX)
 
 _BASE = "from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, func\nfrom sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n\n"
 
@@ -27,8 +28,9 @@ class ModelWithoutTimestamps(Rule):
     ## What it does
     Checks for models that lack a `created_at` or an `updated_at` column (names from
     `created-at-names` / `updated-at-names`, or another spelling of the role such as
-    `creation_time`, `created_on`, `last_updated_time`, `changed_on`; inherited columns
-    count). Opt-in. Abstract
+    `creation_time`, `created_on`, `last_updated_time`; inherited columns
+    count), or a timestamp column that behaves as one (filled on insert and never refreshed;
+    refreshed on every update). Opt-in. Abstract
     models, mixins and association classes (only key columns) are not flagged.
 
     ## Why is this bad?
@@ -70,7 +72,11 @@ class ModelWithoutTimestamps(Rule):
               "    id = Column(Integer, primary_key=True)\n    creation_time = Column(BigInteger)\n"
               "    last_updated_time = Column(BigInteger)\n"),
         Valid(_BASE + "class U(Base):\n    __tablename__ = 'u'\n    id = Column(Integer, primary_key=True)\n"
-              "    created_on = Column(DateTime)\n    changed_on = Column(DateTime)\n"),
+              "    created_on = Column(DateTime)\n    changed_on = Column(DateTime, onupdate=func.now())\n"),
+        # label-studio `User`: `date_joined` (default now) and `activity_at` (auto_now) are the two roles.
+        Valid("from django.db import models\nfrom django.utils import timezone\nclass User(models.Model):\n"
+              "    email = models.EmailField()\n    date_joined = models.DateTimeField(default=timezone.now)\n"
+              "    activity_at = models.DateTimeField(auto_now=True)\n"),
         # optuna: a model copied into an Alembic revision for a data migration.
         Valid(_BASE + "from alembic import op\nrevision = 'b'\ndown_revision = 'a'\n"
               "class Study(Base):\n    __tablename__ = 'studies'\n    id = Column(Integer, primary_key=True)\n"
@@ -90,9 +96,9 @@ class ModelWithoutTimestamps(Rule):
         for model in ctx.index.models.values():
             if model.path != here or model.abstract or model.is_mixin or all(c.is_key for c in model.columns.values()):
                 continue
-            missing = [names[0] for names, spelling in ((created_at_names(ctx.settings), _CREATED_SPELLING),
-                                                        (updated_at_names(ctx.settings), _UPDATED_SPELLING))
-                       if not _has_role(model, names, spelling)]
+            roles = ((created_at_names(ctx.settings), _CREATED_SPELLING, _stamped_on_insert),
+                     (updated_at_names(ctx.settings), _UPDATED_SPELLING, _stamped_on_update))
+            missing = [names[0] for names, spelling, stamped in roles if not _has_role(model, names, spelling, stamped)]
             if missing:
                 line = ctx.source.line(model.line) or ""
                 start = ctx.source.location(model.line, len(line) - len(line.lstrip()))
@@ -100,6 +106,18 @@ class ModelWithoutTimestamps(Rule):
                 ctx.report(self, start=start, end=end, model=model.name, missing="` / `".join(missing))
 
 
-def _has_role(model, names: tuple[str, ...], spelling: re.Pattern) -> bool:
-    """The model has a column of this role: a configured name, or another spelling of it."""
-    return named_column(model, names) is not None or any(spelling.fullmatch(attr) for attr in model.columns)
+def _stamped_on_insert(column) -> bool:
+    """A timestamp the insert fills in and updates leave alone (`date_joined`, default now)."""
+    return column.is_timestamp and (column.has_default or column.has_server_default) and not column.refreshes_on_update
+
+
+def _stamped_on_update(column) -> bool:
+    """A timestamp every update refreshes (`onupdate=`, Django `auto_now=True`)."""
+    return column.is_timestamp and column.refreshes_on_update
+
+
+def _has_role(model, names: tuple[str, ...], spelling: re.Pattern, stamped) -> bool:
+    """The model has a column of this role: a configured name, another spelling of it, or a
+    timestamp that behaves as one."""
+    return named_column(model, names) is not None or any(
+        spelling.fullmatch(attr) or stamped(column) for attr, column in model.columns.items())

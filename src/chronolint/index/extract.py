@@ -25,7 +25,7 @@ from chronolint.index.columns import (
     type_facts,
 )
 
-EXTRACTOR_VERSION = 5
+EXTRACTOR_VERSION = 6
 # A file is read further only if it mentions one of these.
 # Text a module must hold to define models, mapped columns, column types or USE_TZ. Kept
 # narrow on purpose: `Field(` (pydantic) or a bare `Column` would send most files of a
@@ -139,6 +139,7 @@ def _class_record(node: ast.ClassDef, qualify) -> dict:
     }
     for stmt in node.body:
         _class_statement(stmt, qualify, record)
+    _mark_constraint_keys(node, record)
     if any((b["q"] or "").endswith("TypeDecorator") for b in record["bases"]) or record["bases"] and _looks_like_typedecorator(node):
         record["typedecorator"] = _typedecorator_facts(node, qualify)
     return record
@@ -175,6 +176,20 @@ def _class_statement(stmt: ast.stmt, qualify, record: dict) -> None:
         column = read_column(name, annotation, value, qualify, stmt)
         if column is not None:
             record["columns"].append(column)
+
+
+def _mark_constraint_keys(node: ast.ClassDef, record: dict) -> None:
+    """Columns named by a `PrimaryKeyConstraint("a", "b")` in `__table_args__` are keys too
+    (mlflow's tag and event tables declare their composite keys that way)."""
+    names: set[str] = set()
+    for stmt in node.body:
+        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__table_args__" for t in stmt.targets):
+            for call in ast.walk(stmt.value):
+                if isinstance(call, ast.Call) and (dotted(call.func) or "").endswith("PrimaryKeyConstraint"):
+                    names |= {a.value for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)}
+    for column in record["columns"]:
+        if column["attr"] in names:
+            column["key"] = True
 
 
 def _django_meta(meta: ast.ClassDef, record: dict) -> None:

@@ -73,6 +73,10 @@ class ModelWithoutTimestamps(Rule):
               "    last_updated_time = Column(BigInteger)\n"),
         Valid(_BASE + "class U(Base):\n    __tablename__ = 'u'\n    id = Column(Integer, primary_key=True)\n"
               "    created_on = Column(DateTime)\n    changed_on = Column(DateTime, onupdate=func.now())\n"),
+        # mlflow `SqlWebhookEvent`: every column is part of a composite key declared in `__table_args__`.
+        Valid(_BASE + "from sqlalchemy import PrimaryKeyConstraint\nclass Event(Base):\n    __tablename__ = 'event'\n"
+              "    hook_id = Column(String, ForeignKey('hook.id'))\n    entity = Column(String)\n    action = Column(String)\n"
+              "    __table_args__ = (PrimaryKeyConstraint('hook_id', 'entity', 'action'),)\n"),
         # label-studio `User`: `date_joined` (default now) and `activity_at` (auto_now) are the two roles.
         Valid("from django.db import models\nfrom django.utils import timezone\nclass User(models.Model):\n"
               "    email = models.EmailField()\n    date_joined = models.DateTimeField(default=timezone.now)\n"

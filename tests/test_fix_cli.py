@@ -228,3 +228,24 @@ def test_libcst_parses_only_a_file_with_a_fix(project):
     proc = subprocess.run([sys.executable, "-c", script, str(project)], capture_output=True, text=True, timeout=60)
     # 4 findings in 3 files (jobs.py, naive.py, clean.py has none): only jobs.py has fixes.
     assert proc.stdout.split() == ["4", "1", "1"], proc.stdout + proc.stderr
+
+
+def test_text_output_needs_no_libcst_for_unsafe_only_fixes(tmp_path):
+    """Concise output shows only [*] for safe fixes and counts the unsafe ones from their
+    hint, so a file whose fixes are all unsafe is never parsed with libcst."""
+    import subprocess
+    import sys
+
+    (tmp_path / "m.py").write_text("from datetime import datetime\nx = datetime.now()\n")
+    probe = (
+        "import sys\nfrom chronolint.cli.main import main\n"
+        "code = main(['check', 'm.py', '--no-cache', '--jobs', '1'])\n"
+        "print('LIBCST' if 'libcst' in sys.modules else 'NO-LIBCST', code)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True)
+    assert "m.py:2:5: CHR001 `datetime.now()`" in out.stdout
+    assert "No fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option)." in out.stdout
+    assert out.stdout.strip().endswith("NO-LIBCST 1")
+    as_json = subprocess.run([sys.executable, "-m", "chronolint", "check", "m.py", "--no-cache", "--output-format", "json"],
+                             cwd=tmp_path, capture_output=True, text=True)
+    assert '"applicability": "unsafe"' in as_json.stdout, "JSON output still carries the full fix"

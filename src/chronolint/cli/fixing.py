@@ -46,10 +46,11 @@ def fixable_counts(diagnostics, resolver) -> tuple[int, int]:
     """(fixes `--fix` would apply now, unsafe fixes hidden behind `--unsafe-fixes`)."""
     applicable = hidden = 0
     for d in diagnostics:
-        if d.fix is None or d.fix.applicability is Applicability.DISPLAY_ONLY:
+        applicability = d.fix_applicability
+        if applicability is None or applicability is Applicability.DISPLAY_ONLY:
             continue
         unsafe_setting = resolver.for_path(d.filename).get("unsafe-fixes")
-        if d.fix.applicability is Applicability.SAFE or unsafe_setting is True:
+        if applicability is Applicability.SAFE or unsafe_setting is True:
             applicable += 1
         elif unsafe_setting is None:
             hidden += 1

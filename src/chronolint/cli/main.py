@@ -134,8 +134,11 @@ def run_check(args) -> int:
             result = RunResult(files=[lint_file(args.stdin_filename, resolver, text=stdin_text,
                                                 use_cache=not args.no_cache, fix_mode=fixing.mode(args))])
         else:
+            # Text output needs only the fixes it marks [*]; libcst is costly, so the others
+            # carry just their applicability (see Diagnostic.fix_hint).
+            needs_edits = output_format in reporters.FIX_DETAIL_FORMATS
             result = lint_paths(args.paths or ["."], resolver, use_cache=not args.no_cache, fix_mode=fixing.mode(args),
-                                jobs=args.jobs)
+                                jobs=args.jobs, fixes=True if needs_edits else "safe")
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -11,8 +11,7 @@ from chronolint.engine.diagnostics import Applicability, Diagnostic
 
 
 def _fix_marker(diagnostic: Diagnostic) -> str:
-    fix = diagnostic.fix
-    return "[*] " if fix is not None and fix.applicability is Applicability.SAFE else ""
+    return "[*] " if diagnostic.fix_applicability is Applicability.SAFE else ""
 
 
 def _label(diagnostic: Diagnostic) -> str:
@@ -237,6 +236,8 @@ FORMATS = {
     "junit": junit,
     "pylint": pylint,
 }
+# Formats that render a fix's edits or message; the others only mark safe fixes with [*].
+FIX_DETAIL_FORMATS = {"full", "json", "json-lines", "sarif"}
 TEXT_FORMATS = {"concise", "full"}
 
 
@@ -249,7 +250,7 @@ def statistics(diagnostics: list[Diagnostic]) -> str:
         code = d.code or "SyntaxError"
         counts[code] += 1
         names[code] = d.name
-        if d.fix is not None and d.fix.applicability is Applicability.SAFE:
+        if d.fix_applicability is Applicability.SAFE:
             fixable.add(code)
     rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     width = max((len(str(c)) for _, c in rows), default=1)

@@ -16,7 +16,7 @@ from chronolint import __version__
 from chronolint.engine.diagnostics import Applicability, Diagnostic, Edit, FileResult, Fix, Location
 
 CACHE_DIR = ".chronolint_cache"
-_FORMAT = 1
+_FORMAT = 2
 
 
 def fingerprint(obj) -> str:
@@ -44,8 +44,9 @@ def _diagnostic_to_json(d: Diagnostic) -> dict:
             "message": d.fix.message,
             "edits": [[_loc(e.start), _loc(e.end), e.content] for e in d.fix.edits],
         }
+    hint = d.fix_hint.value if d.fix_hint is not None else None
     return {"code": d.code, "name": d.name, "message": d.message, "start": _loc(d.start),
-            "end": _loc(d.end), "noqa_row": d.noqa_row, "fix": fix}
+            "end": _loc(d.end), "noqa_row": d.noqa_row, "fix": fix, "fix_hint": hint}
 
 
 def _diagnostic_from_json(item: dict, filename: str) -> Diagnostic:
@@ -59,6 +60,7 @@ def _diagnostic_from_json(item: dict, filename: str) -> Diagnostic:
     return Diagnostic(
         code=item["code"], name=str(item["name"]), message=str(item["message"]), filename=filename,
         start=Location(*item["start"]), end=Location(*item["end"]), noqa_row=item["noqa_row"], fix=fix,
+        fix_hint=Applicability(item["fix_hint"]) if item.get("fix_hint") else None,
     )
 
 

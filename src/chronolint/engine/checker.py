@@ -131,12 +131,14 @@ def active_rules(rules: list["Rule"], text: str, settings: "Settings", index) ->
 
 def lint_source(filename: str, text: str, settings: "Settings", index=None,
                 rules: list["Rule"] | None = None, tree: ast.Module | None = None,
-                apply_noqa: bool = True, compute_fixes: bool = True) -> FileResult:
+                apply_noqa: bool = True, compute_fixes: bool | str = True) -> FileResult:
     """Lint one module's text with the rules `settings` enables for `filename`.
 
     `tree` lets a front-end that already parsed the module (flake8) skip our parse;
     `apply_noqa=False` leaves line-level `# noqa` to a front-end that applies it itself;
-    `compute_fixes=False` skips the fixer for a front-end that never shows fixes."""
+    `compute_fixes=False` skips the fixer for a front-end that never shows fixes, and
+    `compute_fixes="safe"` computes only the fixes that would be shown as safe (text
+    output), giving the others a `fix_hint`."""
     result = FileResult(filename)
     source = SourceFile(filename, text)
     if source.file_noqa is not None and not source.file_noqa:
@@ -179,5 +181,5 @@ def lint_source(filename: str, text: str, settings: "Settings", index=None,
         kept = [d for d in kept if d.code not in source.file_noqa]
     result.diagnostics = sorted(kept, key=Diagnostic.sort_key)
     if compute_fixes:
-        attach_fixes(text, tree, result.diagnostics, rules, settings)
+        attach_fixes(text, tree, result.diagnostics, rules, settings, only_safe=compute_fixes == "safe")
     return result

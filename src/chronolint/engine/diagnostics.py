@@ -47,6 +47,9 @@ class Diagnostic:
     end: Location
     noqa_row: int | None = None
     fix: Fix | None = None
+    # The applicability the rule's fix would have, known without computing it (libcst is
+    # costly); text outputs need no more than this for fixes they would not show as [*].
+    fix_hint: Applicability | None = None
     # Opaque data a rule leaves for its own fix; never rendered.
     fix_data: object = field(default=None, repr=False, compare=False)
 
@@ -54,6 +57,10 @@ class Diagnostic:
     def url(self) -> str | None:
         """No public docs site yet: `chronolint rule CODE` is the documentation."""
         return None
+
+    @property
+    def fix_applicability(self) -> Applicability | None:
+        return self.fix.applicability if self.fix is not None else self.fix_hint
 
     def sort_key(self) -> tuple:
         return (self.filename, self.start.row, self.start.column, self.code or "")

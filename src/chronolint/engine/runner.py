@@ -35,10 +35,10 @@ class RunResult:
 
 
 def lint_file(path: str, resolver: ConfigResolver, index=None, text: str | None = None,
-              use_cache: bool = True, fix_mode: FixMode | None = None) -> FileResult:
+              use_cache: bool = True, fix_mode: FixMode | None = None, fixes: bool | str = True) -> FileResult:
     """Lint one file (or `text` standing in for it, as with --stdin-filename: then the
     project index, if needed, sees `text` in place of the file's content). With a
-    `fix_mode`, fix it and report what remains."""
+    `fix_mode`, fix it and report what remains. `fixes` is `lint_source`'s `compute_fixes`."""
     settings = resolver.for_path(path)
     if text is None:
         try:
@@ -52,18 +52,18 @@ def lint_file(path: str, resolver: ConfigResolver, index=None, text: str | None 
             return index_for_paths([path], resolver, overrides={path: fixed}, use_cache=use_cache)
         return fix_file(path, text, settings, index, write=fix_mode is FixMode.WRITE,
                         reindex=reindex if index is not None else None)
-    return lint_source(path, text, settings, index)
+    return lint_source(path, text, settings, index, compute_fixes=fixes)
 
 
 def lint_paths(paths: list[str], resolver: ConfigResolver, use_cache: bool = True,
-               fix_mode: FixMode | None = None, jobs: int | None = None) -> RunResult:
+               fix_mode: FixMode | None = None, jobs: int | None = None, fixes: bool | str = True) -> RunResult:
     """Lint every file under `paths`: project indexes built once (before any worker starts,
     so forked workers share them), cached results reused, the rest linted across `jobs`
     processes. Results come back in discovery order, whatever the number of jobs."""
     found = discover(paths, resolver)
     result = RunResult(path_errors=found.errors)
     indexes = ProjectIndexes(resolver, use_cache=use_cache)
-    work = _Work(resolver, indexes, use_cache and fix_mode is None, fix_mode)
+    work = _Work(resolver, indexes, use_cache and fix_mode is None, fix_mode, fixes)
     for path in found.files:
         work.prepare(path)
     todo = [i for i, path in enumerate(found.files) if work.cached.get(path) is None]
@@ -78,8 +78,9 @@ def lint_paths(paths: list[str], resolver: ConfigResolver, use_cache: bool = Tru
 class _Work:
     """Per-run state: each file's settings, index and cache key, and the cache itself."""
 
-    def __init__(self, resolver: ConfigResolver, indexes: ProjectIndexes, use_cache: bool, fix_mode):
+    def __init__(self, resolver: ConfigResolver, indexes: ProjectIndexes, use_cache: bool, fix_mode, fixes):
         self.resolver = resolver
+        self.fixes = fixes
         self.indexes = indexes
         self.use_cache = use_cache
         self.fix_mode = fix_mode
@@ -92,7 +93,7 @@ class _Work:
         fp = self._fingerprints.get(id(obj))
         if fp is None:
             if hasattr(obj, "options"):
-                fp = fingerprint([obj.options, [r.code for r in obj.enabled_rules]])
+                fp = fingerprint([obj.options, [r.code for r in obj.enabled_rules], self.fixes])
             else:
                 fp = fingerprint(obj)
             self._fingerprints[id(obj)] = fp
@@ -116,7 +117,7 @@ class _Work:
         self.cached[path] = cache.get(key, path)
 
     def lint(self, path: str) -> FileResult:
-        return lint_file(path, self.resolver, self.indexes.for_file(path), fix_mode=self.fix_mode)
+        return lint_file(path, self.resolver, self.indexes.for_file(path), fix_mode=self.fix_mode, fixes=self.fixes)
 
     def store(self, path: str, file_result: FileResult) -> None:
         key = self.keys.get(path)

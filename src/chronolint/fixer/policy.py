@@ -36,14 +36,20 @@ def is_fixable(code: str, settings) -> bool:
     return code in fixable and code not in _selected(settings, "unfixable")
 
 
+def adjust_applicability(applicability: Applicability, code: str, settings) -> Applicability:
+    """An applicability as the configuration declares it for `code`."""
+    if applicability is Applicability.SAFE and code in _selected(settings, "extend-unsafe-fixes"):
+        return Applicability.UNSAFE
+    if (applicability is Applicability.UNSAFE and code in _selected(settings, "extend-safe-fixes")
+            and code not in _selected(settings, "extend-unsafe-fixes")):
+        return Applicability.SAFE
+    return applicability
+
+
 def adjust(fix: Fix, code: str, settings) -> Fix:
     """The fix with its applicability as the configuration declares it."""
-    if fix.applicability is Applicability.SAFE and code in _selected(settings, "extend-unsafe-fixes"):
-        return replace(fix, applicability=Applicability.UNSAFE)
-    if (fix.applicability is Applicability.UNSAFE and code in _selected(settings, "extend-safe-fixes")
-            and code not in _selected(settings, "extend-unsafe-fixes")):
-        return replace(fix, applicability=Applicability.SAFE)
-    return fix
+    applicability = adjust_applicability(fix.applicability, code, settings)
+    return fix if applicability is fix.applicability else replace(fix, applicability=applicability)
 
 
 def allowed(settings) -> frozenset[Applicability]:

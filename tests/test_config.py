@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chronolint.engine.config import ConfigError, ConfigResolver, path_matches
+from chronolint.engine.config import ConfigError, ConfigResolver, compile_patterns, path_matches
 from chronolint.rules import select_rules
 
 BAD = "from datetime import datetime\nx = datetime.now()\ny = datetime.utcnow()\n"
@@ -113,6 +113,7 @@ def test_selection_semantics():
 )
 def test_path_patterns(rel, pattern, expected):
     assert path_matches(rel, pattern) is expected
+    assert compile_patterns([pattern, "unrelated-*"])(rel) is expected
 
 
 def test_config_error_type_is_raised_in_process(tmp_path):

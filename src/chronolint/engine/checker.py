@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from chronolint.engine.diagnostics import Diagnostic, FileResult, Location
 from chronolint.engine.names import FUNCTION_SCOPES, NameResolver
+
+_SCOPE_TYPES = frozenset(FUNCTION_SCOPES)
 from chronolint.engine.source import ParseFailure, SourceFile
 from chronolint.rules.base import WholeWords
 from chronolint.fixer import attach_fixes
@@ -78,18 +80,33 @@ def _dispatch_table(rules: list["Rule"]) -> dict[type, list]:
     return table
 
 
+# Nodes without children that no rule visits (`Load`, `Add`, `Eq`, ...): not walked.
+_LEAF_TYPES = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
+
+
 def _walk(ctx: Context, node: ast.AST, table: dict[type, list]) -> None:
-    handlers = table.get(node.__class__)
+    """Visit `node` and its subtree in source order, keeping `ctx.ancestors` and
+    `ctx.scopes` current. Hand-rolled over `_fields` (not `ast.iter_child_nodes`, a
+    generator over a generator): this loop runs for every node of every linted file."""
+    cls = node.__class__
+    handlers = table.get(cls)
     if handlers:
         for handler in handlers:
             handler(node, ctx)
-    is_scope = isinstance(node, FUNCTION_SCOPES)
+    is_scope = cls in _SCOPE_TYPES
     if is_scope:
         ctx.scopes.append(node)
-    ctx.ancestors.append(node)
-    for child in ast.iter_child_nodes(node):
-        _walk(ctx, child, table)
-    ctx.ancestors.pop()
+    ancestors = ctx.ancestors
+    ancestors.append(node)
+    for name in cls._fields:
+        value = getattr(node, name, None)
+        if value.__class__ is list:
+            for item in value:
+                if isinstance(item, ast.AST) and not isinstance(item, _LEAF_TYPES):
+                    _walk(ctx, item, table)
+        elif isinstance(value, ast.AST) and not isinstance(value, _LEAF_TYPES):
+            _walk(ctx, value, table)
+    ancestors.pop()
     if is_scope:
         ctx.scopes.pop()
 

@@ -10,6 +10,7 @@ import sys
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
+from typing import Callable
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -181,9 +182,12 @@ class Settings:
         patterns = list(DEFAULT_EXCLUDE if base is None else base)
         return tuple(patterns + self.get("extend-exclude", []))
 
+    @cached_property
+    def _exclude_matcher(self):
+        return compile_patterns(self.exclude_patterns)
+
     def is_excluded(self, path: str) -> bool:
-        rel = _relative(path, self.root)
-        return any(path_matches(rel, p) for p in self.exclude_patterns)
+        return self._exclude_matcher(_relative(path, self.root))
 
 
 def _relative(path: str, root: Path) -> str:
@@ -191,6 +195,21 @@ def _relative(path: str, root: Path) -> str:
         return Path(os.path.abspath(path)).relative_to(root).as_posix()
     except ValueError:
         return Path(path).as_posix()
+
+
+def compile_patterns(patterns) -> "Callable[[str], bool]":
+    """`path_matches` for many patterns at once: the patterns without `/` (most of them,
+    e.g. the default excludes) become one regular expression tried on each component."""
+    component = [p.rstrip("/") for p in patterns if "/" not in p.rstrip("/").removeprefix("./")]
+    anchored = [p for p in patterns if p.rstrip("/") not in component]
+    regex = re.compile("|".join(fnmatch.translate(p) for p in component)) if component else None
+
+    def matches(rel: str) -> bool:
+        if regex is not None and any(regex.match(part) for part in rel.split("/")):
+            return True
+        return any(path_matches(rel, p) for p in anchored)
+
+    return matches
 
 
 def path_matches(rel: str, pattern: str) -> bool:

@@ -9,6 +9,7 @@ import ast
 import hashlib
 import json
 import os
+from functools import lru_cache
 import re
 import stat
 from dataclasses import dataclass, field
@@ -31,13 +32,19 @@ MAX_INDEXED_BYTES = 2_000_000
 
 def find_project_root(path: str) -> Path:
     """The nearest folder upwards from `path` holding a pyproject.toml, setup.cfg or .git."""
-    start = Path(os.path.abspath(path))
-    if not start.is_dir():
-        start = start.parent
-    for folder in (start, *start.parents):
-        if any((folder / marker).exists() for marker in ROOT_MARKERS):
-            return folder
-    return start
+    start = os.path.abspath(path)
+    if not os.path.isdir(start):
+        start = os.path.dirname(start)
+    return _project_root_of_folder(start)
+
+
+@lru_cache(maxsize=4096)
+def _project_root_of_folder(folder: str) -> Path:
+    """Cached per folder: asked once for every file of a run."""
+    if any(os.path.exists(os.path.join(folder, marker)) for marker in ROOT_MARKERS):
+        return Path(folder)
+    parent = os.path.dirname(folder)
+    return Path(folder) if parent == folder else _project_root_of_folder(parent)
 
 
 def python_files(root: Path):

@@ -55,8 +55,8 @@ class NaiveTimestampColumn(Rule):
         """It reports only naive columns the index found, so the file must name one."""
         if index is None:
             return None
-        return tuple(sorted({c.attr for m in index.models.values() for c in m.columns.values()
-                             if c.is_timestamp and c.aware is False}))
+        names = {c.attr for m in index.models.values() for c in m.columns.values() if c.is_timestamp and c.aware is False}
+        return tuple(sorted(names)) or None
     needs_index = True
     fix_applicability = Applicability.UNSAFE
 

@@ -55,6 +55,8 @@ class RawUpdateWithoutUpdatedAt(Rule):
             return None
         names = updated_at_names(settings)
         tables = {m.table for m in index.models.values() if m.table and named_column(m, names) is not None}
+        if not tables:
+            return None
         return WholeWords(sorted({v for t in tables for v in (t, t.lower(), t.upper(), t.capitalize())}))
     needs_index = True
 

@@ -31,7 +31,7 @@ class Context:
         self.settings = settings
         self.index = index
         self.enabled = enabled
-        self.names = NameResolver(tree)
+        self.names = NameResolver(tree, source.text)
         self.scopes: list[ast.AST] = []
         self.ancestors: list[ast.AST] = []
         self.diagnostics: list[Diagnostic] = []

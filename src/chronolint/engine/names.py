@@ -104,8 +104,45 @@ class _BindingCollector(ast.NodeVisitor):
     visit_Nonlocal = visit_Global
 
 
-def _scope_bindings(scope: ast.AST) -> dict[str, str | None]:
-    """Map each name a scope binds to its qualified name (imports) or None (anything else)."""
+_NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _collect_statements(statements, collector: _BindingCollector) -> None:
+    """What `_BindingCollector` finds, read off the statements alone: without `:=`, only
+    statements bind names, so the expressions (most of the tree) need not be entered."""
+    for stmt in statements:
+        kind = stmt.__class__
+        if kind is ast.Import or kind is ast.ImportFrom:
+            collector.visit_Import(stmt)
+        elif kind in _NESTED_SCOPES:
+            collector.others.add(stmt.name)
+            continue  # their bodies are scopes of their own
+        elif kind is ast.Assign or kind is ast.Delete:
+            for target in stmt.targets:
+                collector.others.update(_target_names(target))
+        elif kind in (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor):
+            collector.others.update(_target_names(stmt.target))
+        elif kind is ast.With or kind is ast.AsyncWith:
+            for item in stmt.items:
+                if item.optional_vars is not None:
+                    collector.others.update(_target_names(item.optional_vars))
+        elif kind is ast.Global or kind is ast.Nonlocal:
+            collector.declared_outer.update(stmt.names)
+        elif kind is ast.ExceptHandler:
+            if stmt.name:
+                collector.others.add(stmt.name)
+        elif kind is ast.match_case:
+            collector.visit(stmt.pattern)
+        for field in _BLOCKS:
+            block = getattr(stmt, field, None)
+            if block:
+                _collect_statements(block, collector)
+
+
+def _scope_bindings(scope: ast.AST, expressions: bool = True) -> dict[str, str | None]:
+    """Map each name a scope binds to its qualified name (imports) or None (anything else).
+    `expressions=False` (the module has no `:=`) reads the statements only."""
     collector = _BindingCollector()
     if isinstance(scope, ast.Module):
         body = scope.body
@@ -113,8 +150,11 @@ def _scope_bindings(scope: ast.AST) -> dict[str, str | None]:
         body = []
     else:
         body = scope.body
-    for stmt in body:
-        collector.visit(stmt)
+    if expressions:
+        for stmt in body:
+            collector.visit(stmt)
+    else:
+        _collect_statements(body, collector)
     bindings: dict[str, str | None] = {}
     if isinstance(scope, FUNCTION_SCOPES):
         args = scope.args
@@ -134,8 +174,11 @@ def _scope_bindings(scope: ast.AST) -> dict[str, str | None]:
 class NameResolver:
     """Resolves names against the module's imports and the enclosing function scopes."""
 
-    def __init__(self, module: ast.Module):
-        self.module_bindings = _scope_bindings(module)
+    def __init__(self, module: ast.Module, text: str | None = None):
+        # Only `:=` binds a name inside an expression; without it, bindings are read off
+        # the statements, which is most of the cost of resolving names in large modules.
+        self._expressions = text is None or ":=" in text
+        self.module_bindings = _scope_bindings(module, self._expressions)
         self._scope_cache: dict[int, dict[str, str | None]] = {}
         self.imported_modules = frozenset(
             q.split(".", 1)[0] for q in self.module_bindings.values() if q is not None
@@ -149,7 +192,7 @@ class NameResolver:
         key = id(scope)
         cached = self._scope_cache.get(key)
         if cached is None:
-            cached = self._scope_cache[key] = _scope_bindings(scope)
+            cached = self._scope_cache[key] = _scope_bindings(scope, self._expressions)
         return cached
 
     def resolve_name(self, name: str, scopes: list[ast.AST]) -> str | None:

@@ -27,15 +27,20 @@ class AttributeWrite:
 def attribute_writes(function: ast.AST):
     """Every attribute write in `function`'s own body (nested functions excluded)."""
     for node in walk_own_body(function):
-        if isinstance(node, ast.Assign):
-            for target in node.targets:
-                yield from _target_writes(target, node)
-        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)) and node.value is not None:
-            yield from _target_writes(node.target, node)
-        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
-            write = _setattr_write(node.value, node)
-            if write is not None:
-                yield write
+        yield from statement_writes(node)
+
+
+def statement_writes(node: ast.AST):
+    """The attribute writes one statement makes: `a.x = ...`, `a.x += ...`, `setattr(a, "x", ...)`."""
+    if isinstance(node, ast.Assign):
+        for target in node.targets:
+            yield from _target_writes(target, node)
+    elif isinstance(node, (ast.AugAssign, ast.AnnAssign)) and node.value is not None:
+        yield from _target_writes(node.target, node)
+    elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+        write = _setattr_write(node.value, node)
+        if write is not None:
+            yield write
 
 
 def _target_writes(target: ast.AST, statement: ast.stmt):

@@ -6,7 +6,7 @@ from chronolint.engine.diagnostics import Applicability, Edit, Fix
 from chronolint.index.infer import receiver_types
 from chronolint.rules.base import Invalid, Rule, Valid
 from chronolint.rules.columns._common import named_column, updated_at_names
-from chronolint.rules.lifecycle._common import attribute_writes, def_name_range, model_needles
+from chronolint.rules.lifecycle._common import def_name_range, model_needles, statement_writes
 
 _MODELS = {"models.py": (
     "from datetime import datetime\n"
@@ -93,20 +93,30 @@ class UpdatedAtNotSet(Rule):
     def needles_for(self, settings, index):
         return model_needles(settings, index, updated_at_names(settings))
 
-    def visit_FunctionDef(self, node, ctx) -> None:
-        if ctx.index is None or node.name in _SKIPPED_FUNCTIONS:
+    def _collect(self, node, ctx) -> None:
+        """Gather each function's attribute writes during the engine's one walk; the
+        innermost enclosing scope is the function whose own body holds the statement."""
+        if ctx.index is None or not ctx.scopes:
             return
-        finding = _first_stale_receiver(node, ctx)
-        if finding is None:
-            return
-        model, attr, updated, receiver, last_write = finding
-        why = " (no `onupdate`)" if not updated.refreshes_on_update else " (`explicit-updated-at`)"
-        start, end = def_name_range(node, ctx)
-        fix_data = _fix_data(ctx, receiver, updated, last_write)
-        ctx.report(self, start=start, end=end, function=node.name, model=model.name, attr=attr,
-                   updated=updated.attr, why=why, fix_data=fix_data)
+        writes = list(statement_writes(node))
+        if writes:
+            ctx.state(self).setdefault(ctx.scopes[-1], []).extend(writes)
 
-    visit_AsyncFunctionDef = visit_FunctionDef
+    visit_Assign = visit_AugAssign = visit_AnnAssign = visit_Expr = _collect
+
+    def finish_module(self, ctx) -> None:
+        for function, writes in ctx.state(self).items():
+            if isinstance(function, ast.Lambda) or function.name in _SKIPPED_FUNCTIONS:
+                continue
+            finding = _first_stale_receiver(function, writes, ctx)
+            if finding is None:
+                continue
+            model, attr, updated, receiver, last_write = finding
+            why = " (no `onupdate`)" if not updated.refreshes_on_update else " (`explicit-updated-at`)"
+            start, end = def_name_range(function, ctx)
+            fix_data = _fix_data(ctx, receiver, updated, last_write)
+            ctx.report(self, start=start, end=end, function=function.name, model=model.name, attr=attr,
+                       updated=updated.attr, why=why, fix_data=fix_data)
 
     def compute_fix(self, diagnostic, fix_context):
         data = diagnostic.fix_data
@@ -123,14 +133,14 @@ class UpdatedAtNotSet(Rule):
         return Fix(Applicability.UNSAFE, f"Set `{data['target']}`", (insert, *edits))
 
 
-def _first_stale_receiver(function, ctx):
+def _first_stale_receiver(function, writes, ctx):
     """(model, changed attr, updated_at column, receiver, last write) for the first receiver
     whose model needs `updated_at` set and that this function changes without setting it."""
     types = receiver_types(ctx)
     names = updated_at_names(ctx.settings)
     explicit = bool(ctx.settings.get("explicit-updated-at", False))
     by_receiver: dict[str, list] = {}
-    for write in attribute_writes(function):
+    for write in writes:
         by_receiver.setdefault(write.receiver_key, []).append(write)
     for writes in by_receiver.values():
         receiver = writes[0].receiver

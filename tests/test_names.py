@@ -1,0 +1,75 @@
+"""Name resolution: the statement-only bindings pass agrees with the full one."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from chronolint.engine.names import FUNCTION_SCOPES, NameResolver, _scope_bindings
+from conftest import FIXTURES
+
+SOURCES = sorted(p for p in FIXTURES.rglob("*.py") if "bad_input" not in p.parts)
+
+
+def _scopes(tree):
+    yield tree
+    for node in ast.walk(tree):
+        if isinstance(node, FUNCTION_SCOPES):
+            yield node
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_statement_pass_matches_the_full_pass(path):
+    """On every module without `:=` (the only case the fast pass is used for)."""
+    text = path.read_text(encoding="utf-8")
+    tree = ast.parse(text)
+    if ":=" in text:
+        assert NameResolver(tree, text)._expressions, "a module with := must get the full pass"
+        return
+    for scope in _scopes(tree):
+        assert _scope_bindings(scope, expressions=False) == _scope_bindings(scope, expressions=True), (path, getattr(scope, "lineno", 0))
+
+
+SHAPES = """
+import datetime as dt
+from datetime import datetime
+def f(a, *b, c=1, **d):
+    x = y = 1
+    (p, [q, *r]) = 1, [2, 3]
+    for i, j in []: pass
+    with open(x) as (fh, gh): pass
+    try: pass
+    except Exception as err: pass
+    del zz
+    global datetime
+    import json as js
+    class Inner: pass
+    def inner(): local_only = 1
+    match a:
+        case {"k": kk, **rest}: pass
+        case [first, *others]: pass
+        case Point(x=px) as whole: pass
+"""
+
+
+def test_statement_pass_covers_every_binding_statement():
+    tree = ast.parse(SHAPES)
+    function = tree.body[2]
+    fast = _scope_bindings(function, expressions=False)
+    assert fast == _scope_bindings(function, expressions=True)
+    for name in ("a", "b", "c", "d", "x", "y", "p", "q", "r", "i", "j", "fh", "gh", "err", "zz",
+                 "Inner", "inner", "kk", "first", "others", "px", "whole"):
+        assert name in fast and fast[name] is None, name
+    assert fast["js"] == "json" and "datetime" not in fast and "local_only" not in fast
+
+
+def test_walrus_binds_only_when_present():
+    source = "import datetime\ndef f():\n    if (datetime := 3):\n        return datetime.now()\n"
+    tree = ast.parse(source)
+    call = tree.body[1].body[0].body[0].value.func
+    assert NameResolver(tree, source).resolve_qualified_name(call, [tree.body[1]]) is None
+    plain = "import datetime\ndef f():\n    return datetime.datetime.now()\n"
+    tree = ast.parse(plain)
+    call = tree.body[1].body[0].value.func
+    assert NameResolver(tree, plain).resolve_qualified_name(call, [tree.body[1]]) == "datetime.datetime.now"

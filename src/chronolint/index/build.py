@@ -17,7 +17,7 @@ from pathlib import Path
 
 from chronolint.engine.config import DEFAULT_EXCLUDE
 from chronolint.engine.source import SourceError, read_source
-from chronolint.index.extract import EXTRACTOR_VERSION, INDEX_NEEDLES, extract_module
+from chronolint.index.extract import EXTRACTOR_VERSION, extract_module, may_define_models
 from chronolint.index.model import ColumnInfo, ModelInfo, ProjectIndex, related_module
 
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", ".git")
@@ -116,7 +116,7 @@ def _module_data(path: str, root: Path, text: str | None, cache: ExtractionCache
         text = _read_regular_file(path)
         if text is None:
             return None
-    if not any(needle in text for needle in INDEX_NEEDLES):
+    if not may_define_models(text):
         return None
     rel_path = Path(path).relative_to(root).as_posix()
     key = cache.key(rel_path, text)

@@ -8,6 +8,7 @@ Nothing here looks at other files; `index/build.py` links the classes across mod
 from __future__ import annotations
 
 import ast
+import re
 
 from chronolint.engine.names import NameResolver
 from chronolint.index.columns import (
@@ -32,8 +33,18 @@ EXTRACTOR_VERSION = 6
 # large project through `ast.parse` for nothing.
 INDEX_NEEDLES = (
     "Column(", "mapped_column", "Mapped[", "models.Model", "TypeDecorator", "declarative",
-    "DeclarativeBase", "USE_TZ", "SQLModel", "table=True", "db.Model", "registry(", "__tablename__", "django.db",
+    "DeclarativeBase", "USE_TZ", "SQLModel", "table=True", "db.Model", "registry(", "__tablename__",
 )
+# Django fields, also in models that subclass a project base (no `models.Model` in the file).
+_DJANGO_FIELD = re.compile(r"\bmodels\.\w*Field\(")
+
+
+def may_define_models(text: str) -> bool:
+    """Whether a module is worth parsing for the index. Alembic revisions are not: the
+    tables they declare are frozen copies for a data migration, not the project's models."""
+    if "down_revision" in text and "def upgrade" in text:
+        return False
+    return any(needle in text for needle in INDEX_NEEDLES) or _DJANGO_FIELD.search(text) is not None
 _DEFAULT_KEYS = ("default", "default_factory", "onupdate", "server_default", "server_onupdate")
 
 

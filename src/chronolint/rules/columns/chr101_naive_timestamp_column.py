@@ -55,7 +55,8 @@ class NaiveTimestampColumn(Rule):
         """It reports only naive columns the index found, so the file must name one."""
         if index is None:
             return None
-        names = {c.attr for m in index.models.values() for c in m.columns.values() if c.is_timestamp and c.aware is False}
+        classes = (*index.models.values(), *index.mixins.values())
+        names = {c.attr for m in classes for c in m.columns.values() if c.is_timestamp and c.aware is False}
         return tuple(sorted(names)) or None
     needs_index = True
     fix_applicability = Applicability.UNSAFE
@@ -78,6 +79,8 @@ class NaiveTimestampColumn(Rule):
         Valid("from datetime import datetime\nfrom sqlalchemy.orm import Mapped, mapped_column\nfrom sqlalchemy import func\nclass Stamp:\n    at: Mapped[datetime] = mapped_column(server_default=func.now())\n"),
     ]
     INVALID = [
+        # flask-appbuilder's AuditMixin: the naive column sits on a mixin, not a model.
+        Invalid("from sqlalchemy import Column, DateTime\nclass AuditMixin:\n    changed_on = Column(DateTime, nullable=False)\n"),
         Invalid(_TYPES + "class A(Base):\n    __tablename__ = 'a'\n    at = Column(DateTime)\n",
                 unsafe_fixed=_TYPES + "class A(Base):\n    __tablename__ = 'a'\n    at = Column(DateTime(timezone=True))\n"),
         Invalid(_TYPES + "class A(Base):\n    __tablename__ = 'a'\n    at: Mapped[datetime] = mapped_column(TIMESTAMP(precision=3))\n    b: Mapped[datetime]\n", count=2),

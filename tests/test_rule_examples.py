@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 
+from chronolint.engine.diagnostics import Applicability
+from chronolint.fixer.edits import apply_edits
 from chronolint.rules import all_rules
 from chronolint.rules.base import DOC_SECTIONS
 from rule_harness import fix_example, lint_example
@@ -12,6 +16,7 @@ from rule_harness import fix_example, lint_example
 CASES_VALID = [(r, i, ex) for r in all_rules() for i, ex in enumerate(r.VALID)]
 CASES_INVALID = [(r, i, ex) for r in all_rules() for i, ex in enumerate(r.INVALID)]
 CASES_FIXED = [c for c in CASES_INVALID if c[2].fixed is not None or c[2].unsafe_fixed is not None]
+CASES_SUGGESTED = [c for c in CASES_INVALID if c[2].suggested is not None]
 
 
 def _id(case):
@@ -44,10 +49,21 @@ def test_invalid_example_is_fixed(case, tmp_path):
     assert fix_example(tmp_path / "unsafe", rule, example, unsafe=True) == unsafe_expected
 
 
+@pytest.mark.parametrize("case", CASES_SUGGESTED, ids=[_id(c) for c in CASES_SUGGESTED])
+def test_display_only_fix_is_suggested_and_never_applied(case, tmp_path):
+    rule, _, example = case
+    assert fix_example(tmp_path / "unsafe", rule, example, unsafe=True) == example.code
+    [diagnostic] = [d for d in lint_example(tmp_path / "lint", rule, example) if d.code == rule.code]
+    assert diagnostic.fix is not None and diagnostic.fix.applicability is Applicability.DISPLAY_ONLY
+    suggested = apply_edits(example.code, [diagnostic.fix])
+    assert suggested == example.suggested
+    ast.parse(suggested)
+
+
 @pytest.mark.parametrize("rule", [r for r in all_rules() if r.fix_applicability is not None], ids=lambda r: r.code)
 def test_fixable_rule_shows_its_fix(rule):
-    assert any(ex.fixed is not None or ex.unsafe_fixed is not None for ex in rule.INVALID), (
-        f"{rule.code} has a fix but no INVALID example with `fixed=` or `unsafe_fixed=`"
+    assert any(ex.fixed is not None or ex.unsafe_fixed is not None or ex.suggested is not None for ex in rule.INVALID), (
+        f"{rule.code} has a fix but no INVALID example with `fixed=`, `unsafe_fixed=` or `suggested=`"
     )
 
 

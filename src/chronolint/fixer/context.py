@@ -133,6 +133,10 @@ class FixContext:
     def newline(self) -> str:
         return self._module.module.default_newline
 
+    def source_line(self, row: int) -> str:
+        lines = self._module.text.splitlines()
+        return lines[row - 1] if 0 < row <= len(lines) else ""
+
     def code_for_node(self, node: cst.CSTNode) -> str:
         return self._module.module.code_for_node(node)
 

@@ -31,13 +31,15 @@ DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "F
 @dataclass(frozen=True)
 class Invalid:
     """Code the rule must flag `count` times; `fixed` is the expected source after `--fix`
-    (`unsafe_fixed` after `--fix --unsafe-fixes`); `files` are extra project files
+    (`unsafe_fixed` after `--fix --unsafe-fixes`); `suggested` is the source with a
+    display-only fix applied (which `--fix` never does); `files` are extra project files
     (path → source) the example needs, e.g. the models a service uses."""
 
     code: str
     count: int = 1
     fixed: str | None = None
     unsafe_fixed: str | None = None
+    suggested: str | None = None
     settings: dict = field(default_factory=dict)
     files: dict = field(default_factory=dict)
     filename: str = "example.py"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from chronolint.engine.diagnostics import Applicability, Edit, Fix, Location
 from chronolint.rules.base import Invalid, Valid
 from chronolint.rules.flow._common import FlowRule
 
@@ -57,8 +58,12 @@ class PossiblyNoneTimestamp(FlowRule):
     ```
 
     ## Fix safety
-    No automatic fix: what the code should do when the value is None (return None, use
-    the current time, raise) is a decision only its author can make.
+    Display-only: what the code should do when the value is None (return None, use the
+    current time, raise) is a decision only its author can make, so the suggested guard
+    (`if x is None: raise ValueError(...)` before the statement) is shown in `full`,
+    JSON and SARIF output and never applied, not even with `--unsafe-fixes`. It is
+    offered only where the flagged value sits in a simple statement (an assignment, a
+    `return`, an expression), where inserting a line before it is always valid.
     """
 
     code = "CHR301"
@@ -66,6 +71,27 @@ class PossiblyNoneTimestamp(FlowRule):
     name = "possibly-none-timestamp-arithmetic"
     message = "timestamp may be None here"
     needs_index = True
+    fix_applicability = Applicability.DISPLAY_ONLY
+
+    def compute_fix(self, diagnostic, fix_context):
+        import libcst as cst  # only when a fix is computed
+
+        statement = fix_context.node
+        while statement is not None and not isinstance(statement, cst.SimpleStatementLine):
+            if isinstance(statement, (cst.BaseCompoundStatement, cst.Lambda, cst.BaseComp)):
+                return None  # a header (`if`, `elif`, `while`...) or a nested scope: no safe spot
+            statement = fix_context.parent(statement)
+        if statement is None:
+            return None
+        start, _ = fix_context.range_of(statement)
+        line = fix_context.source_line(start.row)
+        indent = line[: len(line) - len(line.lstrip())]
+        value = fix_context.code_for_node(fix_context.node)
+        newline = fix_context.newline
+        guard = (f"{indent}if {value} is None:{newline}"
+                 f"{indent}    raise ValueError({value + ' is not set'!r}){newline}")
+        at = Location(start.row, 1)
+        return Fix(Applicability.DISPLAY_ONLY, f"Check `{value}` for None first", (Edit(at, at, guard),))
 
     VALID = [
         Valid("from datetime import datetime\ndef f(a: datetime, b: datetime | None):\n    if b is None:\n        return 0\n    return (b - a).seconds\n"),
@@ -79,7 +105,11 @@ class PossiblyNoneTimestamp(FlowRule):
               files=_SESSION_MODEL),
     ]
     INVALID = [
-        Invalid("from datetime import datetime\ndef f(a: datetime, b: datetime | None):\n    return (b - a).total_seconds()\n"),
+        Invalid("from datetime import datetime\ndef f(a: datetime, b: datetime | None):\n    return (b - a).total_seconds()\n",
+                suggested="from datetime import datetime\ndef f(a: datetime, b: datetime | None):\n"
+                          "    if b is None:\n        raise ValueError('b is not set')\n    return (b - a).total_seconds()\n"),
+        # In an `if` header a guard cannot go "before the statement": no suggestion.
+        Invalid("from datetime import datetime\ndef f(a: datetime, b: datetime | None):\n    if b > a:\n        return 1\n    return 0\n"),
         Invalid("from datetime import datetime, timedelta\nfrom typing import Optional\n"
                 "def f(b: Optional[datetime]):\n    return b + timedelta(1) if False else b - timedelta(1)\n"),
         Invalid("from datetime import datetime\ndef f(a: datetime, flag: bool):\n    b = None\n    if flag:\n"

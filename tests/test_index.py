@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pathlib import Path
 
 from chronolint.index.build import build_index, find_project_root
@@ -99,3 +101,16 @@ def test_parse_update():
         "agents", frozenset({"status", "updated_at"}))
     assert parse_update("WITH c AS (SELECT 1) UPDATE t SET (a, b) = (1, 2) FROM c") == ("t", frozenset({"a", "b"}))
     assert parse_update("/* UPDATE x SET y = 1 */ SELECT 'UPDATE t SET a = 1'") is None
+
+
+def test_project_root_without_markers_is_the_files_own_folder(tmp_path):
+    """No pyproject.toml, setup.cfg or .git anywhere up: the project is the file's folder
+    (never the filesystem root, which the index would then walk)."""
+    from chronolint.index.build import find_project_root
+
+    if any((parent / marker).exists() for parent in tmp_path.parents for marker in ("pyproject.toml", "setup.cfg", ".git")):
+        pytest.skip("a root marker exists above the temporary folder")
+    folder = tmp_path / "loose"
+    folder.mkdir()
+    (folder / "m.py").write_text("x = 1\n")
+    assert find_project_root(str(folder / "m.py")) == folder

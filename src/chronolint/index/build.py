@@ -9,7 +9,6 @@ import ast
 import hashlib
 import json
 import os
-from functools import lru_cache
 import re
 import stat
 from dataclasses import dataclass, field
@@ -30,21 +29,27 @@ CACHE_DIR_NAME = ".chronolint_cache"
 MAX_INDEXED_BYTES = 2_000_000
 
 
-def find_project_root(path: str) -> Path:
-    """The nearest folder upwards from `path` holding a pyproject.toml, setup.cfg or .git."""
+def find_project_root(path: str, known: dict[str, str | None] | None = None) -> Path:
+    """The nearest folder upwards from `path` holding a pyproject.toml, setup.cfg or .git;
+    `known` lets a caller that asks for many files share the per-folder answers."""
     start = os.path.abspath(path)
     if not os.path.isdir(start):
         start = os.path.dirname(start)
-    return _project_root_of_folder(start)
+    return Path(_marked_folder_above(start, {} if known is None else known) or start)
 
 
-@lru_cache(maxsize=4096)
-def _project_root_of_folder(folder: str) -> Path:
-    """Cached per folder: asked once for every file of a run."""
+def _marked_folder_above(folder: str, known: dict[str, str | None]) -> str | None:
+    """The nearest folder from `folder` upwards with a root marker, or None (then the
+    file's own folder is the project: never `/`). `known` caches answers per folder."""
+    if folder in known:
+        return known[folder]
     if any(os.path.exists(os.path.join(folder, marker)) for marker in ROOT_MARKERS):
-        return Path(folder)
-    parent = os.path.dirname(folder)
-    return Path(folder) if parent == folder else _project_root_of_folder(parent)
+        found = folder
+    else:
+        parent = os.path.dirname(folder)
+        found = None if parent == folder else _marked_folder_above(parent, known)
+    known[folder] = found
+    return found
 
 
 def python_files(root: Path):
@@ -374,12 +379,13 @@ class ProjectIndexes:
         self.overrides = overrides
         self.use_cache = use_cache
         self._by_root: dict[Path, ProjectIndex | None] = {}
+        self._marked: dict[str, str | None] = {}  # per-folder root answers, for this run
 
     def for_file(self, path: str) -> ProjectIndex | None:
         settings = self.resolver.for_path(path)
         if not any(rule.needs_index for rule in settings.enabled_rules):
             return None
-        root = find_project_root(path)
+        root = find_project_root(path, self._marked)
         if root not in self._by_root:
             cache_dir = settings.get("cache-dir")
             if cache_dir is not None:

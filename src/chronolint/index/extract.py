@@ -44,7 +44,10 @@ def may_define_models(text: str) -> bool:
     tables they declare are frozen copies for a data migration, not the project's models."""
     if "down_revision" in text and "def upgrade" in text:
         return False
-    return any(needle in text for needle in INDEX_NEEDLES) or _DJANGO_FIELD.search(text) is not None
+    if any(needle in text for needle in INDEX_NEEDLES):
+        return True
+    # Substring checks first: the pattern alone costs more than reading the file.
+    return "Field(" in text and "models." in text and _DJANGO_FIELD.search(text) is not None
 _DEFAULT_KEYS = ("default", "default_factory", "onupdate", "server_default", "server_onupdate")
 
 

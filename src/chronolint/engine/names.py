@@ -35,14 +35,27 @@ def _import_bindings(stmt: ast.Import | ast.ImportFrom):
             yield alias.asname or alias.name, f"{module}.{alias.name}" if module else alias.name
 
 
-def _target_names(target: ast.AST):
+def target_names(target: ast.AST):
+    """Names an assignment target binds (`a, (b, *c)`); `x.attr` and `x[i]` bind none."""
     if isinstance(target, ast.Name):
         yield target.id
     elif isinstance(target, (ast.Tuple, ast.List)):
         for elt in target.elts:
-            yield from _target_names(elt)
+            yield from target_names(elt)
     elif isinstance(target, ast.Starred):
-        yield from _target_names(target.value)
+        yield from target_names(target.value)
+
+
+def name_chain(node: ast.AST) -> tuple[str, ...] | None:
+    """`a.b.c` → ("a", "b", "c"); None for anything but a name and its attributes."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return tuple(reversed(parts))
 
 
 class _BindingCollector(ast.NodeVisitor):
@@ -120,13 +133,13 @@ def _collect_statements(statements, collector: _BindingCollector) -> None:
             continue  # their bodies are scopes of their own
         elif kind is ast.Assign or kind is ast.Delete:
             for target in stmt.targets:
-                collector.others.update(_target_names(target))
+                collector.others.update(target_names(target))
         elif kind in (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor):
-            collector.others.update(_target_names(stmt.target))
+            collector.others.update(target_names(stmt.target))
         elif kind is ast.With or kind is ast.AsyncWith:
             for item in stmt.items:
                 if item.optional_vars is not None:
-                    collector.others.update(_target_names(item.optional_vars))
+                    collector.others.update(target_names(item.optional_vars))
         elif kind is ast.Global or kind is ast.Nonlocal:
             collector.declared_outer.update(stmt.names)
         elif kind is ast.ExceptHandler:
@@ -208,15 +221,10 @@ class NameResolver:
 
     def resolve_qualified_name(self, node: ast.AST, scopes: list[ast.AST]) -> str | None:
         """`a.b.c` → the qualified name it refers to, or None when unknown or shadowed."""
-        attrs: list[str] = []
-        while isinstance(node, ast.Attribute):
-            attrs.append(node.attr)
-            node = node.value
-        if not isinstance(node, ast.Name):
+        chain = name_chain(node)
+        if chain is None:
             return None
-        base = self.resolve_name(node.id, scopes)
+        base = self.resolve_name(chain[0], scopes)
         if base is None:
             return None
-        if attrs:
-            return base + "." + ".".join(reversed(attrs))
-        return base
+        return ".".join((base, *chain[1:]))

@@ -12,6 +12,8 @@ import ast
 from dataclasses import dataclass
 from typing import Callable
 
+from chronolint.engine.names import name_chain
+
 Qualify = Callable[[ast.AST], "str | None"]
 
 SA_ROOTS = ("sqlalchemy", "sqlmodel", "flask_sqlalchemy")
@@ -50,14 +52,8 @@ UNKNOWN = TypeFacts(timestamp=None, aware=None)
 
 def dotted(node: ast.AST) -> str | None:
     """`a.b.c` spelled out, or None for anything that is not a name chain."""
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
+    chain = name_chain(node)
+    return None if chain is None else ".".join(chain)
 
 
 def keyword(call: ast.Call, name: str) -> ast.keyword | None:

@@ -13,6 +13,7 @@ import os
 import weakref
 from dataclasses import dataclass
 
+from chronolint.engine.names import target_names
 from chronolint.index.columns import dotted, parse_string_annotation, strip_optional
 from chronolint.index.extract import absolute_import, module_name
 from chronolint.index.model import ModelInfo
@@ -333,7 +334,7 @@ def _record_binding(node: ast.AST, found: dict[str, list]) -> None:
             if isinstance(target, ast.Name):
                 found.setdefault(target.id, []).append(node.value)
             else:
-                for name in _names_in(target):
+                for name in target_names(target):
                     found.setdefault(name, []).append(("unknown", None))
     elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
         found.setdefault(node.target.id, []).append(("annotation", node.annotation))
@@ -341,11 +342,11 @@ def _record_binding(node: ast.AST, found: dict[str, list]) -> None:
         if isinstance(node.target, ast.Name):
             found.setdefault(node.target.id, []).append(("loop", node.iter))
         else:
-            for name in _names_in(node.target):
+            for name in target_names(node.target):
                 found.setdefault(name, []).append(("unknown", None))
     elif isinstance(node, (ast.With, ast.AsyncWith)):
         for item in node.items:
-            for name in _names_in(item.optional_vars) if item.optional_vars is not None else ():
+            for name in target_names(item.optional_vars) if item.optional_vars is not None else ():
                 found.setdefault(name, []).append(("unknown", None))
     elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
         found.setdefault(node.target.id, []).append(node.value)
@@ -358,23 +359,12 @@ def _bound_names(node: ast.AST) -> list[str]:
     if isinstance(node, ast.AugAssign):
         return []
     if isinstance(node, ast.comprehension):
-        return list(_names_in(node.target))
+        return list(target_names(node.target))
     if isinstance(node, ast.ExceptHandler):
         return [node.name] if node.name else []
     if isinstance(node, (ast.Global, ast.Nonlocal)):
         return list(node.names)
     return [(a.asname or a.name).split(".")[0] for a in node.names]
-
-
-def _names_in(target: ast.AST):
-    """Names a target binds (`a, (b, *c)`); `x.attr` and `x[i]` bind none."""
-    if isinstance(target, ast.Name):
-        yield target.id
-    elif isinstance(target, (ast.Tuple, ast.List)):
-        for element in target.elts:
-            yield from _names_in(element)
-    elif isinstance(target, ast.Starred):
-        yield from _names_in(target.value)
 
 
 def walk_own_body(function: ast.AST):

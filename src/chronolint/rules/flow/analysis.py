@@ -14,6 +14,7 @@ import ast
 import weakref
 from dataclasses import dataclass
 
+from chronolint.engine.names import name_chain as path_of  # an attribute path, e.g. ("session", "end_time")
 from chronolint.index.infer import receiver_types
 from chronolint.rules.flow.facts import (
     DATETIME, NONE, NONE_LITERAL, TIMEDELTA, TIMESTAMP_KINDS, UNKNOWN, Null, Value,
@@ -40,18 +41,6 @@ class Finding:
     node: ast.AST
     message: str
     fix_data: object = None
-
-
-def path_of(node: ast.AST) -> Path | None:
-    """`session.end_time` → ("session", "end_time"); None for anything but names and attributes."""
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return tuple(reversed(parts))
 
 
 def _is_under(path: Path, base: Path) -> bool:

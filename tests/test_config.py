@@ -109,6 +109,8 @@ def test_selection_semantics():
         ("app/migrations/0001.py", "*/migrations/*", True),
         ("tests/test_x.py", "tests/*", True),
         ("src/tests_helper.py", "tests", False),
+        ("legacy/models.py", "./legacy", True),
+        ("legacy/models.py", "legacy/", True),
     ],
 )
 def test_path_patterns(rel, pattern, expected):

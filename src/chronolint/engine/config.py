@@ -200,8 +200,9 @@ def _relative(path: str, root: Path) -> str:
 def compile_patterns(patterns) -> "Callable[[str], bool]":
     """`path_matches` for many patterns at once: the patterns without `/` (most of them,
     e.g. the default excludes) become one regular expression tried on each component."""
-    component = [p.rstrip("/") for p in patterns if "/" not in p.rstrip("/").removeprefix("./")]
-    anchored = [p for p in patterns if p.rstrip("/") not in component]
+    normalised = [p.rstrip("/").removeprefix("./") for p in patterns]  # as path_matches reads them
+    component = [p for p in normalised if "/" not in p]
+    anchored = [p for p in normalised if "/" in p]
     regex = re.compile("|".join(fnmatch.translate(p) for p in component)) if component else None
 
     def matches(rel: str) -> bool:

@@ -11,11 +11,9 @@ from typing import TYPE_CHECKING
 
 from chronolint.engine.diagnostics import Diagnostic, FileResult, Location
 from chronolint.engine.names import FUNCTION_SCOPES, NameResolver
-
-_SCOPE_TYPES = frozenset(FUNCTION_SCOPES)
 from chronolint.engine.source import ParseFailure, SourceFile
-from chronolint.rules.base import WholeWords
 from chronolint.fixer import attach_fixes
+from chronolint.rules.base import WholeWords
 
 if TYPE_CHECKING:
     from chronolint.engine.config import Settings
@@ -80,6 +78,7 @@ def _dispatch_table(rules: list["Rule"]) -> dict[type, list]:
     return table
 
 
+_SCOPE_TYPES = frozenset(FUNCTION_SCOPES)
 # Nodes without children that no rule visits (`Load`, `Add`, `Eq`, ...): not walked.
 _LEAF_TYPES = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
 
@@ -132,13 +131,24 @@ def _mentions(text: str, needles) -> bool:
     return any(needle in text for needle in needles)
 
 
+def _needles(rule: "Rule", settings: "Settings", index):
+    """`rule.needles_for(settings, index)`, computed once per settings and index rather than
+    per file: several rules derive their needles from the whole project index."""
+    cached = settings.needles_memo.get(rule.code)
+    if cached is not None and cached[0] is index:
+        return cached[1]
+    needles = rule.needles_for(settings, index)
+    settings.needles_memo[rule.code] = (index, needles)
+    return needles
+
+
 def active_rules(rules: list["Rule"], text: str, settings: "Settings", index) -> list["Rule"]:
     """The cheap pre-filter, per rule: a rule runs only on a file holding one of its needles
     (a rule without needles always runs, one whose needles are None never does). A file
     no rule survives is never parsed."""
     active = []
     for rule in rules:
-        needles = rule.needles_for(settings, index)
+        needles = _needles(rule, settings, index)
         if needles is None:
             continue
         if not needles or _mentions(text, needles):

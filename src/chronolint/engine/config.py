@@ -124,6 +124,9 @@ class Settings:
     root: Path
     config_path: Path | None = None
     options: dict = field(default_factory=dict)
+    # Each rule's pre-filter needles for the latest index seen: rule code -> (index, needles).
+    # Not copied by `with_overrides` (init=False), so it always matches these options.
+    needles_memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def get(self, key: str, default=None):
         return self.options.get(key, default)

@@ -86,17 +86,22 @@ class _Work:
         self.fix_mode = fix_mode
         self.cached: dict[str, FileResult | None] = {}
         self.keys: dict[str, str] = {}
+        self.texts: dict[str, str] = {}  # read for a cache key and missed: linted from here
         self._caches: dict[object, ResultCache] = {}
-        self._fingerprints: dict[int, str] = {}
+        self._settings_fps: dict[int, str] = {}
+        self._index_fps: dict[int, str] = {}
 
-    def _fingerprint(self, obj) -> str:
-        fp = self._fingerprints.get(id(obj))
+    def _settings_fingerprint(self, settings) -> str:
+        fp = self._settings_fps.get(id(settings))
         if fp is None:
-            if hasattr(obj, "options"):
-                fp = fingerprint([obj.options, [r.code for r in obj.enabled_rules], self.fixes])
-            else:
-                fp = fingerprint(obj)
-            self._fingerprints[id(obj)] = fp
+            fp = self._settings_fps[id(settings)] = fingerprint(
+                [settings.options, [r.code for r in settings.enabled_rules], self.fixes])
+        return fp
+
+    def _index_fingerprint(self, index) -> str:
+        fp = self._index_fps.get(id(index))
+        if fp is None:
+            fp = self._index_fps[id(index)] = fingerprint(index)
         return fp
 
     def prepare(self, path: str) -> None:
@@ -112,12 +117,18 @@ class _Work:
         cache = self._caches.get(settings.root)
         if cache is None:
             cache = self._caches[settings.root] = ResultCache(cache_root(settings))
-        key = cache.key(path, text, self._fingerprint(settings), self._fingerprint(index))
+        key = cache.key(path, text, self._settings_fingerprint(settings), self._index_fingerprint(index))
         self.keys[path] = key
         self.cached[path] = cache.get(key, path)
+        if self.cached[path] is None:
+            self.texts[path] = text
 
     def lint(self, path: str) -> FileResult:
-        return lint_file(path, self.resolver, self.indexes.for_file(path), fix_mode=self.fix_mode, fixes=self.fixes)
+        index = self.indexes.for_file(path)
+        text = self.texts.get(path)
+        if text is not None:  # only without a fix mode: fixing does not use the cache
+            return lint_source(path, text, self.resolver.for_path(path), index, compute_fixes=self.fixes)
+        return lint_file(path, self.resolver, index, fix_mode=self.fix_mode, fixes=self.fixes)
 
     def store(self, path: str, file_result: FileResult) -> None:
         key = self.keys.get(path)

@@ -4,6 +4,8 @@ edits in `Location` terms, and the spelling of `UTC` for this file (with its imp
 from __future__ import annotations
 
 import ast
+import bisect
+from functools import cached_property
 import libcst as cst
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
@@ -66,6 +68,10 @@ class ModuleFixes:
         self._metadata: dict[int, _StatementMetadata] = {}
         self.imports = ImportPlanner(self, tree)
 
+    @cached_property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
     def _statement_starting(self, index: int) -> int:
         """The first line (leading comments included) of top-level statement `index`."""
         body = self.module.body
@@ -82,18 +88,17 @@ class ModuleFixes:
         return meta
 
     def _statement_at_row(self, row: int) -> int | None:
-        body = self.module.body
-        for index in range(len(body)):
-            following = self._statement_starting(index + 1) if index + 1 < len(body) else None
-            if following is None or row < following:
-                return index if row >= self._statement_starting(index) else None
-        return None
+        """The top-level statement holding `row`, or None for the module header."""
+        while len(self._first_lines) < len(self.module.body) and self._next_line <= row:
+            self._statement_starting(len(self._first_lines))
+        index = bisect.bisect_right(self._first_lines, row) - 1
+        return index if index >= 0 else None
 
     def _metadata_holding(self, node: cst.CSTNode) -> _StatementMetadata | None:
         for meta in self._metadata.values():
             if node in meta.positions:
                 return meta
-        for index, statement in enumerate(self.module.body):
+        for index in range(len(self.module.body)):
             if index in self._metadata:
                 continue
             meta = self._statement_metadata(index)
@@ -134,7 +139,7 @@ class FixContext:
         return self._module.module.default_newline
 
     def source_line(self, row: int) -> str:
-        lines = self._module.text.splitlines()
+        lines = self._module.lines
         return lines[row - 1] if 0 < row <= len(lines) else ""
 
     def code_for_node(self, node: cst.CSTNode) -> str:

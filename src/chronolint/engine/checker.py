@@ -34,6 +34,7 @@ class Context:
         self.ancestors: list[ast.AST] = []
         self.diagnostics: list[Diagnostic] = []
         self._state: dict[str, dict] = {}
+        self._shared: dict[str, object] = {}
 
     @property
     def filename(self) -> str:
@@ -42,6 +43,15 @@ class Context:
     def state(self, rule: "Rule") -> dict:
         """Per-file scratch space for one rule."""
         return self._state.setdefault(rule.code, {})
+
+    def shared(self, key: str, build):
+        """An analysis of this module that several rules use (`build(ctx)`, run once).
+        It lives and dies with the context: a module-level map keyed by context would
+        keep every linted tree alive when the analysis refers back to its context."""
+        found = self._shared.get(key)
+        if found is None:
+            found = self._shared[key] = build(self)
+        return found
 
     def resolve(self, node: ast.AST) -> str | None:
         """The qualified name `node` refers to here (`datetime.datetime.now`), or None."""

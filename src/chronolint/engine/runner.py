@@ -125,10 +125,16 @@ class _Work:
 
     def lint(self, path: str) -> FileResult:
         index = self.indexes.for_file(path)
-        text = self.texts.get(path)
+        text = self.texts.pop(path, None)
         if text is not None:  # only without a fix mode: fixing does not use the cache
-            return lint_source(path, text, self.resolver.for_path(path), index, compute_fixes=self.fixes)
-        return lint_file(path, self.resolver, index, fix_mode=self.fix_mode, fixes=self.fixes)
+            file_result = lint_source(path, text, self.resolver.for_path(path), index, compute_fixes=self.fixes)
+        else:
+            file_result = lint_file(path, self.resolver, index, fix_mode=self.fix_mode, fixes=self.fixes)
+        for diagnostic in file_result.diagnostics:
+            # A rule's private data (ast nodes) served the fixer and is done with; kept, it
+            # would hold every linted tree alive (and cannot cross processes anyway).
+            diagnostic.fix_data = None
+        return file_result
 
     def store(self, path: str, file_result: FileResult) -> None:
         key = self.keys.get(path)
@@ -141,10 +147,7 @@ _WORKER: _Work | None = None
 
 def _lint_in_worker(path: str) -> FileResult:
     assert _WORKER is not None
-    file_result = _WORKER.lint(path)
-    for diagnostic in file_result.diagnostics:
-        diagnostic.fix_data = None  # a rule's private data (ast nodes) need not cross processes
-    return file_result
+    return _WORKER.lint(path)
 
 
 def _map(work: _Work, paths: list[str], jobs: int | None) -> list[FileResult]:

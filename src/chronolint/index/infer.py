@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import os
-import weakref
 from dataclasses import dataclass
 
 from chronolint.engine.names import target_names
@@ -39,15 +38,9 @@ class _Source:
     shape: str  # "select" (a statement) | "query" (ORM query / manager) | "result" | "scalars"
 
 
-_BY_CONTEXT: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
 def receiver_types(ctx) -> "ReceiverTypes":
     """One `ReceiverTypes` per linted module, shared by every rule."""
-    found = _BY_CONTEXT.get(ctx)
-    if found is None:
-        found = _BY_CONTEXT[ctx] = ReceiverTypes(ctx)
-    return found
+    return ctx.shared("receiver-types", ReceiverTypes)
 
 
 class ReceiverTypes:

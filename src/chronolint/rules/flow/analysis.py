@@ -11,7 +11,6 @@ assigns is forgotten at their head. `None` as a state means "unreachable" (after
 from __future__ import annotations
 
 import ast
-import weakref
 from dataclasses import dataclass
 
 from chronolint.engine.names import name_chain as path_of  # an attribute path, e.g. ("session", "end_time")
@@ -840,12 +839,7 @@ def timestamp_attributes(index) -> frozenset[str]:
 
 
 _TIMESTAMP_ATTRIBUTES: dict[int, tuple] = {}
-_RESULTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
 
 def flow_findings(ctx) -> list[Finding]:
     """The findings of all flow rules for the module in `ctx`, computed once per module."""
-    found = _RESULTS.get(ctx)
-    if found is None:
-        found = _RESULTS[ctx] = ModuleFlow(ctx).run()
-    return found
+    return ctx.shared("flow", lambda ctx: ModuleFlow(ctx).run())

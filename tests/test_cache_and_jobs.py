@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 BUG = "from datetime import datetime\nx = datetime.utcnow()\n"
 
@@ -14,22 +15,36 @@ def _project(root, n=3):
     return root
 
 
+def _manifest(root):
+    (path,) = (root / ".chronolint_cache").glob("*/files.json")
+    return path
+
+
 def _entries(root):
-    return sorted((root / ".chronolint_cache").rglob("*.json"))
+    return json.loads(_manifest(root).read_text())["files"]
+
+
+def _write_entries(root, entries):
+    path = _manifest(root)
+    data = json.loads(path.read_text())
+    data["files"] = entries
+    path.write_text(json.dumps(data))
+
+
+def _result_of(entries, name):
+    (entry,) = [e for p, e in entries.items() if p.endswith(name)]
+    return entry["result"]
 
 
 def test_cache_is_json_ignored_by_git_and_reused(tmp_path, chronolint):
     _project(tmp_path)
     first = chronolint("check", ".", cwd=tmp_path)
-    entries = _entries(tmp_path)
-    assert len(entries) == 3
+    entries = _entries(tmp_path)  # plain JSON, never pickle
+    assert sorted(os.path.basename(p) for p in entries) == ["m0.py", "m1.py", "m2.py"]
     assert (tmp_path / ".chronolint_cache" / ".gitignore").read_text().strip().endswith("*")
-    for entry in entries:
-        json.loads(entry.read_text())  # plain JSON, never pickle
-    # A cached entry is what the second run reports: poison one and the output shows it.
-    data = json.loads(entries[0].read_text())
-    data["diagnostics"][0]["message"] = "from the cache"
-    entries[0].write_text(json.dumps(data))
+    # A cached result is what the second run reports: poison one and the output shows it.
+    _result_of(entries, "m0.py")["diagnostics"][0]["message"] = "from the cache"
+    _write_entries(tmp_path, entries)
     second = chronolint("check", ".", cwd=tmp_path)
     assert "from the cache" in second.stdout
     assert second.returncode == first.returncode == 1
@@ -44,17 +59,98 @@ def test_changed_content_or_settings_miss_the_cache(tmp_path, chronolint):
     assert chronolint("check", ".", cwd=tmp_path).returncode == 0
 
 
+def test_a_rewrite_that_keeps_size_and_mtime_is_still_seen(tmp_path, chronolint):
+    """The stat check compares ctime too, which a write always changes and no one can set back."""
+    _project(tmp_path, n=1)
+    target = tmp_path / "m0.py"
+    old = target.stat()
+    os.utime(target, ns=(old.st_atime_ns, old.st_mtime_ns - 10**10))  # an old file: its stat is trusted
+    chronolint("check", ".", cwd=tmp_path)
+    before = target.stat()
+    same_size = BUG.replace("utcnow()", "today() ")
+    assert len(same_size) == len(BUG)
+    target.write_text(same_size)
+    os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert target.stat().st_size == before.st_size and target.stat().st_mtime_ns == before.st_mtime_ns
+    out = chronolint("check", ".", "--select", "CHR002,CHR003", cwd=tmp_path)
+    assert "CHR003" in out.stdout and "CHR002" not in out.stdout
+
+
+def test_a_file_read_in_its_own_timestamp_tick_is_hashed_again(tmp_path):
+    """git's racily-clean guard: a file whose mtime is within RACY_NS of when it was read
+    may have changed again in the same tick, so its stat proves nothing."""
+    from chronolint.engine.cache import RACY_NS, Manifest
+
+    path = tmp_path / "m.py"
+    path.write_text(BUG)
+    st = path.stat()
+    manifest = Manifest(tmp_path / "cache")
+    manifest.record(str(path), st, "digest", seen=st.st_mtime_ns + RACY_NS // 2)
+    assert manifest.known(str(path), st) is None
+    manifest.record(str(path), st, "digest", seen=st.st_mtime_ns + RACY_NS + 1)
+    assert manifest.known(str(path), st)["sha"] == "digest"
+    manifest.save()
+    again = Manifest(tmp_path / "cache")
+    assert again.known(str(path), st)["sha"] == "digest"
+    assert again.known(str(path), os.stat(tmp_path / "cache" / "files.json")) is None
+
+
 def test_corrupt_or_foreign_entries_are_ignored(tmp_path, chronolint):
     _project(tmp_path, n=2)
     chronolint("check", ".", cwd=tmp_path)
-    a, b = _entries(tmp_path)
-    a.write_text("{not json")
-    data = json.loads(b.read_text())
-    data["key"] = "0" * 64  # an entry copied from elsewhere
-    data["diagnostics"] = []
-    b.write_text(json.dumps(data))
+    entries = _entries(tmp_path)
+    poisoned = _result_of(entries, "m0.py")
+    poisoned["key"] = "0" * 64  # a result computed under other settings or another index
+    poisoned["diagnostics"] = []
+    _result_of(entries, "m1.py")["diagnostics"] = [{"not": "a diagnostic"}]
+    _write_entries(tmp_path, entries)
     out = chronolint("check", ".", cwd=tmp_path)
     assert out.stdout.count("CHR002") == 2 and "Traceback" not in out.stderr
+    _manifest(tmp_path).write_text("{not json")
+    out = chronolint("check", ".", cwd=tmp_path)
+    assert out.stdout.count("CHR002") == 2 and "Traceback" not in out.stderr
+    assert len(_entries(tmp_path)) == 2  # rewritten whole
+
+
+MODELS = """from sqlalchemy import Column, DateTime, Integer, String, func
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+
+class Job(Base):
+    __tablename__ = "job"
+    id = Column(Integer, primary_key=True)
+    name = Column(String)
+    updated_at = Column(DateTime(timezone=True))
+"""
+
+SERVICE = """from app.models import Job
+
+
+def rename(session, job_id, name):
+    job = session.get(Job, job_id)
+    job.name = name
+"""
+
+
+def test_index_positions_do_not_invalidate_other_files(tmp_path, chronolint):
+    """Results depend on what the project index says, not on where: inserting lines in a
+    models file re-lints that file only; changing a model re-lints every file."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "models.py").write_text(MODELS)
+    (tmp_path / "app" / "service.py").write_text(SERVICE)
+    first = chronolint("check", ".", "--select", "CHR201", cwd=tmp_path)
+    assert "service.py:4:5: CHR201" in first.stdout
+    entries = _entries(tmp_path)
+    _result_of(entries, "service.py")["diagnostics"][0]["message"] = "from the cache"
+    _write_entries(tmp_path, entries)
+    (tmp_path / "app" / "models.py").write_text("# a new first line\n\n" + MODELS)
+    assert "from the cache" in chronolint("check", ".", "--select", "CHR201", cwd=tmp_path).stdout
+    (tmp_path / "app" / "models.py").write_text(MODELS.replace("(timezone=True))", "(timezone=True), onupdate=func.now())"))
+    assert chronolint("check", ".", "--select", "CHR201", cwd=tmp_path).returncode == 0
 
 
 def test_no_cache_writes_nothing_and_clean_removes_it(tmp_path, chronolint):

@@ -4,7 +4,9 @@ installed `chronolint` command and real flake8, compared with the `# expect:` ma
 from __future__ import annotations
 
 import json
+import os
 import re
+import time
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -99,20 +101,29 @@ def test_chr102_fix_wraps_in_lambda(chronolint, fixture_copy):
 def test_index_cache_is_written_and_corrupt_entries_are_ignored(chronolint, fixture_copy):
     project = fixture_copy("flask_legacy")
     shutil.rmtree(project / ".chronolint_cache", ignore_errors=True)
+    an_hour_ago = time.time() - 3600
+    for path in project.rglob("*.py"):  # old files: the cache trusts their stat
+        os.utime(path, (an_hour_ago, an_hour_ago))
     first = chronolint("check", "--select", "CHR201", ".", cwd=project)
-    entries = list((project / ".chronolint_cache/index").glob("*.json"))
-    assert entries
-    for entry in entries:
-        entry.write_text("{not json")
+    (manifest,) = (project / ".chronolint_cache").glob("*/files.json")
+    entries = json.loads(manifest.read_text())["files"]
+    indexed = [e for e in entries.values() if e.get("index") and e["index"][2] is not None]
+    assert indexed  # the models' extraction is cached
+    for entry in indexed:
+        entry["index"][2] = {"not": "an extraction"}  # wrong shape: must not crash or be used
+    manifest.write_text(json.dumps({"format": 3, "files": entries}))
     second = chronolint("check", "--select", "CHR201", ".", cwd=project)
-    assert second.stdout == first.stdout and "CHR201" in first.stdout
+    assert second.stdout == first.stdout and "Traceback" not in second.stderr
+    manifest.write_text("{not json")
+    third = chronolint("check", "--select", "CHR201", ".", cwd=project)
+    assert third.stdout == first.stdout and "CHR201" in first.stdout
 
 
 def test_no_cache_writes_no_index_cache(chronolint, fixture_copy):
     project = fixture_copy("sqlmodel_app")
     shutil.rmtree(project / ".chronolint_cache", ignore_errors=True)
     chronolint("check", "--select", "CHR101", "--no-cache", ".", cwd=project)
-    assert not (project / ".chronolint_cache" / "index").exists()
+    assert not (project / ".chronolint_cache").exists()
 
 
 _SINK_MODEL = """from datetime import datetime, timezone

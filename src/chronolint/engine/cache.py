@@ -1,7 +1,13 @@
-"""The per-file result cache: JSON under `.chronolint_cache/`, never pickle, so a
-repository cannot plant code through its cache. An entry is keyed by the file's path and
-content, the settings, the tool version and the project index the file was linted
-against; a corrupt or foreign entry is ignored, not trusted."""
+"""The cache: JSON under `.chronolint_cache/`, never pickle, so a repository cannot plant
+code through its cache; a corrupt or foreign entry is ignored, not trusted.
+
+One file per cache folder and tool version, the *manifest*, remembers each file it has
+seen by path: its stat when last read, the sha256 of its text, and what was derived from
+that text (the project index's extraction, the last lint result with the key it was
+computed under). A result is keyed by the file's path and content hash, the settings, the
+tool version and the project index; the stat only spares re-reading and re-hashing a file
+whose stat has not changed, so an unchanged tree costs one `stat` per file (as git's index
+does, and with git's guard against a file written again within the same clock tick)."""
 
 from __future__ import annotations
 
@@ -16,7 +22,7 @@ from chronolint import __version__
 from chronolint.engine.diagnostics import Applicability, Diagnostic, Edit, FileResult, Fix, Location
 
 CACHE_DIR = ".chronolint_cache"
-_FORMAT = 2
+_FORMAT = 3
 
 
 def fingerprint(obj) -> str:
@@ -64,54 +70,134 @@ def _diagnostic_from_json(item: dict, filename: str) -> Diagnostic:
     )
 
 
-class ResultCache:
-    def __init__(self, directory: Path):
-        self.directory = directory / __version__ / "results"
-        self._ready = False
+def result_key(path: str, digest: str, settings_fp: str, index_fp: str) -> str:
+    """The key a file's lint result is stored under: tool version, path, content hash,
+    settings and project index; a result under any other key is not reused."""
+    h = hashlib.sha256()
+    for part in (__version__, os.path.abspath(path), digest, settings_fp, index_fp):
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    return h.hexdigest()
 
-    def key(self, path: str, text: str, settings_fp: str, index_fp: str) -> str:
-        digest = hashlib.sha256()
-        for part in (__version__, os.path.abspath(path), settings_fp, index_fp, text):
-            digest.update(part.encode("utf-8", "surrogatepass"))
-            digest.update(b"\0")
-        return digest.hexdigest()
 
-    def _path(self, key: str) -> Path:
-        return self.directory / key[:2] / f"{key}.json"
+def text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
-    def get(self, key: str, filename: str) -> FileResult | None:
-        try:
-            with open(self._path(key), encoding="utf-8") as fh:
-                data = json.load(fh)
-            if data.get("format") != _FORMAT or data.get("key") != key:
-                return None
-            return FileResult(filename, [_diagnostic_from_json(d, filename) for d in data["diagnostics"]])
-        except (OSError, ValueError, KeyError, TypeError):
+
+def result_to_json(key: str, result: FileResult) -> dict:
+    return {"key": key, "diagnostics": [_diagnostic_to_json(d) for d in result.diagnostics]}
+
+
+def result_from_json(data, key: str, filename: str) -> FileResult | None:
+    """The stored result if it was computed under `key` and reads back whole, else None."""
+    try:
+        if data.get("key") != key:
             return None
+        return FileResult(filename, [_diagnostic_from_json(d, filename) for d in data["diagnostics"]])
+    except (AttributeError, ValueError, KeyError, TypeError):
+        return None
 
-    def put(self, key: str, result: FileResult) -> None:
-        if result.error is not None:
+
+# A file whose mtime is this close to the moment it was read may have been written again
+# within the same timestamp tick after the read: its stat proves nothing, so it is hashed
+# again next time (git's "racily clean" entries). Two seconds covers coarse filesystems.
+RACY_NS = 2_000_000_000
+
+
+def _stat_key(st: os.stat_result) -> list[int]:
+    # ctime too: any write or `touch` changes it, and it cannot be set back by hand.
+    return [st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino]
+
+
+class Manifest:
+    """The manifest of one cache folder (see the module docstring). Entries are plain
+    dicts: `sha`, `stat`, `seen` (when the file was stat-ed and read), and whatever the
+    index (`index`) and the runner (`result`) derived from that content."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory  # <cache folder>/<version>
+        self.file = directory / "files.json"
+        self._entries: dict[str, dict] | None = None
+        self._dirty = False
+
+    @property
+    def entries(self) -> dict[str, dict]:
+        if self._entries is None:
+            self._entries = {}
+            try:
+                with open(self.file, encoding="utf-8") as fh:
+                    data = json.load(fh)
+                if isinstance(data, dict) and data.get("format") == _FORMAT and isinstance(data.get("files"), dict):
+                    self._entries = {p: e for p, e in data["files"].items() if isinstance(e, dict)}
+            except (OSError, ValueError):
+                pass  # missing or corrupt: start empty
+        return self._entries
+
+    def known(self, path: str, st: os.stat_result) -> dict | None:
+        """The entry for `path` if the file is, by its stat, as it was when last read."""
+        entry = self.entries.get(path)
+        if entry is None or entry.get("stat") != _stat_key(st) or not isinstance(entry.get("sha"), str):
+            return None
+        seen = entry.get("seen")
+        if not isinstance(seen, int) or st.st_mtime_ns >= seen - RACY_NS:
+            return None
+        return entry
+
+    def record(self, path: str, st: os.stat_result, digest: str, seen: int) -> dict:
+        """The entry for `path` after reading it: `st` taken before the read, at `seen`
+        (ns). What was derived from the same content is kept; from other content, dropped."""
+        entry = self.entries.get(path)
+        if entry is None or entry.get("sha") != digest:
+            entry = self.entries[path] = {"sha": digest}
+        entry["stat"] = _stat_key(st)
+        entry["seen"] = seen
+        self._dirty = True
+        return entry
+
+    def changed(self) -> None:
+        self._dirty = True
+
+    def forget_missing(self, folder: str, present: set[str]) -> None:
+        """Drop the entries of files under `folder` that are no longer there (`present`
+        lists files known to exist; any other entry there is checked on disk)."""
+        prefix = os.path.join(folder, "")
+        gone = [p for p in self.entries if p.startswith(prefix) and p not in present and not os.path.exists(p)]
+        for path in gone:
+            del self.entries[path]
+        self._dirty = self._dirty or bool(gone)
+
+    def save(self) -> None:
+        if not self._dirty or self._entries is None:
             return
-        data = {"format": _FORMAT, "key": key, "diagnostics": [_diagnostic_to_json(d) for d in result.diagnostics]}
         try:
-            self._prepare()
-            target = self._path(key)
-            target.parent.mkdir(exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+            self.directory.mkdir(parents=True, exist_ok=True)
+            ignore = self.directory.parent / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# Automatically created by chronolint.\n*\n")
+            fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(data, fh)
-            os.replace(tmp, target)
+                json.dump({"format": _FORMAT, "files": self._entries}, fh, separators=(",", ":"))
+            os.replace(tmp, self.file)
+            self._dirty = False
         except OSError:
             pass  # a read-only checkout still lints, just without a cache
 
-    def _prepare(self) -> None:
-        if self._ready:
-            return
-        self.directory.mkdir(parents=True, exist_ok=True)
-        ignore = self.directory.parents[1] / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# Automatically created by chronolint.\n*\n")
-        self._ready = True
+
+_MANIFESTS: dict[Path, Manifest] = {}
+
+
+def manifest_for(cache_folder: Path) -> Manifest:
+    """The manifest of a cache folder (`.chronolint_cache`), one per folder and process."""
+    directory = Path(os.path.abspath(cache_folder)) / __version__
+    manifest = _MANIFESTS.get(directory)
+    if manifest is None:
+        manifest = _MANIFESTS[directory] = Manifest(directory)
+    return manifest
+
+
+def save_manifests() -> None:
+    for manifest in _MANIFESTS.values():
+        manifest.save()
 
 
 def cache_root(settings) -> Path:

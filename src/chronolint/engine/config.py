@@ -194,10 +194,17 @@ class Settings:
 
 
 def _relative(path: str, root: Path) -> str:
-    try:
-        return Path(os.path.abspath(path)).relative_to(root).as_posix()
-    except ValueError:
-        return Path(path).as_posix()
+    """`path` relative to `root`, with `/`, or `path` itself when it is not under `root`.
+    String work, not `pathlib`: it runs for every file and folder discovery meets."""
+    absolute = os.path.abspath(path)
+    prefix = os.path.join(str(root), "")
+    if absolute.startswith(prefix):
+        rel = absolute[len(prefix):]
+    elif absolute == str(root):
+        rel = "."
+    else:
+        rel = path
+    return rel.replace(os.sep, "/") if os.sep != "/" else rel
 
 
 def compile_patterns(patterns) -> "Callable[[str], bool]":
@@ -282,7 +289,8 @@ class ConfigResolver:
     def __init__(self, overrides: dict | None = None, config_file: str | None = None, cwd: str | None = None):
         self.overrides = overrides or {}
         self.cwd = Path(cwd or os.getcwd()).resolve()
-        self._by_dir: dict[Path, Settings] = {}
+        self._by_dir: dict[str, Settings] = {}
+        self._by_path: dict[str, Settings] = {}  # each path asked about, as given
         self._fixed: Settings | None = None
         if config_file is not None:
             path = Path(config_file).resolve()
@@ -295,25 +303,28 @@ class ConfigResolver:
     def for_path(self, path: str) -> Settings:
         if self._fixed is not None:
             return self._fixed
-        directory = Path(os.path.abspath(path))
-        if not directory.is_dir():
-            directory = directory.parent
-        return self._for_dir(directory)
+        found = self._by_path.get(path)
+        if found is None:
+            directory = os.path.abspath(path)
+            if not os.path.isdir(directory):
+                directory = os.path.dirname(directory)
+            found = self._by_path[path] = self._for_dir(directory)
+        return found
 
-    def _for_dir(self, directory: Path) -> Settings:
+    def _for_dir(self, directory: str) -> Settings:
         cached = self._by_dir.get(directory)
         if cached is not None:
             return cached
         settings = None
         for name in ("chronolint.toml", ".chronolint.toml", "pyproject.toml"):
-            candidate = directory / name
-            if candidate.is_file():
-                options = load_config_file(candidate)
+            candidate = os.path.join(directory, name)
+            if os.path.isfile(candidate):
+                options = load_config_file(Path(candidate))
                 if options is not None:
-                    settings = Settings(directory, candidate, options).with_overrides(self.overrides)
+                    settings = Settings(Path(directory), Path(candidate), options).with_overrides(self.overrides)
                     break
         if settings is None:
-            parent = directory.parent
+            parent = os.path.dirname(directory)
             settings = self._default if parent == directory else self._for_dir(parent)
         self._by_dir[directory] = settings
         return settings

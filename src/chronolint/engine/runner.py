@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 from dataclasses import dataclass, field
 
 from chronolint.engine.checker import lint_source
-from chronolint.engine.cache import ResultCache, cache_root, fingerprint
+from chronolint.engine.cache import (
+    cache_root, fingerprint, manifest_for, result_from_json, result_key, result_to_json, save_manifests, text_digest,
+)
 from chronolint.engine.config import ConfigResolver
 from chronolint.engine.diagnostics import FileResult
 from chronolint.engine.discovery import discover
@@ -72,6 +75,8 @@ def lint_paths(paths: list[str], resolver: ConfigResolver, use_cache: bool = Tru
         file_result = work.cached.get(path) or fresh[i]
         work.store(path, file_result)
         result.files.append(file_result)
+    if use_cache:
+        save_manifests()
     return result
 
 
@@ -86,10 +91,11 @@ class _Work:
         self.fix_mode = fix_mode
         self.cached: dict[str, FileResult | None] = {}
         self.keys: dict[str, str] = {}
+        self.entries: dict[str, dict] = {}  # each cached file's manifest entry
         self.texts: dict[str, str] = {}  # read for a cache key and missed: linted from here
-        self._caches: dict[object, ResultCache] = {}
         self._settings_fps: dict[int, str] = {}
         self._index_fps: dict[int, str] = {}
+        self._manifests: dict[int, object] = {}
 
     def _settings_fingerprint(self, settings) -> str:
         fp = self._settings_fps.get(id(settings))
@@ -101,27 +107,46 @@ class _Work:
     def _index_fingerprint(self, index) -> str:
         fp = self._index_fps.get(id(index))
         if fp is None:
-            fp = self._index_fps[id(index)] = fingerprint(index)
+            fp = self._index_fps[id(index)] = index.fingerprint() if index is not None else ""
         return fp
 
+    def _manifest(self, settings):
+        manifest = self._manifests.get(id(settings))
+        if manifest is None:
+            manifest = self._manifests[id(settings)] = manifest_for(cache_root(settings))
+        return manifest
+
     def prepare(self, path: str) -> None:
-        """Build the file's index now (in this process) and look its result up in the cache."""
+        """Build the file's index now (in this process) and look its result up in the
+        cache: by the manifest, a file whose stat is unchanged is neither read nor hashed."""
         index = self.indexes.for_file(path)
         if not self.use_cache:
             return
         settings = self.resolver.for_path(path)
+        manifest = self._manifest(settings)
         try:
-            text = read_source(path)
-        except SourceError:
-            return
-        cache = self._caches.get(settings.root)
-        if cache is None:
-            cache = self._caches[settings.root] = ResultCache(cache_root(settings))
-        key = cache.key(path, text, self._settings_fingerprint(settings), self._index_fingerprint(index))
-        self.keys[path] = key
-        self.cached[path] = cache.get(key, path)
-        if self.cached[path] is None:
+            st = os.stat(path)
+        except OSError:
+            return  # linting reports it
+        absolute = os.path.abspath(path)  # the manifest's key, as the index writes it
+        entry = manifest.known(absolute, st)
+        if entry is None:
+            seen = time.time_ns()
+            try:
+                text = read_source(path)
+            except SourceError:
+                return
+            entry = manifest.record(absolute, st, text_digest(text), seen)
             self.texts[path] = text
+        key = result_key(path, entry["sha"], self._settings_fingerprint(settings), self._index_fingerprint(index))
+        self.keys[path] = key
+        self.entries[path] = entry
+        self.cached[path] = result_from_json(entry.get("result"), key, path)
+        if self.cached[path] is None and path not in self.texts:
+            try:
+                self.texts[path] = read_source(path)
+            except SourceError:
+                return
 
     def lint(self, path: str) -> FileResult:
         index = self.indexes.for_file(path)
@@ -138,8 +163,9 @@ class _Work:
 
     def store(self, path: str, file_result: FileResult) -> None:
         key = self.keys.get(path)
-        if key is not None and self.cached.get(path) is None:
-            self._caches[self.resolver.for_path(path).root].put(key, file_result)
+        if key is not None and self.cached.get(path) is None and file_result.error is None:
+            self.entries[path]["result"] = result_to_json(key, file_result)
+            self._manifest(self.resolver.for_path(path)).changed()
 
 
 _WORKER: _Work | None = None

@@ -6,14 +6,14 @@ modules: inheritance and mixins, table names, custom column types, `type_annotat
 from __future__ import annotations
 
 import ast
-import hashlib
-import json
 import os
 import re
 import stat
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chronolint.engine.cache import Manifest, manifest_for, save_manifests, text_digest
 from chronolint.engine.config import DEFAULT_EXCLUDE
 from chronolint.engine.source import SourceError, read_source
 from chronolint.index.extract import EXTRACTOR_VERSION, extract_module, may_define_models
@@ -53,59 +53,46 @@ def _marked_folder_above(folder: str, known: dict[str, str | None]) -> str | Non
 
 
 def python_files(root: Path):
-    """Every `.py` file under `root`, skipping the folders ruff skips by default."""
+    """Every `.py` file under `root` (as a string path), skipping the folders ruff skips by default."""
     skipped = set(DEFAULT_EXCLUDE)
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in skipped and not d.startswith("."))
         for name in sorted(files):
             if name.endswith(".py"):
-                yield Path(folder) / name
-
-
-class ExtractionCache:
-    """Per-file extraction results as JSON files named by a hash of path and content."""
-
-    def __init__(self, directory: Path | None):
-        self.directory = directory
-
-    def key(self, rel_path: str, text: str) -> str:
-        return hashlib.sha256(f"{EXTRACTOR_VERSION}\0{rel_path}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
-
-    def get(self, key: str) -> dict | None:
-        if self.directory is None:
-            return None
-        try:
-            data = json.loads((self.directory / f"{key}.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None  # missing or corrupt: extract again
-        return data if isinstance(data, dict) and "classes" in data else None
-
-    def put(self, key: str, data: dict) -> None:
-        if self.directory is None:
-            return
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            tmp = self.directory / f"{key}.{os.getpid()}.tmp"
-            tmp.write_text(json.dumps(data), encoding="utf-8")
-            os.replace(tmp, self.directory / f"{key}.json")
-        except OSError:
-            pass  # a read-only checkout lints without a cache
+                yield os.path.join(folder, name)
 
 
 def build_index(root: str | Path, *, overrides: dict[str, str] | None = None, cache_dir: str | Path | None = None,
                 use_cache: bool = True) -> ProjectIndex:
     """The index of the project at `root`. `overrides` maps a path to in-memory source that
-    replaces the file's content (an editor buffer, `--stdin-filename`)."""
+    replaces the file's content (an editor buffer, `--stdin-filename`). With the cache, a
+    file whose stat is unchanged since it was last read is not read again: its extraction
+    comes from the cache manifest (see `chronolint.engine.cache`)."""
     root = Path(root).resolve()
     overrides = {os.path.abspath(p): t for p, t in (overrides or {}).items()}
-    cache = ExtractionCache(Path(cache_dir or root / CACHE_DIR_NAME) / "index" if use_cache else None)
+    manifest = manifest_for(Path(cache_dir or root / CACHE_DIR_NAME)) if use_cache else None
     modules = []
-    paths = {str(p) for p in python_files(root)} | {p for p in overrides if p.endswith(".py") and _is_under(p, root)}
+    paths = set(python_files(root)) | {p for p in overrides if p.endswith(".py") and _is_under(p, root)}
     for path in sorted(paths):
-        data = _module_data(path, root, overrides.get(path), cache)
+        if path in overrides:
+            data = _extract(path, root, overrides[path])
+        else:
+            data = _module_data(path, root, manifest)
         if data is not None:
             modules.append(data)
-    return Linker(str(root), modules).link()
+    if manifest is None:
+        return Linker(str(root), modules).link()
+    manifest.forget_missing(str(root), paths)
+    try:
+        return Linker(str(root), modules).link()
+    except (KeyError, TypeError, AttributeError, ValueError):
+        # A cached extraction of the wrong shape (a corrupt or planted cache): never
+        # trusted. Forget every cached extraction of this project and extract again
+        # (without the cache this time, so a bug of ours cannot loop).
+        for path in paths:
+            manifest.entries.get(path, {}).pop("index", None)
+        manifest.changed()
+        return build_index(root, overrides=overrides, cache_dir=cache_dir, use_cache=False)
 
 
 def _is_under(path: str, root: Path) -> bool:
@@ -116,40 +103,43 @@ def _is_under(path: str, root: Path) -> bool:
         return False
 
 
-def _module_data(path: str, root: Path, text: str | None, cache: ExtractionCache) -> dict | None:
-    if text is None:
-        text = _read_regular_file(path)
-        if text is None:
-            return None
+def _extract(path: str, root: Path, text: str) -> dict | None:
+    """The module's record for the index, or None when it cannot define a model."""
     if not may_define_models(text):
         return None
-    rel_path = Path(path).relative_to(root).as_posix()
-    key = cache.key(rel_path, text)
-    data = cache.get(key)
-    if data is None:
-        try:
-            tree = ast.parse(text, filename=path)
-        except (SyntaxError, ValueError, RecursionError):
-            return None
-        data = extract_module(tree, rel_path)
-        cache.put(key, data)
+    try:
+        tree = ast.parse(text, filename=path)
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+    data = extract_module(tree, Path(path).relative_to(root).as_posix())
     data["path"] = path
     return data
 
 
-def _read_regular_file(path: str) -> str | None:
-    """The file's text, or None for what cannot be a module to index: not a regular file
-    (a FIFO named `x.py` would block), over `MAX_INDEXED_BYTES`, or undecodable."""
+def _module_data(path: str, root: Path, manifest: Manifest | None) -> dict | None:
+    """`_extract` of the file on disk, taken from the manifest while the file is unchanged."""
     try:
-        info = os.stat(path)
+        st = os.stat(path)
     except OSError:
         return None
-    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_INDEXED_BYTES:
+    # Not a FIFO (reading it would block), not a huge generated file, not unreadable.
+    if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_INDEXED_BYTES:
         return None
+    entry = manifest.known(path, st) if manifest is not None else None
+    if entry is not None:
+        stored = entry.get("index")
+        # Module names are relative to the root: an entry made for another root is stale.
+        if isinstance(stored, list) and len(stored) == 3 and stored[:2] == [EXTRACTOR_VERSION, str(root)]:
+            return stored[2]
+    seen = time.time_ns()
     try:
-        return read_source(path)
+        text = read_source(path)
     except SourceError:
         return None
+    data = _extract(path, root, text)
+    if manifest is not None:
+        manifest.record(path, st, text_digest(text), seen)["index"] = [EXTRACTOR_VERSION, str(root), data]
+    return data
 
 
 @dataclass
@@ -367,7 +357,10 @@ def _snake_case(name: str) -> str:
 def index_for_paths(paths: list[str], resolver, *, overrides: dict[str, str] | None = None,
                     use_cache: bool = True) -> ProjectIndex | None:
     """The index of the project holding `paths[0]`, or None when no enabled rule needs it."""
-    return ProjectIndexes(resolver, overrides=overrides, use_cache=use_cache).for_file(paths[0]) if paths else None
+    index = ProjectIndexes(resolver, overrides=overrides, use_cache=use_cache).for_file(paths[0]) if paths else None
+    if use_cache:
+        save_manifests()
+    return index
 
 
 class ProjectIndexes:
@@ -380,12 +373,16 @@ class ProjectIndexes:
         self.use_cache = use_cache
         self._by_root: dict[Path, ProjectIndex | None] = {}
         self._marked: dict[str, str | None] = {}  # per-folder root answers, for this run
+        self._root_of: dict[str, Path] = {}  # a file's folder -> its project root
 
     def for_file(self, path: str) -> ProjectIndex | None:
         settings = self.resolver.for_path(path)
         if not any(rule.needs_index for rule in settings.enabled_rules):
             return None
-        root = find_project_root(path, self._marked)
+        folder = os.path.dirname(path)  # as given: one run does not change directory
+        root = self._root_of.get(folder)
+        if root is None:
+            root = self._root_of[folder] = find_project_root(path, self._marked)
         if root not in self._by_root:
             cache_dir = settings.get("cache-dir")
             if cache_dir is not None:

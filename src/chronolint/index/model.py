@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+
+# Positions, and a model's columns (hashed one by one, without their positions).
+_NOT_FINGERPRINTED = frozenset({"line", "span", "columns"})
 
 
 @dataclass
@@ -55,6 +58,20 @@ class ProjectIndex:
     models: dict[str, ModelInfo] = field(default_factory=dict)  # by qualified name
     django_use_tz: bool | None = None
     mixins: dict[str, ModelInfo] = field(default_factory=dict)  # column mixins, by qualified name
+
+    def fingerprint(self) -> str:
+        """A hash of what the index says about the project, for cache keys. Positions
+        (lines, spans) are left out: rules read them only in the file that declares the
+        model, whose own content is already part of its key, so inserting a line in a
+        models file does not invalidate every other file's cached result."""
+        import hashlib
+
+        def facts(info) -> tuple:
+            return tuple((f.name, getattr(info, f.name)) for f in fields(info) if f.name not in _NOT_FINGERPRINTED)
+
+        models = [(group, q, facts(m), [facts(c) for c in m.columns.values()])
+                  for group, table in (("model", self.models), ("mixin", self.mixins)) for q, m in sorted(table.items())]
+        return hashlib.sha256(repr((self.root, self.django_use_tz, models)).encode()).hexdigest()
 
     def classes_in(self, path: str) -> list[ModelInfo]:
         """Models and mixins declared in the file `path`."""

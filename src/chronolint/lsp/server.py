@@ -120,8 +120,8 @@ class ChronolintServer(LanguageServer):
 
     def project_index(self, path: str):
         """The project index for `path`, built lazily from disk plus the open buffers, and
-        dropped whenever a Python file changes (extraction is cached by content hash, so a
-        rebuild re-extracts only what changed). None when no enabled rule needs it."""
+        dropped whenever a Python file changes (extraction is cached by stat and content
+        hash, so a rebuild re-reads only what changed). None when no enabled rule needs it."""
         if self._indexes is None:
             from chronolint.index.build import ProjectIndexes
 

@@ -15,7 +15,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 from chronolint import __version__
@@ -74,7 +73,7 @@ def result_key(path: str, digest: str, settings_fp: str, index_fp: str) -> str:
     """The key a file's lint result is stored under: tool version, path, content hash,
     settings and project index; a result under any other key is not reused."""
     h = hashlib.sha256()
-    for part in (__version__, os.path.abspath(path), digest, settings_fp, index_fp):
+    for part in (__version__, path if os.path.isabs(path) else os.path.abspath(path), digest, settings_fp, index_fp):
         h.update(part.encode("utf-8", "surrogatepass"))
         h.update(b"\0")
     return h.hexdigest()
@@ -118,20 +117,35 @@ class Manifest:
         self.directory = directory  # <cache folder>/<version>
         self.file = directory / "files.json"
         self._entries: dict[str, dict] | None = None
+        self._indexes: dict[str, list] | None = None
         self._dirty = False
 
     @property
     def entries(self) -> dict[str, dict]:
         if self._entries is None:
-            self._entries = {}
-            try:
-                with open(self.file, encoding="utf-8") as fh:
-                    data = json.load(fh)
-                if isinstance(data, dict) and data.get("format") == _FORMAT and isinstance(data.get("files"), dict):
-                    self._entries = {p: e for p, e in data["files"].items() if isinstance(e, dict)}
-            except (OSError, ValueError):
-                pass  # missing or corrupt: start empty
+            self._load()
         return self._entries
+
+    @property
+    def indexes(self) -> dict[str, list]:
+        """Per project root: [digest of what its index was linked from, index fingerprint]."""
+        if self._indexes is None:
+            self._load()
+        return self._indexes
+
+    def _load(self) -> None:
+        self._entries, self._indexes = {}, {}
+        try:
+            with open(self.file, encoding="utf-8") as fh:
+                data = json.load(fh)
+        except (OSError, ValueError):
+            return  # missing or corrupt: start empty
+        if isinstance(data, dict) and data.get("format") == _FORMAT:
+            if isinstance(data.get("files"), dict):
+                self._entries = {p: e for p, e in data["files"].items() if isinstance(e, dict)}
+            if isinstance(data.get("indexes"), dict):
+                self._indexes = {r: v for r, v in data["indexes"].items()
+                                 if isinstance(v, list) and len(v) == 2 and all(isinstance(x, str) for x in v)}
 
     def known(self, path: str, st: os.stat_result) -> dict | None:
         """The entry for `path` if the file is, by its stat, as it was when last read."""
@@ -169,6 +183,8 @@ class Manifest:
     def save(self) -> None:
         if not self._dirty or self._entries is None:
             return
+        import tempfile  # only when there is something to write
+
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             ignore = self.directory.parent / ".gitignore"
@@ -176,7 +192,7 @@ class Manifest:
                 ignore.write_text("# Automatically created by chronolint.\n*\n")
             fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"format": _FORMAT, "files": self._entries}, fh, separators=(",", ":"))
+                json.dump({"format": _FORMAT, "files": self._entries, "indexes": self.indexes}, fh, separators=(",", ":"))
             os.replace(tmp, self.file)
             self._dirty = False
         except OSError:

@@ -196,7 +196,7 @@ class Settings:
 def _relative(path: str, root: Path) -> str:
     """`path` relative to `root`, with `/`, or `path` itself when it is not under `root`.
     String work, not `pathlib`: it runs for every file and folder discovery meets."""
-    absolute = os.path.abspath(path)
+    absolute = path if os.path.isabs(path) else os.path.abspath(path)
     prefix = os.path.join(str(root), "")
     if absolute.startswith(prefix):
         rel = absolute[len(prefix):]
@@ -309,6 +309,15 @@ class ConfigResolver:
             if not os.path.isdir(directory):
                 directory = os.path.dirname(directory)
             found = self._by_path[path] = self._for_dir(directory)
+        return found
+
+    def for_file(self, path: str) -> Settings:
+        """`for_path` of a path known to be a file: its folder's settings, without a stat."""
+        if self._fixed is not None:
+            return self._fixed
+        found = self._by_path.get(path)
+        if found is None:
+            found = self._by_path[path] = self._for_dir(os.path.dirname(os.path.abspath(path)))
         return found
 
     def _for_dir(self, directory: str) -> Settings:

@@ -24,8 +24,8 @@ def discover(paths: list[str], resolver: ConfigResolver) -> Discovery:
     found = Discovery()
     seen: set[str] = set()
 
-    def add(path: str) -> None:
-        key = os.path.normcase(os.path.abspath(path))
+    def add(path: str, absolute: str) -> None:
+        key = os.path.normcase(absolute)
         if key not in seen:
             seen.add(key)
             found.files.append(os.path.normpath(path))
@@ -33,34 +33,48 @@ def discover(paths: list[str], resolver: ConfigResolver) -> Discovery:
     for raw in paths:
         path = os.path.normpath(raw)
         if os.path.isfile(path):
-            add(path)
+            add(path, os.path.abspath(path))
         elif os.path.isdir(path):
-            ignores = {path: _inherited_gitignore(path)}
-            for dirpath, dirnames, filenames in os.walk(path, onerror=lambda e: found.errors.append((e.filename, e.strerror or str(e)))):
-                settings = resolver.for_path(dirpath)
-                gitignore = ignores.pop(dirpath).child(dirpath) if settings.get("respect-gitignore", True) else GitIgnore()
-
-                def skipped(entry: str, is_dir: bool) -> bool:
-                    return settings.is_excluded(entry) or gitignore.ignores(entry, is_dir)
-
-                dirnames[:] = sorted(
-                    d for d in dirnames
-                    if not skipped(os.path.join(dirpath, d), True)
-                    and not os.path.isfile(os.path.join(dirpath, d, "pyvenv.cfg"))
-                )
-                for d in dirnames:
-                    ignores[os.path.join(dirpath, d)] = gitignore
-                for name in sorted(filenames):
-                    if name.endswith(PYTHON_SUFFIXES):
-                        file_path = os.path.join(dirpath, name)
-                        # Not a FIFO (reading it would block), socket, dangling link or link loop.
-                        if os.path.isfile(file_path) and not skipped(file_path, False):
-                            add(file_path)
+            _walk(path, os.path.abspath(path), _inherited_gitignore(path), resolver, add, found.errors)
         elif os.path.lexists(path):
             found.errors.append((raw, "not a regular file or folder (a broken symlink?)"))
         else:
             found.errors.append((raw, "no such file or directory"))
     return found
+
+
+def _walk(folder: str, absolute: str, inherited: GitIgnore, resolver: ConfigResolver, add, errors) -> None:
+    """`os.walk` top-down, sorted, not following symlinked folders, pruning what is
+    excluded, git-ignored or a virtualenv; on `os.scandir` directly, whose entries know
+    their type without a `stat` per file."""
+    try:
+        with os.scandir(folder) as listing:
+            entries = list(listing)
+    except OSError as exc:
+        errors.append((exc.filename or folder, exc.strerror or str(exc)))
+        return
+    settings = resolver.for_path(folder)
+    gitignore = inherited.child(folder) if settings.get("respect-gitignore", True) else GitIgnore()
+    files, folders = [], []
+    for entry in entries:
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                folders.append(entry.name)
+            # Not a FIFO (reading it would block), socket, dangling link or link loop.
+            elif entry.name.endswith(PYTHON_SUFFIXES) and entry.is_file():
+                files.append(entry.name)
+        except OSError:
+            continue
+    for name in sorted(files):
+        file_path, file_absolute = os.path.join(folder, name), os.path.join(absolute, name)
+        if not settings.is_excluded(file_absolute) and not gitignore.ignores(file_path, False):
+            add(file_path, file_absolute)
+    for name in sorted(folders):
+        sub, sub_absolute = os.path.join(folder, name), os.path.join(absolute, name)
+        if (settings.is_excluded(sub_absolute) or gitignore.ignores(sub, True)
+                or os.path.isfile(os.path.join(sub, "pyvenv.cfg"))):
+            continue
+        _walk(sub, sub_absolute, gitignore, resolver, add, errors)
 
 
 def _inherited_gitignore(start: str) -> GitIgnore:

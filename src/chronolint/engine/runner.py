@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
 from dataclasses import dataclass, field
@@ -60,9 +59,10 @@ def lint_file(path: str, resolver: ConfigResolver, index=None, text: str | None 
 
 def lint_paths(paths: list[str], resolver: ConfigResolver, use_cache: bool = True,
                fix_mode: FixMode | None = None, jobs: int | None = None, fixes: bool | str = True) -> RunResult:
-    """Lint every file under `paths`: project indexes built once (before any worker starts,
-    so forked workers share them), cached results reused, the rest linted across `jobs`
-    processes. Results come back in discovery order, whatever the number of jobs."""
+    """Lint every file under `paths`: cached results reused; project indexes built once,
+    only for projects with a file to lint, before any worker starts (forked workers share
+    them); the rest linted across `jobs` processes. Results come back in discovery order,
+    whatever the number of jobs."""
     found = discover(paths, resolver)
     result = RunResult(path_errors=found.errors)
     indexes = ProjectIndexes(resolver, use_cache=use_cache)
@@ -70,6 +70,8 @@ def lint_paths(paths: list[str], resolver: ConfigResolver, use_cache: bool = Tru
     for path in found.files:
         work.prepare(path)
     todo = [i for i, path in enumerate(found.files) if work.cached.get(path) is None]
+    for i in todo:
+        indexes.for_file(found.files[i])
     fresh = dict(zip(todo, _map(work, [found.files[i] for i in todo], jobs)))
     for i, path in enumerate(found.files):
         file_result = work.cached.get(path) or fresh[i]
@@ -94,7 +96,6 @@ class _Work:
         self.entries: dict[str, dict] = {}  # each cached file's manifest entry
         self.texts: dict[str, str] = {}  # read for a cache key and missed: linted from here
         self._settings_fps: dict[int, str] = {}
-        self._index_fps: dict[int, str] = {}
         self._manifests: dict[int, object] = {}
 
     def _settings_fingerprint(self, settings) -> str:
@@ -104,12 +105,6 @@ class _Work:
                 [settings.options, [r.code for r in settings.enabled_rules], self.fixes])
         return fp
 
-    def _index_fingerprint(self, index) -> str:
-        fp = self._index_fps.get(id(index))
-        if fp is None:
-            fp = self._index_fps[id(index)] = index.fingerprint() if index is not None else ""
-        return fp
-
     def _manifest(self, settings):
         manifest = self._manifests.get(id(settings))
         if manifest is None:
@@ -117,19 +112,23 @@ class _Work:
         return manifest
 
     def prepare(self, path: str) -> None:
-        """Build the file's index now (in this process) and look its result up in the
-        cache: by the manifest, a file whose stat is unchanged is neither read nor hashed."""
-        index = self.indexes.for_file(path)
+        """Look the file's result up in the cache: by the manifest, a file whose stat is
+        unchanged is neither read nor hashed, and an index whose model files are unchanged
+        is not even linked. Without the cache, build the file's index now (see `lint_paths`)."""
         if not self.use_cache:
+            self.indexes.for_file(path)
             return
-        settings = self.resolver.for_path(path)
+        settings = self.resolver.for_file(path)
         manifest = self._manifest(settings)
-        try:
-            st = os.stat(path)
-        except OSError:
-            return  # linting reports it
+        index_fp = self.indexes.fingerprint_for(path)
         absolute = os.path.abspath(path)  # the manifest's key, as the index writes it
-        entry = manifest.known(absolute, st)
+        entry = self.indexes.checked_entry(path, absolute, manifest)
+        if entry is None:
+            try:
+                st = os.stat(path)
+            except OSError:
+                return  # linting reports it
+            entry = manifest.known(absolute, st)
         if entry is None:
             seen = time.time_ns()
             try:
@@ -138,7 +137,7 @@ class _Work:
                 return
             entry = manifest.record(absolute, st, text_digest(text), seen)
             self.texts[path] = text
-        key = result_key(path, entry["sha"], self._settings_fingerprint(settings), self._index_fingerprint(index))
+        key = result_key(absolute, entry["sha"], self._settings_fingerprint(settings), index_fp)
         self.keys[path] = key
         self.entries[path] = entry
         self.cached[path] = result_from_json(entry.get("result"), key, path)
@@ -152,7 +151,7 @@ class _Work:
         index = self.indexes.for_file(path)
         text = self.texts.pop(path, None)
         if text is not None:  # only without a fix mode: fixing does not use the cache
-            file_result = lint_source(path, text, self.resolver.for_path(path), index, compute_fixes=self.fixes)
+            file_result = lint_source(path, text, self.resolver.for_file(path), index, compute_fixes=self.fixes)
         else:
             file_result = lint_file(path, self.resolver, index, fix_mode=self.fix_mode, fixes=self.fixes)
         for diagnostic in file_result.diagnostics:
@@ -165,7 +164,7 @@ class _Work:
         key = self.keys.get(path)
         if key is not None and self.cached.get(path) is None and file_result.error is None:
             self.entries[path]["result"] = result_to_json(key, file_result)
-            self._manifest(self.resolver.for_path(path)).changed()
+            self._manifest(self.resolver.for_file(path)).changed()
 
 
 _WORKER: _Work | None = None
@@ -180,6 +179,8 @@ def _map(work: _Work, paths: list[str], jobs: int | None) -> list[FileResult]:
     """Lint `paths` in order, across processes when that pays: workers are forked after the
     indexes are built, so they inherit them instead of rebuilding or unpickling them."""
     global _WORKER
+    import multiprocessing  # not imported by a run that lints nothing (a warm cache)
+
     jobs = jobs or os.cpu_count() or 1
     if jobs <= 1 or len(paths) < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
         return [work.lint(path) for path in paths]

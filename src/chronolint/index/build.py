@@ -6,6 +6,7 @@ modules: inheritance and mixins, table names, custom column types, `type_annotat
 from __future__ import annotations
 
 import ast
+import hashlib
 import os
 import re
 import stat
@@ -68,31 +69,66 @@ def build_index(root: str | Path, *, overrides: dict[str, str] | None = None, ca
     replaces the file's content (an editor buffer, `--stdin-filename`). With the cache, a
     file whose stat is unchanged since it was last read is not read again: its extraction
     comes from the cache manifest (see `chronolint.engine.cache`)."""
-    root = Path(root).resolve()
-    overrides = {os.path.abspath(p): t for p, t in (overrides or {}).items()}
-    manifest = manifest_for(Path(cache_dir or root / CACHE_DIR_NAME)) if use_cache else None
-    modules = []
-    paths = set(python_files(root)) | {p for p in overrides if p.endswith(".py") and _is_under(p, root)}
-    for path in sorted(paths):
-        if path in overrides:
-            data = _extract(path, root, overrides[path])
-        else:
-            data = _module_data(path, root, manifest)
-        if data is not None:
-            modules.append(data)
-    if manifest is None:
-        return Linker(str(root), modules).link()
-    manifest.forget_missing(str(root), paths)
-    try:
-        return Linker(str(root), modules).link()
-    except (KeyError, TypeError, AttributeError, ValueError):
-        # A cached extraction of the wrong shape (a corrupt or planted cache): never
-        # trusted. Forget every cached extraction of this project and extract again
-        # (without the cache this time, so a bug of ours cannot loop).
-        for path in paths:
-            manifest.entries.get(path, {}).pop("index", None)
-        manifest.changed()
-        return build_index(root, overrides=overrides, cache_dir=cache_dir, use_cache=False)
+    return ProjectModules(root, overrides=overrides, cache_dir=cache_dir, use_cache=use_cache).link()
+
+
+class ProjectModules:
+    """A project's module records, read or recalled from the cache, and linked into its
+    `ProjectIndex` only when asked: a warm run whose model files are unchanged needs only
+    the index's fingerprint, which the cache keeps beside what it was linked from."""
+
+    def __init__(self, root: str | Path, *, overrides: dict[str, str] | None = None,
+                 cache_dir: str | Path | None = None, use_cache: bool = True):
+        self.root = Path(root).resolve()
+        self.overrides = {os.path.abspath(p): t for p, t in (overrides or {}).items()}
+        self.cache_dir = cache_dir
+        self.manifest = manifest_for(Path(cache_dir or self.root / CACHE_DIR_NAME)) if use_cache else None
+        self.paths = set(python_files(self.root)) | {p for p in self.overrides if p.endswith(".py") and _is_under(p, self.root)}
+        self.modules: list[dict] = []
+        self.checked: dict[str, dict] = {}  # manifest entries found current by this run
+        inputs = hashlib.sha256(f"{EXTRACTOR_VERSION}\0{self.root}".encode("utf-8", "surrogatepass"))
+        for path in sorted(self.paths):
+            if path in self.overrides:
+                text = self.overrides[path]
+                data, digest = _extract(path, self.root, text), text_digest(text)
+            else:
+                data, digest = _module_data(path, self.root, self.manifest, self.checked)
+            if data is not None:
+                self.modules.append(data)
+                inputs.update(f"\0{path}\0{digest}".encode("utf-8", "surrogatepass"))
+        self.inputs = inputs.hexdigest()  # what linking reads: each model module's content
+        if self.manifest is not None:
+            self.manifest.forget_missing(str(self.root), self.paths)
+        self._index: ProjectIndex | None = None
+
+    def link(self) -> ProjectIndex:
+        if self._index is None:
+            try:
+                self._index = Linker(str(self.root), self.modules).link()
+            except (KeyError, TypeError, AttributeError, ValueError):
+                if self.manifest is None:
+                    raise
+                # A cached extraction of the wrong shape (a corrupt or planted cache): never
+                # trusted. Forget every cached extraction of this project and extract again
+                # (without the cache this time, so a bug of ours cannot loop).
+                for path in self.paths:
+                    self.manifest.entries.get(path, {}).pop("index", None)
+                self.manifest.changed()
+                self._index = build_index(self.root, overrides=self.overrides, cache_dir=self.cache_dir, use_cache=False)
+        return self._index
+
+    def fingerprint(self) -> str:
+        """`ProjectIndex.fingerprint()`, recalled from the cache when the same module
+        contents were linked before."""
+        if self.manifest is None:
+            return self.link().fingerprint()
+        stored = self.manifest.indexes.get(str(self.root))
+        if stored is not None and stored[0] == self.inputs:
+            return stored[1]
+        fingerprint = self.link().fingerprint()
+        self.manifest.indexes[str(self.root)] = [self.inputs, fingerprint]
+        self.manifest.changed()
+        return fingerprint
 
 
 def _is_under(path: str, root: Path) -> bool:
@@ -116,30 +152,33 @@ def _extract(path: str, root: Path, text: str) -> dict | None:
     return data
 
 
-def _module_data(path: str, root: Path, manifest: Manifest | None) -> dict | None:
-    """`_extract` of the file on disk, taken from the manifest while the file is unchanged."""
+def _module_data(path: str, root: Path, manifest: Manifest | None, checked: dict) -> tuple[dict | None, str]:
+    """`_extract` of the file on disk and the hash of its text, taken from the manifest
+    while the file is unchanged. The manifest entry found or made goes into `checked`."""
     try:
         st = os.stat(path)
     except OSError:
-        return None
+        return None, ""
     # Not a FIFO (reading it would block), not a huge generated file, not unreadable.
     if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_INDEXED_BYTES:
-        return None
+        return None, ""
     entry = manifest.known(path, st) if manifest is not None else None
     if entry is not None:
+        checked[path] = entry
         stored = entry.get("index")
         # Module names are relative to the root: an entry made for another root is stale.
         if isinstance(stored, list) and len(stored) == 3 and stored[:2] == [EXTRACTOR_VERSION, str(root)]:
-            return stored[2]
+            return stored[2], entry["sha"]
     seen = time.time_ns()
     try:
         text = read_source(path)
     except SourceError:
-        return None
-    data = _extract(path, root, text)
+        return None, ""
+    data, digest = _extract(path, root, text), text_digest(text)
     if manifest is not None:
-        manifest.record(path, st, text_digest(text), seen)["index"] = [EXTRACTOR_VERSION, str(root), data]
-    return data
+        entry = checked[path] = manifest.record(path, st, digest, seen)
+        entry["index"] = [EXTRACTOR_VERSION, str(root), data]
+    return data, digest
 
 
 @dataclass
@@ -371,21 +410,45 @@ class ProjectIndexes:
         self.resolver = resolver
         self.overrides = overrides
         self.use_cache = use_cache
-        self._by_root: dict[Path, ProjectIndex | None] = {}
+        self._by_root: dict[Path, ProjectModules] = {}
         self._marked: dict[str, str | None] = {}  # per-folder root answers, for this run
-        self._root_of: dict[str, Path] = {}  # a file's folder -> its project root
+        self._root_of: dict[str, Path | None] = {}  # a file's folder -> its project root (None: no index needed)
 
-    def for_file(self, path: str) -> ProjectIndex | None:
-        settings = self.resolver.for_path(path)
-        if not any(rule.needs_index for rule in settings.enabled_rules):
-            return None
+    def _project(self, path: str) -> ProjectModules | None:
         folder = os.path.dirname(path)  # as given: one run does not change directory
-        root = self._root_of.get(folder)
+        if folder in self._root_of:
+            root = self._root_of[folder]
+        else:
+            # A folder's files share their settings (the nearest config file upwards).
+            needed = any(rule.needs_index for rule in self.resolver.for_file(path).enabled_rules)
+            root = self._root_of[folder] = find_project_root(path, self._marked) if needed else None
         if root is None:
-            root = self._root_of[folder] = find_project_root(path, self._marked)
-        if root not in self._by_root:
+            return None
+        project = self._by_root.get(root)
+        if project is None:
+            settings = self.resolver.for_file(path)
             cache_dir = settings.get("cache-dir")
             if cache_dir is not None:
                 cache_dir = Path(settings.root) / cache_dir
-            self._by_root[root] = build_index(root, overrides=self.overrides, cache_dir=cache_dir, use_cache=self.use_cache)
-        return self._by_root[root]
+            project = self._by_root[root] = ProjectModules(
+                root, overrides=self.overrides, cache_dir=cache_dir, use_cache=self.use_cache)
+        return project
+
+    def for_file(self, path: str) -> ProjectIndex | None:
+        """The index of the project holding `path`; None when no enabled rule needs one."""
+        project = self._project(path)
+        return None if project is None else project.link()
+
+    def checked_entry(self, path: str, absolute: str, manifest: Manifest) -> dict | None:
+        """The entry of `manifest` for the file `path` (`absolute`, its key) if building
+        its project's index just found it current or recorded it: no need to stat it again."""
+        project = self._project(path)
+        if project is None or project.manifest is not manifest:
+            return None
+        return project.checked.get(absolute)
+
+    def fingerprint_for(self, path: str) -> str:
+        """What a cache key needs of `for_file(path)`, without linking it when the cache
+        remembers it; "" when no enabled rule needs an index."""
+        project = self._project(path)
+        return "" if project is None else project.fingerprint()

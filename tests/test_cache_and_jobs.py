@@ -173,3 +173,16 @@ def test_parallel_and_serial_runs_print_the_same(tmp_path, chronolint):
     assert serial.returncode == parallel.returncode == 1
     assert serial.stdout == parallel.stdout
     assert len(json.loads(serial.stdout)) == sum(1 + i % 3 for i in range(40))
+
+
+def test_parallel_index_reading_builds_the_same_index(fixture_copy, chronolint):
+    """On a cold run the project's files are read and extracted for the index across
+    processes; the findings that depend on the index must not change."""
+    project = fixture_copy("demo")
+    args = ("check", ".", "--output-format", "json", "--select", "CHR1,CHR2,CHR3")
+    serial = chronolint(*args, "--no-cache", "--jobs", "1", cwd=project)
+    parallel = chronolint(*args, "--no-cache", "--jobs", "2", cwd=project)
+    cached = chronolint(*args, "--jobs", "2", cwd=project)  # first run with a cache: same path
+    assert serial.stdout == parallel.stdout == cached.stdout
+    codes = {d["code"] for d in json.loads(serial.stdout)}
+    assert {"CHR101", "CHR201", "CHR301"} <= codes  # index-dependent rules did fire

@@ -15,10 +15,10 @@ from chronolint.engine.diagnostics import FileResult
 from chronolint.engine.discovery import discover
 from chronolint.engine.source import SourceError, read_source
 from chronolint.fixer import FixMode, fix_file
-from chronolint.index.build import ProjectIndexes, index_for_paths
+from chronolint.index.build import ProjectIndexes, index_for_paths, read_module
 
 
-# Below this many files to lint, starting worker processes costs more than it saves.
+# Below this many files to lint (or index), starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 16
 
 
@@ -66,6 +66,8 @@ def lint_paths(paths: list[str], resolver: ConfigResolver, use_cache: bool = Tru
     found = discover(paths, resolver)
     result = RunResult(path_errors=found.errors)
     indexes = ProjectIndexes(resolver, use_cache=use_cache)
+    pending = indexes.pending_reads(found.files)  # all of them on a cold run: read in parallel
+    indexes.provide(dict(zip([path for path, _ in pending], _parallel_map(_read_module, pending, jobs))))
     work = _Work(resolver, indexes, use_cache and fix_mode is None, fix_mode, fixes)
     for path in found.files:
         work.prepare(path)
@@ -175,18 +177,27 @@ def _lint_in_worker(path: str) -> FileResult:
     return _WORKER.lint(path)
 
 
+def _read_module(item: tuple[str, str]):
+    return read_module(*item)
+
+
 def _map(work: _Work, paths: list[str], jobs: int | None) -> list[FileResult]:
     """Lint `paths` in order, across processes when that pays: workers are forked after the
     indexes are built, so they inherit them instead of rebuilding or unpickling them."""
     global _WORKER
-    import multiprocessing  # not imported by a run that lints nothing (a warm cache)
-
-    jobs = jobs or os.cpu_count() or 1
-    if jobs <= 1 or len(paths) < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
-        return [work.lint(path) for path in paths]
     _WORKER = work
     try:
-        with multiprocessing.get_context("fork").Pool(min(jobs, len(paths))) as pool:
-            return pool.map(_lint_in_worker, paths, chunksize=max(1, len(paths) // (jobs * 8)))
+        return _parallel_map(_lint_in_worker, paths, jobs)
     finally:
         _WORKER = None
+
+
+def _parallel_map(function, items: list, jobs: int | None) -> list:
+    """`[function(item) for item in items]`, across `jobs` forked processes when that pays."""
+    import multiprocessing  # not imported by a run with nothing to do (a warm cache)
+
+    jobs = jobs or os.cpu_count() or 1
+    if jobs <= 1 or len(items) < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
+        return [function(item) for item in items]
+    with multiprocessing.get_context("fork").Pool(min(jobs, len(items))) as pool:
+        return pool.map(function, items, chunksize=max(1, len(items) // (jobs * 8)))

@@ -78,12 +78,17 @@ class ProjectModules:
     the index's fingerprint, which the cache keeps beside what it was linked from."""
 
     def __init__(self, root: str | Path, *, overrides: dict[str, str] | None = None,
-                 cache_dir: str | Path | None = None, use_cache: bool = True):
+                 cache_dir: str | Path | None = None, use_cache: bool = True,
+                 files: list[str] | None = None, ready: dict[str, tuple | None] | None = None):
+        """`files` is `python_files(root)` if already walked; `ready` maps paths to
+        `read_module` results computed ahead (in parallel, by `ProjectIndexes`)."""
         self.root = Path(root).resolve()
         self.overrides = {os.path.abspath(p): t for p, t in (overrides or {}).items()}
         self.cache_dir = cache_dir
         self.manifest = manifest_for(Path(cache_dir or self.root / CACHE_DIR_NAME)) if use_cache else None
-        self.paths = set(python_files(self.root)) | {p for p in self.overrides if p.endswith(".py") and _is_under(p, self.root)}
+        files = python_files(self.root) if files is None else files
+        self.paths = set(files) | {p for p in self.overrides if p.endswith(".py") and _is_under(p, self.root)}
+        ready = {} if ready is None else ready
         self.modules: list[dict] = []
         self.checked: dict[str, dict] = {}  # manifest entries found current by this run
         inputs = hashlib.sha256(f"{EXTRACTOR_VERSION}\0{self.root}".encode("utf-8", "surrogatepass"))
@@ -92,7 +97,7 @@ class ProjectModules:
                 text = self.overrides[path]
                 data, digest = _extract(path, self.root, text), text_digest(text)
             else:
-                data, digest = _module_data(path, self.root, self.manifest, self.checked)
+                data, digest = _module_data(path, self.root, self.manifest, self.checked, ready)
             if data is not None:
                 self.modules.append(data)
                 inputs.update(f"\0{path}\0{digest}".encode("utf-8", "surrogatepass"))
@@ -152,29 +157,47 @@ def _extract(path: str, root: Path, text: str) -> dict | None:
     return data
 
 
-def _module_data(path: str, root: Path, manifest: Manifest | None, checked: dict) -> tuple[dict | None, str]:
-    """`_extract` of the file on disk and the hash of its text, taken from the manifest
-    while the file is unchanged. The manifest entry found or made goes into `checked`."""
+def read_module(path: str, root: str) -> tuple | None:
+    """Stat, read and extract one file on disk: `(stat, seen, digest, record)`, or None
+    when it cannot be indexed. No shared state: runs as well in a worker process."""
     try:
         st = os.stat(path)
     except OSError:
-        return None, ""
+        return None
     # Not a FIFO (reading it would block), not a huge generated file, not unreadable.
     if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_INDEXED_BYTES:
-        return None, ""
-    entry = manifest.known(path, st) if manifest is not None else None
-    if entry is not None:
-        checked[path] = entry
-        stored = entry.get("index")
-        # Module names are relative to the root: an entry made for another root is stale.
-        if isinstance(stored, list) and len(stored) == 3 and stored[:2] == [EXTRACTOR_VERSION, str(root)]:
-            return stored[2], entry["sha"]
-    seen = time.time_ns()
+        return None
+    seen = time.time_ns()  # taken after the stat, before the read (see Manifest.record)
     try:
         text = read_source(path)
     except SourceError:
+        return None
+    return st, seen, text_digest(text), _extract(path, Path(root), text)
+
+
+def _module_data(path: str, root: Path, manifest: Manifest | None, checked: dict,
+                 ready: dict[str, tuple | None]) -> tuple[dict | None, str]:
+    """`_extract` of the file on disk and the hash of its text: read already (`ready`,
+    by `ProjectIndexes.read_pending`), or recalled from the manifest while the file is
+    unchanged, or read now. The manifest entry found or made goes into `checked`."""
+    if path in ready:
+        found = ready.pop(path)
+    else:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None, ""
+        entry = manifest.known(path, st) if manifest is not None else None
+        if entry is not None:
+            checked[path] = entry
+            stored = entry.get("index")
+            # Module names are relative to the root: an entry made for another root is stale.
+            if isinstance(stored, list) and len(stored) == 3 and stored[:2] == [EXTRACTOR_VERSION, str(root)]:
+                return stored[2], entry["sha"]
+        found = read_module(path, str(root))
+    if found is None:
         return None, ""
-    data, digest = _extract(path, root, text), text_digest(text)
+    st, seen, digest, data = found
     if manifest is not None:
         entry = checked[path] = manifest.record(path, st, digest, seen)
         entry["index"] = [EXTRACTOR_VERSION, str(root), data]
@@ -413,26 +436,52 @@ class ProjectIndexes:
         self._by_root: dict[Path, ProjectModules] = {}
         self._marked: dict[str, str | None] = {}  # per-folder root answers, for this run
         self._root_of: dict[str, Path | None] = {}  # a file's folder -> its project root (None: no index needed)
+        self._walked: dict[Path, list[str]] = {}  # python_files(root), walked ahead by pending_reads
+        self._ready: dict[str, tuple | None] = {}  # read_module results computed ahead
 
-    def _project(self, path: str) -> ProjectModules | None:
+    def _root_for(self, path: str) -> Path | None:
+        """The project root of the file `path`, or None when no enabled rule needs an index."""
         folder = os.path.dirname(path)  # as given: one run does not change directory
-        if folder in self._root_of:
-            root = self._root_of[folder]
-        else:
+        if folder not in self._root_of:
             # A folder's files share their settings (the nearest config file upwards).
             needed = any(rule.needs_index for rule in self.resolver.for_file(path).enabled_rules)
-            root = self._root_of[folder] = find_project_root(path, self._marked) if needed else None
+            self._root_of[folder] = find_project_root(path, self._marked) if needed else None
+        return self._root_of[folder]
+
+    def _project(self, path: str) -> ProjectModules | None:
+        root = self._root_for(path)
         if root is None:
             return None
         project = self._by_root.get(root)
         if project is None:
-            settings = self.resolver.for_file(path)
-            cache_dir = settings.get("cache-dir")
-            if cache_dir is not None:
-                cache_dir = Path(settings.root) / cache_dir
             project = self._by_root[root] = ProjectModules(
-                root, overrides=self.overrides, cache_dir=cache_dir, use_cache=self.use_cache)
+                root, overrides=self.overrides, cache_dir=self._cache_dir(path), use_cache=self.use_cache,
+                files=self._walked.pop(root, None), ready=self._ready)
         return project
+
+    def _cache_dir(self, path: str) -> Path | None:
+        settings = self.resolver.for_file(path)
+        cache_dir = settings.get("cache-dir")
+        return None if cache_dir is None else Path(settings.root) / cache_dir
+
+    def pending_reads(self, files: list[str]) -> list[tuple[str, str]]:
+        """`(path, root)` of each file that building the indexes `files` need will have
+        to read (no cached extraction), for a caller to run `read_module` on them in
+        parallel and hand the results to `provide`. Walks each project once."""
+        pending = []
+        for root, path in {self._root_for(path): path for path in files}.items():
+            if root is None or root in self._by_root or root in self._walked:
+                continue
+            manifest = manifest_for(Path(self._cache_dir(path) or root / CACHE_DIR_NAME)) if self.use_cache else None
+            walked = self._walked[root] = list(python_files(root))
+            for module in walked:
+                entry = manifest.entries.get(module) if manifest is not None else None
+                if entry is None or "index" not in entry:
+                    pending.append((module, str(root)))
+        return pending
+
+    def provide(self, results: dict[str, tuple | None]) -> None:
+        self._ready.update(results)
 
     def for_file(self, path: str) -> ProjectIndex | None:
         """The index of the project holding `path`; None when no enabled rule needs one."""

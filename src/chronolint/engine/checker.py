@@ -91,30 +91,77 @@ def _dispatch_table(rules: list["Rule"]) -> dict[type, list]:
 _SCOPE_TYPES = frozenset(FUNCTION_SCOPES)
 # Nodes without children that no rule visits (`Load`, `Add`, `Eq`, ...): not walked.
 _LEAF_TYPES = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
+# Field types (in `ast`'s ASDL signatures) that never hold a node to walk.
+_UNWALKED_FIELD_TYPES = frozenset({
+    "identifier", "string", "constant", "int", "expr_context", "boolop", "operator", "unaryop", "cmpop",
+})
 
 
-def _walk(ctx: Context, node: ast.AST, table: dict[type, list]) -> None:
-    """Visit `node` and its subtree in source order, keeping `ctx.ancestors` and
-    `ctx.scopes` current. Hand-rolled over `_fields` (not `ast.iter_child_nodes`, a
-    generator over a generator): this loop runs for every node of every linted file."""
-    cls = node.__class__
-    handlers = table.get(cls)
-    if handlers:
-        for handler in handlers:
-            handler(node, ctx)
-    is_scope = cls in _SCOPE_TYPES
+@lru_cache(maxsize=None)
+def _child_fields(cls: type) -> tuple[str, ...]:
+    """The fields of node class `cls` that can hold nodes to walk, read off the ASDL
+    signature `ast` documents each class with: `Name(identifier id, expr_context ctx)`
+    has none, `Call(expr func, expr* args, keyword* keywords)` all three. A signature
+    that does not read as expected gives all of `_fields`."""
+    signature = re.fullmatch(r"\w+\((.*)\)", cls.__doc__ or "")
+    if signature is None:
+        return cls._fields
+    declared = [part.rsplit(" ", 1) for part in signature.group(1).split(", ")]
+    if tuple(name for _, name in declared) != cls._fields:
+        return cls._fields
+    return tuple(name for kind, name in declared if kind.rstrip("*?") not in _UNWALKED_FIELD_TYPES)
+
+
+class _WalkPlan(dict):
+    """For each node class met: (its handlers, the fields to walk, whether it opens a
+    scope); None for what is not entered: anything but a node, a leaf type, and a node
+    with neither handlers nor children to walk (`Name`, `Constant` in most runs)."""
+
+    def __init__(self, table: dict[type, list]):
+        super().__init__()
+        self.table = table
+
+    def __missing__(self, cls: type):
+        step = None
+        if issubclass(cls, ast.AST) and not issubclass(cls, _LEAF_TYPES):
+            handlers = self.table.get(cls, ())
+            fields = _child_fields(cls)
+            if handlers or fields:
+                step = (handlers, fields, cls in _SCOPE_TYPES)
+        self[cls] = step
+        return step
+
+
+@lru_cache(maxsize=64)
+def _walk_plan(rules: tuple["Rule", ...]) -> _WalkPlan | None:
+    """The plan for a set of active rules (a handful of sets recur over a run)."""
+    table = _dispatch_table(list(rules))
+    return _WalkPlan(table) if table else None
+
+
+def _walk(ctx: Context, node: ast.AST, step: tuple, plan: _WalkPlan) -> None:
+    """Visit `node` (its `step` in `plan`) and its subtree in source order, keeping
+    `ctx.ancestors` and `ctx.scopes` current. This runs for every node of every linted
+    file: children are looked up by class in the plan, and those with nothing to do are
+    not called at all."""
+    handlers, fields, is_scope = step
+    for handler in handlers:
+        handler(node, ctx)
     if is_scope:
         ctx.scopes.append(node)
     ancestors = ctx.ancestors
     ancestors.append(node)
-    for name in cls._fields:
+    for name in fields:
         value = getattr(node, name, None)
         if value.__class__ is list:
             for item in value:
-                if isinstance(item, ast.AST) and not isinstance(item, _LEAF_TYPES):
-                    _walk(ctx, item, table)
-        elif isinstance(value, ast.AST) and not isinstance(value, _LEAF_TYPES):
-            _walk(ctx, value, table)
+                child = plan[item.__class__]
+                if child is not None:
+                    _walk(ctx, item, child, plan)
+        else:
+            child = plan[value.__class__]
+            if child is not None:
+                _walk(ctx, value, child, plan)
     ancestors.pop()
     if is_scope:
         ctx.scopes.pop()
@@ -198,9 +245,11 @@ def lint_source(filename: str, text: str, settings: "Settings", index=None,
     try:
         for rule in rules:
             rule.check_module(ctx)
-        table = _dispatch_table(rules)
-        if table:
-            _walk(ctx, tree, table)
+        plan = _walk_plan(tuple(rules))
+        if plan is not None:
+            step = plan[tree.__class__]
+            if step is not None:
+                _walk(ctx, tree, step, plan)
         for rule in rules:
             rule.finish_module(ctx)
         for rule in rules:

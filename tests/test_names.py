@@ -73,3 +73,41 @@ def test_walrus_binds_only_when_present():
     tree = ast.parse(plain)
     call = tree.body[1].body[0].value.func
     assert NameResolver(tree, plain).resolve_qualified_name(call, [tree.body[1]]) == "datetime.datetime.now"
+
+
+class _NoCheapExit(NameResolver):
+    def _imported_anywhere(self, name: str) -> bool:
+        return True
+
+
+def _scope_stacks(node, stack=()):
+    """(node, enclosing function scopes) for every node of the tree."""
+    yield node, list(stack)
+    inner = (*stack, node) if isinstance(node, FUNCTION_SCOPES) else stack
+    for child in ast.iter_child_nodes(node):
+        yield from _scope_stacks(child, inner)
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_cheap_exit_changes_no_resolution(path):
+    """A name no import binds resolves to None: skipping the scopes for it changes nothing."""
+    text = path.read_text(encoding="utf-8")
+    tree = ast.parse(text)
+    fast, full = NameResolver(tree, text), _NoCheapExit(tree, text)
+    for node, scopes in _scope_stacks(tree):
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            assert fast.resolve_qualified_name(node, scopes) == full.resolve_qualified_name(node, scopes), ast.dump(node)
+
+
+def test_imports_in_nested_blocks_and_scopes_are_seen():
+    source = (
+        "def f():\n    try:\n        import zoneinfo as zi\n    except ImportError:\n        pass\n"
+        "    return zi.ZoneInfo\n"
+        "class C:\n    def m(self):\n        if True:\n            from datetime import *\n        return datetime.now\n"
+    )
+    tree = ast.parse(source)
+    f, method = tree.body[0], tree.body[1].body[0]
+    names = NameResolver(tree, source)
+    assert names.resolve_qualified_name(f.body[1].value, [f]) == "zoneinfo.ZoneInfo"
+    assert names.resolve_qualified_name(method.body[1].value, [method]) == "datetime.datetime.now"
+    assert names.resolve_qualified_name(f.body[1].value, []) is None

@@ -153,6 +153,19 @@ def _collect_statements(statements, collector: _BindingCollector) -> None:
                 _collect_statements(block, collector)
 
 
+def _imported_names(statements, found: set[str]) -> set[str]:
+    """Every name an import binds anywhere in `statements`, nested scopes included."""
+    for stmt in statements:
+        kind = stmt.__class__
+        if kind is ast.Import or kind is ast.ImportFrom:
+            found.update(local for local, _ in _import_bindings(stmt))
+        for field in _BLOCKS:
+            block = getattr(stmt, field, None)
+            if block:
+                _imported_names(block, found)
+    return found
+
+
 def _scope_bindings(scope: ast.AST, expressions: bool = True) -> dict[str, str | None]:
     """Map each name a scope binds to its qualified name (imports) or None (anything else).
     `expressions=False` (the module has no `:=`) reads the statements only."""
@@ -193,6 +206,8 @@ class NameResolver:
         self._expressions = text is None or ":=" in text
         self.module_bindings = _scope_bindings(module, self._expressions)
         self._scope_cache: dict[int, dict[str, str | None]] = {}
+        self._module = module
+        self._imported: set[str] | None = None
         self.imported_modules = frozenset(
             q.split(".", 1)[0] for q in self.module_bindings.values() if q is not None
         )
@@ -208,7 +223,16 @@ class NameResolver:
             cached = self._scope_cache[key] = _scope_bindings(scope, self._expressions)
         return cached
 
+    def _imported_anywhere(self, name: str) -> bool:
+        """Only an import gives a name a qualified name, so a name no import in the module
+        binds resolves to None in every scope, without reading any scope's bindings."""
+        if self._imported is None:
+            self._imported = _imported_names(self._module.body, set())
+        return name in self._imported
+
     def resolve_name(self, name: str, scopes: list[ast.AST]) -> str | None:
+        if not self._imported_anywhere(name):
+            return None
         for scope in reversed(scopes):
             bindings = self._bindings(scope)
             if name in bindings:
@@ -221,9 +245,12 @@ class NameResolver:
 
     def resolve_qualified_name(self, node: ast.AST, scopes: list[ast.AST]) -> str | None:
         """`a.b.c` → the qualified name it refers to, or None when unknown or shadowed."""
+        head = node
+        while isinstance(head, ast.Attribute):
+            head = head.value
+        if not isinstance(head, ast.Name) or not self._imported_anywhere(head.id):
+            return None  # the cheap exit, taken for most names (`self.x`, locals)
         chain = name_chain(node)
-        if chain is None:
-            return None
         base = self.resolve_name(chain[0], scopes)
         if base is None:
             return None

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
+from conftest import run, tool
+
 BUG = "from datetime import datetime\nx = datetime.utcnow()\n"
 
 
@@ -48,3 +52,26 @@ def test_output_order_is_deterministic(tmp_path, chronolint):
     assert first == chronolint("check", ".", cwd=tmp_path).stdout
     rows = [l for l in first.splitlines() if ": CHR" in l]
     assert rows == sorted(rows)
+
+
+def test_show_files_lists_what_ruff_lists(chronolint, fixture_copy):
+    """`check --show-files` prints absolute paths, sorted, as ruff's does; on a fixture
+    project with a virtualenv and a git-ignored folder both tools list the same sources."""
+    project = fixture_copy("demo")
+    (project / ".venv" / "lib").mkdir(parents=True)
+    (project / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (project / ".venv" / "lib" / "dep.py").write_text("x = 1\n")
+    (project / "generated").mkdir()
+    (project / "generated" / "out.py").write_text("x = 1\n")
+    (project / ".gitignore").write_text("generated/\n")
+    (project / ".git").mkdir()
+    ours = chronolint("check", "--show-files", ".", cwd=project)
+    assert ours.returncode == 0, ours.stderr
+    listed = ours.stdout.splitlines()
+    assert listed == sorted(listed) and all(os.path.isabs(p) for p in listed)
+    theirs = run([tool("ruff"), "check", "--isolated", "--show-files", "."], cwd=project)
+    assert theirs.returncode == 0, theirs.stderr
+    assert set(listed) == {p for p in theirs.stdout.splitlines() if p.endswith(".py")}
+    assert not any("generated" in p or ".venv" in p for p in listed)
+    missing = chronolint("check", "--show-files", "nope", cwd=project)
+    assert missing.returncode == 2 and "nope: no such file or directory" in missing.stderr

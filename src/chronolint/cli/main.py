@@ -50,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="lint in N processes (default: one per CPU)")
     check.add_argument("--config", metavar="FILE", help="use this configuration file only")
     check.add_argument("--quiet", "-q", action="store_true", help="print findings only, no summary")
+    check.add_argument("--show-files", action="store_true",
+                       help="print the files that would be linted (absolute, sorted), lint nothing")
     fixing.add_arguments(check)
     check.add_argument("--output-file", metavar="FILE", help="write the report to FILE instead of stdout")
     check.add_argument("--add-noqa", action="store_true",
@@ -118,6 +120,18 @@ def _source_lines(stdin_text: str | None, stdin_name: str | None):
     return line
 
 
+def _show_files(paths: list[str], resolver: ConfigResolver) -> int:
+    """`--show-files`, as in ruff: what discovery finds, one absolute path a line."""
+    from chronolint.engine.discovery import discover
+
+    found = discover(paths, resolver)
+    for path in sorted(os.path.abspath(p) for p in found.files):
+        print(path)
+    for path, message in found.errors:
+        print(f"error: {path}: {message}", file=sys.stderr)
+    return EXIT_ERROR if found.errors else EXIT_CLEAN
+
+
 def run_check(args) -> int:
     try:
         resolver = ConfigResolver(_overrides(args), config_file=args.config)
@@ -126,6 +140,8 @@ def run_check(args) -> int:
             raise ConfigError(
                 f"unknown output format {output_format!r} (choose from {', '.join(reporters.FORMATS)})"
             )
+        if args.show_files:
+            return _show_files(args.paths or ["."], resolver)
         stdin_text = None
         if args.add_noqa and (args.stdin_filename or fixing.mode(args) is not None or args.diff):
             raise ConfigError("--add-noqa cannot be combined with --stdin-filename, --fix or --diff")

@@ -176,7 +176,14 @@ def internal_error_message(exc: Exception) -> str:
 
 @lru_cache(maxsize=64)
 def _whole_words(words: tuple[str, ...]) -> re.Pattern:
-    return re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(words, key=len, reverse=True))) + r")\b")
+    """`\b(?:word|...)\b`, spelled so that the regex engine skips ahead to the words' first
+    letters: a pattern that starts with `\b` is tried at every position of the text, so each
+    word's leading `\b` is checked by a lookbehind once its first letter has matched."""
+    alternatives = []
+    for word in sorted(words, key=len, reverse=True):
+        first = re.escape(word[:1])
+        alternatives.append(rf"{first}(?<=\b{first}){re.escape(word[1:])}")
+    return re.compile("(?:" + "|".join(alternatives) + r")\b")
 
 
 def _mentions(text: str, needles) -> bool:
@@ -184,7 +191,7 @@ def _mentions(text: str, needles) -> bool:
     if isinstance(needles, re.Pattern):
         return needles.search(text) is not None
     if isinstance(needles, WholeWords):
-        return _whole_words(tuple(needles)).search(text) is not None
+        return _whole_words(needles).search(text) is not None
     return any(needle in text for needle in needles)
 
 
@@ -202,14 +209,21 @@ def _needles(rule: "Rule", settings: "Settings", index):
 def active_rules(rules: list["Rule"], text: str, settings: "Settings", index) -> list["Rule"]:
     """The cheap pre-filter, per rule: a rule runs only on a file holding one of its needles
     (a rule without needles always runs, one whose needles are None never does). A file
-    no rule survives is never parsed."""
+    no rule survives is never parsed. Rules that share their needles (a family's) look
+    for them once."""
     active = []
+    mentioned: dict[int, bool] = {}  # by id: needles live on in `settings.needles_memo`
     for rule in rules:
         needles = _needles(rule, settings, index)
         if needles is None:
             continue
-        if not needles or _mentions(text, needles):
-            active.append(rule)
+        if needles:
+            found = mentioned.get(id(needles))
+            if found is None:
+                found = mentioned[id(needles)] = _mentions(text, needles)
+            if not found:
+                continue
+        active.append(rule)
     return active
 
 

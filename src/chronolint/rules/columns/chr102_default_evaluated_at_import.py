@@ -52,7 +52,9 @@ class DefaultEvaluatedAtImport(Rule):
     name = "timestamp-default-evaluated-at-import"
     message = "column default `{call}` is evaluated once at import; every row gets the same time"
     # `default=`/`onupdate=` followed, on the same line, by a call of a CLOCK_CALLS name.
-    needles = re.compile(r"\b(?:default|onupdate)\s*=[^\n]*?\b(?:now|utcnow|today|time)\s*\(")
+    # The word boundary before `default` is a lookbehind after its `d`: a pattern that
+    # starts with `\b` is tried at every position, one that starts with d|o skips ahead.
+    needles = re.compile(r"(?:d(?<=\bd)efault|o(?<=\bo)nupdate)\s*=[^\n]*?\b(?:now|utcnow|today|time)\s*\(")
     fix_applicability = Applicability.SAFE
 
     VALID = [

@@ -1,0 +1,38 @@
+"""The pre-filter's patterns, spelled for speed, match exactly where their plain spellings do."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from chronolint.engine.checker import _whole_words
+from chronolint.rules import rule_by_code
+from conftest import FIXTURES
+
+TEXTS = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(FIXTURES.rglob("*.py"))] + [
+    "Task TaskRun task_run Task_run run.Task 'Task'\n_Task Task2 (Task) Tâche élan Élan",
+    "default=now() server_default=func.now()\nx.default = datetime.now(tz)\n_onupdate=time()\nonupdate =\ttoday (",
+    "default = time.time()  # at the start of a text",
+]
+WORDS = [
+    ("Task", "task_run", "Run", "agents", "AGENTS"),
+    ("élan", "Élan", "Tâche"),
+    (".x", "a.b", "x.", "default"),
+    ("",),
+]
+
+
+@pytest.mark.parametrize("words", WORDS)
+def test_whole_words_match_where_the_plain_pattern_does(words):
+    plain = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(words, key=len, reverse=True))) + r")\b")
+    for text in TEXTS:
+        assert [m.span() for m in _whole_words(words).finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
+def test_chr102_needles_match_where_the_plain_pattern_does():
+    plain = re.compile(r"\b(?:default|onupdate)\s*=[^\n]*?\b(?:now|utcnow|today|time)\s*\(")
+    needles = rule_by_code("CHR102").needles
+    for text in TEXTS:
+        assert [m.span() for m in needles.finditer(text)] == [m.span() for m in plain.finditer(text)]
+

@@ -6,8 +6,9 @@ import re
 
 import pytest
 
-from chronolint.engine.checker import _whole_words
+from chronolint.engine.checker import _mentions, _whole_words
 from chronolint.rules import rule_by_code
+from chronolint.rules.base import AllOf, WholeWords
 from conftest import FIXTURES
 
 TEXTS = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(FIXTURES.rglob("*.py"))] + [
@@ -36,3 +37,10 @@ def test_chr102_needles_match_where_the_plain_pattern_does():
     for text in TEXTS:
         assert [m.span() for m in needles.finditer(text)] == [m.span() for m in plain.finditer(text)]
 
+
+def test_all_of_needs_every_part():
+    needles = AllOf((("combine",), WholeWords(("datetime",)), re.compile("x+y")))
+    assert _mentions("datetime.combine(xxy)", needles)
+    assert not _mentions("datetimes.combine(xxy)", needles)
+    assert not _mentions("datetime.combine(y)", needles)
+    assert not _mentions("datetime.join(xxy)", needles)

@@ -13,7 +13,7 @@ from chronolint.engine.diagnostics import Diagnostic, FileResult, Location
 from chronolint.engine.names import FUNCTION_SCOPES, NameResolver
 from chronolint.engine.source import ParseFailure, SourceFile
 from chronolint.fixer import attach_fixes
-from chronolint.rules.base import WholeWords
+from chronolint.rules.base import AllOf, WholeWords
 
 if TYPE_CHECKING:
     from chronolint.engine.config import Settings
@@ -187,11 +187,13 @@ def _whole_words(words: tuple[str, ...]) -> re.Pattern:
 
 
 def _mentions(text: str, needles) -> bool:
-    """Needles are substrings, `WholeWords`, or one compiled pattern."""
+    """Needles are substrings, `WholeWords`, one compiled pattern, or `AllOf` these."""
     if isinstance(needles, re.Pattern):
         return needles.search(text) is not None
     if isinstance(needles, WholeWords):
         return _whole_words(needles).search(text) is not None
+    if isinstance(needles, AllOf):
+        return all(_mentions(text, part) for part in needles)
     return any(needle in text for needle in needles)
 
 

@@ -25,6 +25,12 @@ class WholeWords(tuple):
     needles are project names (model classes, tables) that also occur inside other words."""
 
 
+class AllOf(tuple):
+    """Needles that must all be found, each itself needles (substrings, `WholeWords`, a
+    pattern), cheapest first: for a rule whose precondition is two facts, such as the SQL
+    keyword `UPDATE` and the name of a tracked table."""
+
+
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
 
 
@@ -62,8 +68,8 @@ class Rule:
     short: ClassVar[str | None] = None  # one line for rule tables, when "What it does" is too long
     default_enabled: ClassVar[bool] = True
     # Text that must appear in a file for the rule to possibly fire (the cheap pre-filter):
-    # substrings, `WholeWords`, or one compiled `re.Pattern` for a precondition that is
-    # a shape rather than a word.
+    # substrings, `WholeWords`, one compiled `re.Pattern` for a precondition that is
+    # a shape rather than a word, or `AllOf` these.
     needles: ClassVar = ()
     needs_index: ClassVar[bool] = False
     fix_applicability: ClassVar[Applicability | None] = None

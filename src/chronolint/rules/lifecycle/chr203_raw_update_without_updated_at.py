@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import ast
+import re
 
-from chronolint.rules.base import Invalid, Rule, Valid, WholeWords
+from chronolint.rules.base import AllOf, Invalid, Rule, Valid, WholeWords
 from chronolint.rules.columns._common import named_column, updated_at_names
 from chronolint.sql import parse_update
 
 _TEXT_FUNCTIONS = frozenset({"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text", "sqlmodel.text"})
 _EXECUTE_METHODS = frozenset({"execute", "executemany", "exec_driver_sql", "executescript"})
+_UPDATE_KEYWORD = re.compile("update", re.IGNORECASE)
 _MODELS = {"models.py": (
     "from sqlalchemy import Column, DateTime, Integer, String, func\nfrom sqlalchemy.orm import declarative_base\n\n"
     "Base = declarative_base()\n\nclass Agent(Base):\n    __tablename__ = 'agents'\n"
@@ -50,14 +52,16 @@ class RawUpdateWithoutUpdatedAt(Rule):
     needles = ("UPDATE", "update", "Update")
 
     def needles_for(self, settings, index):
-        """The SQL must name the table of a model that has an `updated_at` column."""
+        """The SQL must say UPDATE (in any case) and name the table of a model that has an
+        `updated_at` column."""
         if index is None:
             return None
         names = updated_at_names(settings)
         tables = {m.table for m in index.models.values() if m.table and named_column(m, names) is not None}
         if not tables:
             return None
-        return WholeWords(sorted({v for t in tables for v in (t, t.lower(), t.upper(), t.capitalize())}))
+        spellings = WholeWords(sorted({v for t in tables for v in (t, t.lower(), t.upper(), t.capitalize())}))
+        return AllOf((_UPDATE_KEYWORD, spellings))
     needs_index = True
 
     VALID = [

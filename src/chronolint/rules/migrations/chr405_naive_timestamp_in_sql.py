@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from chronolint.engine.diagnostics import Applicability, Edit, Location
-from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.base import AllOf, Invalid, Rule, Valid
 from chronolint.rules.migrations._common import is_history, unsafe_fix
 from chronolint.rules.migrations._sql_text import sql_argument, string_literals
 from chronolint.rules.migrations.revision import module_constants
@@ -43,7 +44,13 @@ class NaiveTimestampInSql(Rule):
     code = "CHR405"
     name = "naive-timestamp-in-sql"
     message = "SQL adds `{column}` as `timestamp` without time zone; use `timestamptz`"
-    needles = ("timestamp", "TIMESTAMP", "Timestamp")
+    # A timestamp type, the DDL verb (ALTER or CREATE, in any case) and a call that runs SQL
+    # (a method `execute`/`exec_driver_sql`, or `text`/`RunSQL`, which resolve by that name).
+    needles = AllOf((
+        ("timestamp", "TIMESTAMP", "Timestamp"),
+        ("execute", "exec_driver_sql", "text", "RunSQL"),
+        re.compile("alter|create", re.IGNORECASE),
+    ))
     fix_applicability = Applicability.UNSAFE
 
     VALID = [

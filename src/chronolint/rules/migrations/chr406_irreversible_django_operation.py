@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import ast
 
-from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.base import AllOf, Invalid, Rule, Valid
 from chronolint.rules.migrations._common import is_history
 
 # Operation → (its reverse parameter, that parameter's position).
@@ -42,7 +42,8 @@ class IrreversibleDjangoOperation(Rule):
     short = "Django `RunPython`/`RunSQL` without a reverse"
     name = "irreversible-django-operation"
     message = "`{operation}` without `{reverse}` cannot be reversed"
-    needles = ("RunPython", "RunSQL")
+    # The operation, and the import from `django` it must resolve through.
+    needles = AllOf((("RunPython", "RunSQL"), ("django",)))
 
     VALID = [
         Valid("from django.db import migrations\nops = [migrations.RunPython(f, migrations.RunPython.noop)]\n"),

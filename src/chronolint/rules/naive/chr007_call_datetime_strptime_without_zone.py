@@ -4,9 +4,10 @@ import ast
 import re
 
 from chronolint.engine.constants import StringConstants
-from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.base import AllOf, Invalid, Rule, Valid
 from chronolint.rules.naive._common import (
     GIVEN_ZONE,
+    NEEDLES,
     ZONE_FREE_PARTS,
     decisive_use,
     zoned_by_next_statement,
@@ -70,7 +71,8 @@ class CallDatetimeStrptimeWithoutZone(Rule):
     short = "`datetime.strptime()` with a format that has no `%z`"
     name = "call-datetime-strptime-without-zone"
     message = "`datetime.strptime()` without `%z` returns a naive datetime"
-    needles = ("strptime",)
+    # The call, and the import of `datetime` it must resolve through.
+    needles = AllOf((("strptime",), NEEDLES))
 
     VALID = [
         Valid("from datetime import datetime\nx = datetime.strptime(s, '%Y-%m-%dT%H:%M:%S%z')\n"),

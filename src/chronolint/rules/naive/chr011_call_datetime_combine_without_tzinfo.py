@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import ast
 
-from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.base import AllOf, Invalid, Rule, Valid
 from chronolint.rules.naive._common import (
     GIVEN_ZONE,
+    NEEDLES,
     ZONE_FREE_PARTS,
     decisive_use,
     has_unpacking,
@@ -71,7 +72,8 @@ class CallDatetimeCombineWithoutTzinfo(Rule):
     code = "CHR011"
     name = "call-datetime-combine-without-tzinfo"
     message = "`datetime.combine()` without `tzinfo` returns a naive datetime"
-    needles = ("combine",)
+    # The call, and the import of `datetime` it must resolve through.
+    needles = AllOf((("combine",), NEEDLES))
 
     VALID = [
         Valid("from datetime import datetime, time, timezone\nx = datetime.combine(d, time.min, timezone.utc)\n"),

@@ -72,6 +72,10 @@ def _bound_paths(target: ast.AST):
 # Spellings every datetime fact in a function's own text goes through (`datetime`, `date`,
 # `AwareDatetime`, Django's `timezone.now()`).
 _FUNCTION_NEEDLES = ("date", "Datetime", "timezone")
+# Every finding is at a subtraction (`-`, `-=`), an ordering or equality comparison, or an
+# attribute or keyword named like a timestamp column: a body without any of these spellings
+# has nothing to report.
+_REPORTED_OPERATORS = ("-", "<", ">", "==", "!=")
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
@@ -779,13 +783,20 @@ class ModuleFlow:
                     found[arg.arg] = self.local_classes[member.id]
         return found
 
+    def may_report(self, body_text: str) -> bool:
+        """Whether a function body with this text can hold a finding at all."""
+        return (any(operator in body_text for operator in _REPORTED_OPERATORS)
+                or any(attr in body_text for attr in self.timestamp_attributes))
+
     def run(self) -> list[Finding]:
         FunctionFlow(self, self.ctx.tree, [], None).run()
         needles = self.function_needles()
         lines = self.ctx.source.lines
         for function, scopes, cls in _functions(self.ctx.tree.body):
             text = "\n".join(lines[function.lineno - 1:function.end_lineno])
-            if any(needle in text for needle in needles):
+            if not any(needle in text for needle in needles):
+                continue
+            if self.may_report("\n".join(lines[function.body[0].lineno - 1:function.end_lineno])):
                 FunctionFlow(self, function, scopes, cls).run()
         return self.findings
 

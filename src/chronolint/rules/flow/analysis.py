@@ -237,7 +237,10 @@ class FunctionFlow:
         head = dict(state)
         for base in touched:
             self.drop(head, base, including_base=False)
-        for path in paths:
+        # Longest first: a rebound base then drops the paths under it, which go back to their
+        # declared facts as after an assignment (`job = make()` in the body: `job.finished_at`
+        # is the new job's). In set order the result depended on PYTHONHASHSEED.
+        for path in sorted(paths, key=len, reverse=True):
             value = join(self.lookup(state, path), UNKNOWN)
             self.drop(head, path)
             self.store(head, path, value)

@@ -6,7 +6,7 @@ import ast
 
 import pytest
 
-from chronolint.engine.names import FUNCTION_SCOPES, NameResolver, _scope_bindings
+from chronolint.engine.names import FUNCTION_SCOPES, NameResolver, _scope_bindings, _walrus_lines
 from conftest import FIXTURES
 
 SOURCES = sorted(p for p in FIXTURES.rglob("*.py") if "bad_input" not in p.parts)
@@ -111,3 +111,71 @@ def test_imports_in_nested_blocks_and_scopes_are_seen():
     assert names.resolve_qualified_name(f.body[1].value, [f]) == "zoneinfo.ZoneInfo"
     assert names.resolve_qualified_name(method.body[1].value, [method]) == "datetime.datetime.now"
     assert names.resolve_qualified_name(f.body[1].value, []) is None
+
+
+WALRUS = """
+import datetime
+@register(tag := "x")
+def f(a=(d := 1), *, b=lambda: (e := 2)):
+    if (g := a):
+        pass
+    while (h := next(it)) is not None:
+        pass
+    with open(i := "p") as fh:
+        [j := 1 for _ in ()]
+    match a:
+        case [k] if (m := k):
+            pass
+    x = (
+        1 +
+        (n := 2)
+    )
+    plain = 3
+    def inner():
+        return (o := 4)
+    try:
+        pass
+    except ValueError:
+        from zoneinfo import ZoneInfo as Z
+    else:
+        from datetime import timezone as Z
+    return datetime.now
+note = "a := in a string"
+@register(decorated := "y")
+def g():
+    pass
+class C(Base, meta=(p := 5)):
+    q = (r := 6)
+"""
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_walrus_lines_read_only_their_statements_whole(newline):
+    text = WALRUS.replace("\n", newline)
+    tree = ast.parse(text)
+    lines = _walrus_lines(text)
+    assert (lines is None) == (newline == "\r")
+    for scope in _scopes(tree):
+        assert _scope_bindings(scope, True, lines) == _scope_bindings(scope, True), getattr(scope, "lineno", 0)
+    function = tree.body[1]
+    bindings = NameResolver(tree, text)._bindings(function)
+    for name in ("g", "h", "i", "m", "n", "x", "plain", "fh", "inner"):
+        assert name in bindings and bindings[name] is None, name
+    assert bindings["Z"] == "zoneinfo.ZoneInfo"  # the full pass's order: handlers before orelse
+    module = NameResolver(tree, text).module_bindings
+    assert {"tag", "d", "decorated", "p", "f", "g", "C", "note"} <= module.keys() and "e" not in module and "o" not in module
+
+
+@pytest.mark.parametrize("path", [p for p in SOURCES if ":=" in p.read_text(encoding="utf-8")],
+                         ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_walrus_lines_pass_matches_the_full_pass(path):
+    text = path.read_text(encoding="utf-8")
+    tree = ast.parse(text)
+    for scope in _scopes(tree):
+        assert _scope_bindings(scope, True, _walrus_lines(text)) == _scope_bindings(scope, True), getattr(scope, "lineno", 0)
+
+
+def test_statement_pass_reads_blocks_in_the_full_pass_order():
+    source = "try:\n    pass\nexcept ImportError:\n    from a import X\nelse:\n    from b import X\n"
+    tree = ast.parse(source)
+    assert _scope_bindings(tree, expressions=False) == _scope_bindings(tree, expressions=True) == {"X": "a.X"}

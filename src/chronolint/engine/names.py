@@ -7,6 +7,9 @@
 from __future__ import annotations
 
 import ast
+import re
+from bisect import bisect_left
+from functools import lru_cache
 
 # What `from datetime import *` binds.
 _STAR_EXPORTS = {
@@ -118,7 +121,14 @@ class _BindingCollector(ast.NodeVisitor):
 
 
 _NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+_BLOCKS = frozenset({"body", "handlers", "orelse", "finalbody", "cases"})
+
+
+@lru_cache(maxsize=None)
+def _blocks(kind: type) -> tuple[str, ...]:
+    """The fields of a statement class that hold statements, in `_fields` order (the order
+    the full pass visits them in): `If` → body, orelse; `Expr` → none."""
+    return tuple(field for field in kind._fields if field in _BLOCKS)
 
 
 def _collect_statements(statements, collector: _BindingCollector) -> None:
@@ -147,7 +157,7 @@ def _collect_statements(statements, collector: _BindingCollector) -> None:
                 collector.others.add(stmt.name)
         elif kind is ast.match_case:
             collector.visit(stmt.pattern)
-        for field in _BLOCKS:
+        for field in _blocks(kind):
             block = getattr(stmt, field, None)
             if block:
                 _collect_statements(block, collector)
@@ -159,16 +169,42 @@ def _imported_names(statements, found: set[str]) -> set[str]:
         kind = stmt.__class__
         if kind is ast.Import or kind is ast.ImportFrom:
             found.update(local for local, _ in _import_bindings(stmt))
-        for field in _BLOCKS:
+        for field in _blocks(kind):
             block = getattr(stmt, field, None)
             if block:
                 _imported_names(block, found)
     return found
 
 
-def _scope_bindings(scope: ast.AST, expressions: bool = True) -> dict[str, str | None]:
+def _walrus_lines(text: str) -> list[int] | None:
+    """The lines holding `:=` (in strings and comments too), in order; None when a bare
+    `\r`, which also ends a line for Python, makes counting `\n` miscount them."""
+    if "\r" in text and re.search("\r(?!\n)", text):
+        return None
+    lines, line, counted = [], 1, 0
+    at = text.find(":=")
+    while at != -1:
+        line += text.count("\n", counted, at)
+        counted = at
+        lines.append(line)
+        at = text.find(":=", at + 2)
+    return lines
+
+
+def _spans_any(stmt: ast.stmt, lines: list[int]) -> bool:
+    """Whether the statement, decorators included (they precede `lineno`), spans one of
+    these lines."""
+    if stmt.end_lineno is None:
+        return True
+    decorators = getattr(stmt, "decorator_list", None)
+    i = bisect_left(lines, decorators[0].lineno if decorators else stmt.lineno)
+    return i < len(lines) and lines[i] <= stmt.end_lineno
+
+
+def _scope_bindings(scope: ast.AST, expressions: bool = True, walrus: list[int] | None = None) -> dict[str, str | None]:
     """Map each name a scope binds to its qualified name (imports) or None (anything else).
-    `expressions=False` (the module has no `:=`) reads the statements only."""
+    `expressions=False` (the module has no `:=`) reads the statements only; with `walrus`,
+    the lines holding `:=`, only the statements spanning one of them are read whole."""
     collector = _BindingCollector()
     if isinstance(scope, ast.Module):
         body = scope.body
@@ -176,11 +212,17 @@ def _scope_bindings(scope: ast.AST, expressions: bool = True) -> dict[str, str |
         body = []
     else:
         body = scope.body
-    if expressions:
+    if not expressions:
+        _collect_statements(body, collector)
+    elif walrus is None:
         for stmt in body:
             collector.visit(stmt)
     else:
-        _collect_statements(body, collector)
+        for stmt in body:
+            if _spans_any(stmt, walrus):
+                collector.visit(stmt)
+            else:
+                _collect_statements((stmt,), collector)
     bindings: dict[str, str | None] = {}
     if isinstance(scope, FUNCTION_SCOPES):
         args = scope.args
@@ -204,7 +246,9 @@ class NameResolver:
         # Only `:=` binds a name inside an expression; without it, bindings are read off
         # the statements, which is most of the cost of resolving names in large modules.
         self._expressions = text is None or ":=" in text
-        self.module_bindings = _scope_bindings(module, self._expressions)
+        # With `:=`, only the statements on its lines are read whole.
+        self._walrus = _walrus_lines(text) if text is not None and self._expressions else None
+        self.module_bindings = _scope_bindings(module, self._expressions, self._walrus)
         self._scope_cache: dict[int, dict[str, str | None]] = {}
         self._module = module
         self._imported: set[str] | None = None
@@ -220,7 +264,7 @@ class NameResolver:
         key = id(scope)
         cached = self._scope_cache.get(key)
         if cached is None:
-            cached = self._scope_cache[key] = _scope_bindings(scope, self._expressions)
+            cached = self._scope_cache[key] = _scope_bindings(scope, self._expressions, self._walrus)
         return cached
 
     def _imported_anywhere(self, name: str) -> bool:

@@ -67,9 +67,11 @@ def def_name_range(function: ast.FunctionDef | ast.AsyncFunctionDef, ctx) -> tup
     return start, Location(function.lineno, column + 1 + len(function.name))
 
 
-def model_needles(settings, index, names: tuple[str, ...]) -> tuple[str, ...]:
-    """Pre-filter: a file can only touch a tracked model if it names one."""
+def model_needles(settings, index, names: tuple[str, ...]) -> WholeWords | None:
+    """Pre-filter: a file can only touch a tracked model (one with a column called by one
+    of `names`) if it names one; without an index, or a tracked model in it, the rule
+    cannot fire."""
     if index is None:
-        return names
+        return None
     tracked = {m.name for m in index.models.values() if any(n in m.columns for n in names)}
-    return WholeWords(sorted(tracked)) if tracked else names
+    return WholeWords(sorted(tracked)) if tracked else None

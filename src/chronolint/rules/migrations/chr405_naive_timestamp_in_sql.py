@@ -4,7 +4,7 @@ import ast
 import re
 
 from chronolint.engine.diagnostics import Applicability, Edit, Location
-from chronolint.rules.base import AllOf, Invalid, Rule, Valid
+from chronolint.rules.base import AllOf, Invalid, Rule, Valid, WholeWords
 from chronolint.rules.migrations._common import is_history, unsafe_fix
 from chronolint.rules.migrations._sql_text import sql_argument, string_literals
 from chronolint.rules.migrations.revision import module_constants
@@ -44,12 +44,14 @@ class NaiveTimestampInSql(Rule):
     code = "CHR405"
     name = "naive-timestamp-in-sql"
     message = "SQL adds `{column}` as `timestamp` without time zone; use `timestamptz`"
-    # A timestamp type, the DDL verb (ALTER or CREATE, in any case) and a call that runs SQL
-    # (a method `execute`/`exec_driver_sql`, or `text`/`RunSQL`, which resolve by that name).
+    # A timestamp type, a call that runs SQL (a method `execute`, `exec_driver_sql` or
+    # `executescript`, or `text`/`RunSQL`, which resolve by that name) and the DDL words
+    # (ALTER or CREATE, and TABLE, in any case).
     needles = AllOf((
         ("timestamp", "TIMESTAMP", "Timestamp"),
-        ("execute", "exec_driver_sql", "text", "RunSQL"),
+        WholeWords(("execute", "exec_driver_sql", "executescript", "text", "RunSQL")),
         re.compile("alter|create", re.IGNORECASE),
+        re.compile("table", re.IGNORECASE),
     ))
     fix_applicability = Applicability.UNSAFE
 

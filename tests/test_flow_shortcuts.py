@@ -1,14 +1,21 @@
-"""The flow analysis skips a function whose body text has nothing it could report at
-(`ModuleFlow.may_report`). On every fixture project, analysing every function instead
-must give exactly the same findings, and the shortcut must actually skip some."""
+"""Shortcuts in the flow analysis must not change its answers.
+
+- A function whose body text has nothing it could report at is skipped
+  (`ModuleFlow.may_report`): on every fixture project, analysing every function instead
+  gives exactly the same findings, and the shortcut does skip some.
+- `assigned_in` walks past the `Load`/`Store`/operator leaves: it finds what a walk over
+  every node finds."""
 
 from __future__ import annotations
 
+import ast
 import json
 
 import pytest
 
 from chronolint.cli.main import main
+from chronolint.engine.names import name_chain as path_of
+from chronolint.rules.flow import analysis
 from chronolint.rules.flow.analysis import ModuleFlow
 from conftest import FIXTURES
 
@@ -37,3 +44,50 @@ def test_skipping_bodies_without_a_reportable_spelling_loses_nothing(project, ca
     assert True in verdicts
     if project == "demo":
         assert with_shortcut and False in verdicts, "the shortcut was not exercised"
+
+
+class _EveryCallTouchesItsReceiver:
+    """Stands in for a FunctionFlow: `x.f(y)` may change `x`'s attributes."""
+
+    def call_effects(self, call):
+        if isinstance(call.func, ast.Attribute):
+            base = path_of(call.func.value)
+            if base is not None:
+                yield base, None
+
+
+def _assigned_in_by_iter_child_nodes(flow, block):
+    """`assigned_in` as it was written first: every node, through `ast.iter_child_nodes`."""
+    paths, touched = set(), set()
+    stack = list(block)
+    while stack:
+        node = stack.pop()
+        for target in analysis._targets(node):
+            paths.update(analysis._bound_paths(target))
+        paths.update((name,) for name in analysis._bound_names(node))
+        if isinstance(node, ast.Call):
+            for base, attrs in flow.call_effects(node):
+                if attrs is None:
+                    touched.add(base)
+                else:
+                    paths.update(base + (a,) for a in attrs)
+        if not isinstance(node, analysis._SCOPES):
+            stack.extend(ast.iter_child_nodes(node))
+    return paths, touched
+
+
+def test_assigned_in_matches_a_walk_over_every_node():
+    flow = _EveryCallTouchesItsReceiver()
+    blocks = 0
+    for path in sorted(FIXTURES.rglob("*.py")):
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (SyntaxError, ValueError):  # fixtures/bad_input
+            continue
+        for node in ast.walk(tree):
+            for field in ("body", "orelse", "finalbody"):
+                block = getattr(node, field, None)
+                if isinstance(block, list) and block:
+                    blocks += 1
+                    assert analysis.assigned_in(flow, block) == _assigned_in_by_iter_child_nodes(flow, block), path
+    assert blocks > 100

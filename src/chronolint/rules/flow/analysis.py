@@ -103,6 +103,27 @@ def _bound_names(node: ast.AST) -> list[str]:
     return []
 
 
+# Nodes that bind a name or path: what `_targets` and `_bound_names` answer for.
+_BINDERS = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.NamedExpr, ast.For, ast.AsyncFor, ast.withitem,
+            ast.Delete, ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+            ast.ExceptHandler, ast.MatchAs, ast.MatchStar)
+# Leaves with nothing below them and nothing to bind: `Load`/`Store`, `Add`, `And`, `Not`.
+_MARKERS = (ast.expr_context, ast.operator, ast.boolop, ast.unaryop)
+
+
+def _child_nodes(node: ast.AST) -> list[ast.AST]:
+    """`ast.iter_child_nodes` without the marker leaves in single fields (a third of a
+    tree's nodes are `Load` and `Store`)."""
+    children = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, list):
+            children.extend(item for item in value if isinstance(item, ast.AST))
+        elif isinstance(value, ast.AST) and not isinstance(value, _MARKERS):
+            children.append(value)
+    return children
+
+
 def assigned_in(flow: "FunctionFlow", block: list[ast.stmt]) -> tuple[set, set]:
     """(paths `block` may rebind, receivers whose attributes its calls may change),
     without entering nested functions, classes or lambdas."""
@@ -111,17 +132,18 @@ def assigned_in(flow: "FunctionFlow", block: list[ast.stmt]) -> tuple[set, set]:
     stack: list[ast.AST] = list(block)
     while stack:
         node = stack.pop()
-        for target in _targets(node):
-            paths.update(_bound_paths(target))
-        paths.update((name,) for name in _bound_names(node))
-        if isinstance(node, ast.Call):
+        if isinstance(node, _BINDERS):
+            for target in _targets(node):
+                paths.update(_bound_paths(target))
+            paths.update((name,) for name in _bound_names(node))
+        elif isinstance(node, ast.Call):
             for base, attrs in flow.call_effects(node):
                 if attrs is None:
                     touched.add(base)
                 else:
                     paths.update(base + (a,) for a in attrs)
         if not isinstance(node, _SCOPES):
-            stack.extend(ast.iter_child_nodes(node))
+            stack.extend(_child_nodes(node))
     return paths, touched
 
 

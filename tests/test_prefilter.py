@@ -33,7 +33,7 @@ def test_whole_words_match_where_the_plain_pattern_does(words):
 
 def test_chr102_needles_match_where_the_plain_pattern_does():
     plain = re.compile(r"\b(?:default|onupdate)\s*=[^\n]*?\b(?:now|utcnow|today|time)\s*\(")
-    needles = rule_by_code("CHR102").needles
+    needles = rule_by_code("CHR102").needles[-1]
     for text in TEXTS:
         assert [m.span() for m in needles.finditer(text)] == [m.span() for m in plain.finditer(text)]
 

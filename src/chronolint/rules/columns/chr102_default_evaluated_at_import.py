@@ -5,7 +5,7 @@ import re
 
 
 from chronolint.engine.diagnostics import Applicability, Fix
-from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.base import AllOf, Invalid, Rule, Valid
 from chronolint.rules.columns._common import column_declaration
 
 # Calls that read a clock: evaluated once, at import, when written as a column default.
@@ -54,7 +54,11 @@ class DefaultEvaluatedAtImport(Rule):
     # `default=`/`onupdate=` followed, on the same line, by a call of a CLOCK_CALLS name.
     # The word boundary before `default` is a lookbehind after its `d`: a pattern that
     # starts with `\b` is tried at every position, one that starts with d|o skips ahead.
-    needles = re.compile(r"(?:d(?<=\bd)efault|o(?<=\bo)nupdate)\s*=[^\n]*?\b(?:now|utcnow|today|time)\s*\(")
+    # Most files hold neither word, which plain substrings rule out sooner.
+    needles = AllOf((
+        ("default", "onupdate"),
+        re.compile(r"(?:d(?<=\bd)efault|o(?<=\bo)nupdate)\s*=[^\n]*?\b(?:now|utcnow|today|time)\s*\("),
+    ))
     fix_applicability = Applicability.SAFE
 
     VALID = [

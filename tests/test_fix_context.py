@@ -126,3 +126,19 @@ def _locations(key, offset):
 def _parent(meta, node):
     parent = meta.parents.get(node)
     return None if isinstance(parent, cst.Module) else parent
+
+
+def test_without_libcst_codegen_hooks_metadata_is_per_top_level_statement(monkeypatch):
+    """`CodegenState` is private to libcst: a libcst without it must still fix, through
+    the top-level statement, never fail to import the fixer."""
+    import chronolint.fixer.context as context
+
+    monkeypatch.setattr(context, "CodegenState", None)
+    tree = ast.parse(TRICKY)
+    fixes = ModuleFixes(TRICKY, tree, settings=None)
+    source = SourceFile("tricky", TRICKY)
+    call = next(n for n in ast.walk(tree) if isinstance(n, ast.Call))
+    start, end = source.node_range(call)
+    index = fixes._statement_at_row(start.row)
+    assert fixes._metadata_around(index, start.row, end.row) is fixes._statement_metadata(index)
+    assert isinstance(fixes.node_at(start, end), cst.Call)

@@ -10,7 +10,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import libcst as cst
-from libcst._nodes.internal import CodegenState  # the hooks libcst's own PositionProvider uses
+try:  # the hooks libcst's own PositionProvider uses; private, so guarded
+    from libcst._nodes.internal import CodegenState
+except ImportError:  # a libcst without it: metadata per top-level statement, as before
+    CodegenState = None
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
 from chronolint.engine.diagnostics import Diagnostic, Edit, Location
@@ -38,7 +41,7 @@ _NEWLINE = re.compile(r"\r\n?|\n")  # what libcst counts as a new row
 
 
 @dataclass
-class _StatementRows(CodegenState):
+class _StatementRows(CodegenState or object):
     """Plain codegen of one top-level statement that notes, for every statement inside it,
     the rows its code spans (0-based, leading comments included) and the indentation it is
     generated under: enough to find the innermost statement around a diagnostic, at the
@@ -166,6 +169,8 @@ class ModuleFixes:
         """Metadata for the innermost statement holding rows `first_row`..`last_row` of
         top-level statement `index`; that whole statement's when the innermost one's code,
         regenerated on its own, does not reproduce its lines in the file."""
+        if CodegenState is None:
+            return self._statement_metadata(index)
         rows = self._statement_rows.get(index)
         if rows is None:
             rows = self._statement_rows[index] = _StatementRows.of(self.module, self.module.body[index])

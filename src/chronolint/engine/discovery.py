@@ -24,11 +24,11 @@ def discover(paths: list[str], resolver: ConfigResolver) -> Discovery:
     found = Discovery()
     seen: set[str] = set()
 
-    def add(path: str, absolute: str) -> None:
+    def add(path: str, absolute: str) -> None:  # both already normalised
         key = os.path.normcase(absolute)
         if key not in seen:
             seen.add(key)
-            found.files.append(os.path.normpath(path))
+            found.files.append(path)
 
     for raw in paths:
         path = os.path.normpath(raw)
@@ -59,18 +59,19 @@ def _walk(folder: str, absolute: str, inherited: GitIgnore, resolver: ConfigReso
     for entry in entries:
         try:
             if entry.is_dir(follow_symlinks=False):
-                folders.append(entry.name)
+                folders.append((entry.name, entry.path))
             # Not a FIFO (reading it would block), socket, dangling link or link loop.
             elif entry.name.endswith(PYTHON_SUFFIXES) and entry.is_file():
-                files.append(entry.name)
+                files.append((entry.name, entry.path))
         except OSError:
             continue
-    for name in sorted(files):
-        file_path, file_absolute = os.path.join(folder, name), os.path.join(absolute, name)
+    prefix = absolute + os.sep if not absolute.endswith(os.sep) else absolute
+    for name, file_path in sorted(files):
+        file_absolute = prefix + name
         if not settings.is_excluded(file_absolute) and not gitignore.ignores(file_path, False):
             add(file_path, file_absolute)
-    for name in sorted(folders):
-        sub, sub_absolute = os.path.join(folder, name), os.path.join(absolute, name)
+    for name, sub in sorted(folders):
+        sub_absolute = prefix + name
         if (settings.is_excluded(sub_absolute) or gitignore.ignores(sub, True)
                 or os.path.isfile(os.path.join(sub, "pyvenv.cfg"))):
             continue

@@ -54,13 +54,26 @@ def _marked_folder_above(folder: str, known: dict[str, str | None]) -> str | Non
 
 
 def python_files(root: Path):
-    """Every `.py` file under `root` (as a string path), skipping the folders ruff skips by default."""
+    """Every `.py` file under `root` (as a string path, in no particular order), skipping
+    the folders ruff skips by default and not following symlinked folders."""
     skipped = set(DEFAULT_EXCLUDE)
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in skipped and not d.startswith("."))
-        for name in sorted(files):
-            if name.endswith(".py"):
-                yield os.path.join(folder, name)
+    folders = [str(root)]
+    while folders:
+        try:
+            with os.scandir(folders.pop()) as listing:
+                entries = list(listing)
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                is_folder = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                continue
+            if is_folder:
+                if entry.name not in skipped and not entry.name.startswith("."):
+                    folders.append(entry.path)
+            elif entry.name.endswith(".py"):
+                yield entry.path
 
 
 def build_index(root: str | Path, *, overrides: dict[str, str] | None = None, cache_dir: str | Path | None = None,
@@ -105,6 +118,7 @@ class ProjectModules:
         if self.manifest is not None:
             self.manifest.forget_missing(str(self.root), self.paths)
         self._index: ProjectIndex | None = None
+        self._fingerprint: str | None = None
 
     def link(self) -> ProjectIndex:
         if self._index is None:
@@ -125,15 +139,19 @@ class ProjectModules:
     def fingerprint(self) -> str:
         """`ProjectIndex.fingerprint()`, recalled from the cache when the same module
         contents were linked before."""
+        if self._fingerprint is not None:
+            return self._fingerprint
         if self.manifest is None:
-            return self.link().fingerprint()
+            self._fingerprint = self.link().fingerprint()
+            return self._fingerprint
         stored = self.manifest.indexes.get(str(self.root))
         if stored is not None and stored[0] == self.inputs:
-            return stored[1]
-        fingerprint = self.link().fingerprint()
-        self.manifest.indexes[str(self.root)] = [self.inputs, fingerprint]
-        self.manifest.changed()
-        return fingerprint
+            self._fingerprint = stored[1]
+        else:
+            self._fingerprint = self.link().fingerprint()
+            self.manifest.indexes[str(self.root)] = [self.inputs, self._fingerprint]
+            self.manifest.changed()
+        return self._fingerprint
 
 
 def _is_under(path: str, root: Path) -> bool:

@@ -24,11 +24,11 @@ def discover(paths: list[str], resolver: ConfigResolver) -> Discovery:
     found = Discovery()
     seen: set[str] = set()
 
-    def add(path: str, absolute: str) -> None:  # both already normalised
+    def add(path: str, absolute: str) -> None:
         key = os.path.normcase(absolute)
         if key not in seen:
             seen.add(key)
-            found.files.append(path)
+            found.files.append(os.path.normpath(path))  # `./app/a.py` under `.` is `app/a.py`
 
     for raw in paths:
         path = os.path.normpath(raw)

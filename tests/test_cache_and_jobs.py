@@ -186,3 +186,16 @@ def test_parallel_index_reading_builds_the_same_index(fixture_copy, chronolint):
     assert serial.stdout == parallel.stdout == cached.stdout
     codes = {d["code"] for d in json.loads(serial.stdout)}
     assert {"CHR101", "CHR201", "CHR301"} <= codes  # index-dependent rules did fire
+
+
+def test_an_unwritable_cache_costs_the_cache_not_the_run(tmp_path, chronolint):
+    """A read-only checkout (here: `.chronolint_cache` is a file, which stops root too)
+    lints as without a cache: same findings, no traceback, the file left alone."""
+    _project(tmp_path, n=2)
+    (tmp_path / ".chronolint_cache").write_text("not a folder")
+    first = chronolint("check", ".", cwd=tmp_path)
+    second = chronolint("check", ".", cwd=tmp_path)
+    assert first.returncode == second.returncode == 1
+    assert first.stdout == second.stdout and first.stdout.count("CHR002") == 2
+    assert "Traceback" not in first.stderr + second.stderr
+    assert (tmp_path / ".chronolint_cache").read_text() == "not a folder"

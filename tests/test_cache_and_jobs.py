@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 BUG = "from datetime import datetime\nx = datetime.utcnow()\n"
 
@@ -199,3 +200,26 @@ def test_an_unwritable_cache_costs_the_cache_not_the_run(tmp_path, chronolint):
     assert first.stdout == second.stdout and first.stdout.count("CHR002") == 2
     assert "Traceback" not in first.stderr + second.stderr
     assert (tmp_path / ".chronolint_cache").read_text() == "not a folder"
+
+
+def test_the_cache_is_per_version_and_code_and_old_ones_are_removed(tmp_path, chronolint):
+    """Results live under `<version>-<digest of chronolint's modules>`: an edited checkout
+    does not reuse what its older code computed, and the older caches are removed."""
+    import chronolint.engine.cache as cache
+
+    _project(tmp_path, n=1)
+    old = tmp_path / ".chronolint_cache" / "0.0.1-0123456789ab"
+    old.mkdir(parents=True)
+    (old / "files.json").write_text("{}")
+    chronolint("check", ".", cwd=tmp_path)
+    (stamp,) = [p.name for p in (tmp_path / ".chronolint_cache").iterdir() if p.is_dir()]
+    assert stamp == cache.code_stamp() and stamp.startswith(cache.__version__ + "-")
+
+    module = Path(cache.__file__)
+    before = module.stat()
+    try:
+        os.utime(module, ns=(before.st_atime_ns, before.st_mtime_ns + 1))
+        assert cache.code_stamp.__wrapped__() != stamp
+    finally:
+        os.utime(module, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert cache.code_stamp.__wrapped__() == stamp

@@ -1,10 +1,10 @@
 """The cache: JSON under `.chronolint_cache/`, never pickle, so a repository cannot plant
 code through its cache; a corrupt or foreign entry is ignored, not trusted.
 
-One file per cache folder and tool version, the *manifest*, remembers each file it has
-seen by path: its stat when last read, the sha256 of its text, and what was derived from
-that text (the project index's extraction, the last lint result with the key it was
-computed under). A result is keyed by the file's path and content hash, the settings, the
+One file per cache folder and tool version (with a digest of chronolint's own code), the
+*manifest*, remembers each file it has seen by path: its stat when last read, the sha256
+of its text, and what was derived from that text (the project index's extraction, the
+last lint result with the key it was computed under). A result is keyed by the file's path and content hash, the settings, the
 tool version and the project index; the stat only spares re-reading and re-hashing a file
 whose stat has not changed, so an unchanged tree costs one `stat` per file (as git's index
 does, and with git's guard against a file written again within the same clock tick)."""
@@ -15,6 +15,7 @@ import dataclasses
 import hashlib
 import json
 import os
+from functools import lru_cache
 from pathlib import Path
 
 from chronolint import __version__
@@ -196,15 +197,40 @@ class Manifest:
             os.replace(tmp, self.file)
             self._dirty = False
         except OSError:
-            pass  # a read-only checkout still lints, just without a cache
+            return  # a read-only checkout still lints, just without a cache
+        self._remove_other_stamps()
+
+    def _remove_other_stamps(self) -> None:
+        """Caches of other chronolint versions or code beside this one: never read again."""
+        import shutil
+
+        for other in self.directory.parent.iterdir():
+            if other.is_dir() and other != self.directory and not other.is_symlink():
+                shutil.rmtree(other, ignore_errors=True)
 
 
 _MANIFESTS: dict[Path, Manifest] = {}
 
 
+@lru_cache(maxsize=None)
+def code_stamp() -> str:
+    """The tool version and a digest of the stat of chronolint's own modules: a checkout
+    being edited (an editable install) never reuses results its older code computed,
+    without a version bump or `chronolint clean`. About 150 stats, once per process."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    digest = hashlib.sha256()
+    for folder, dirs, files in os.walk(package):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            if name.endswith(".py"):
+                st = os.stat(os.path.join(folder, name))
+                digest.update(f"{os.path.relpath(folder, package)}/{name}\0{st.st_mtime_ns}\0{st.st_size}\0".encode())
+    return f"{__version__}-{digest.hexdigest()[:12]}"
+
+
 def manifest_for(cache_folder: Path) -> Manifest:
     """The manifest of a cache folder (`.chronolint_cache`), one per folder and process."""
-    directory = Path(os.path.abspath(cache_folder)) / __version__
+    directory = Path(os.path.abspath(cache_folder)) / code_stamp()
     manifest = _MANIFESTS.get(directory)
     if manifest is None:
         manifest = _MANIFESTS[directory] = Manifest(directory)

@@ -223,3 +223,23 @@ def test_the_cache_is_per_version_and_code_and_old_ones_are_removed(tmp_path, ch
     finally:
         os.utime(module, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert cache.code_stamp.__wrapped__() == stamp
+
+
+def test_a_project_reached_through_a_symlink_is_indexed_as_itself(tmp_path, chronolint):
+    """The project root is resolved before its files are walked and read (in parallel
+    here: the demo has more files than the parallel threshold), as on macOS where the
+    temporary folder is behind a symlink."""
+    import shutil
+
+    from conftest import FIXTURES
+
+    real = tmp_path / "real"
+    shutil.copytree(FIXTURES / "demo", real)
+    (tmp_path / "link").symlink_to(real, target_is_directory=True)
+    args = ("check", "--no-cache", "--output-format", "json", "--select", "CHR1,CHR2")
+    direct = json.loads(chronolint(*args, "real", cwd=tmp_path).stdout)
+    through_link = chronolint(*args, "link", cwd=tmp_path)
+    assert "Traceback" not in through_link.stderr
+    found = json.loads(through_link.stdout)
+    assert [(d["code"], d["location"]) for d in found] == [(d["code"], d["location"]) for d in direct]
+    assert "CHR201" in {d["code"] for d in direct}

@@ -114,3 +114,18 @@ def test_project_root_without_markers_is_the_files_own_folder(tmp_path):
     folder.mkdir()
     (folder / "m.py").write_text("x = 1\n")
     assert find_project_root(str(folder / "m.py")) == folder
+
+
+def test_a_project_reached_through_a_symlink_keeps_the_path_it_was_reached_by(tmp_path):
+    """Rules compare a model's file with the linted file's absolute path (CHR101, CHR104
+    report only in the declaring file): the index must not resolve the symlink away."""
+    import shutil
+
+    real = tmp_path / "real"
+    shutil.copytree(FIXTURES / "demo", real)
+    link = tmp_path / "link"
+    link.symlink_to(real, target_is_directory=True)
+    index = build_index(link, use_cache=False)
+    models = str(link / "app" / "models" / "agent.py")
+    assert [m.name for m in index.classes_in(models)] == ["Agent", "AgentSession", "AgentPerformance"]
+    assert index.by_name("Agent")[0].columns["updated_at"].path == models

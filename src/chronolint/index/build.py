@@ -95,10 +95,12 @@ class ProjectModules:
                  files: list[str] | None = None, ready: dict[str, tuple | None] | None = None):
         """`files` is `python_files(root)` if already walked; `ready` maps paths to
         `read_module` results computed ahead (in parallel, by `ProjectIndexes`)."""
-        self.root = Path(root).resolve()
+        # Absolute, not resolved: module paths are compared with the linted files' own
+        # absolute paths, which keep a symlink they were reached through.
+        self.root = Path(os.path.abspath(root))
         self.overrides = {os.path.abspath(p): t for p, t in (overrides or {}).items()}
         self.cache_dir = cache_dir
-        self.manifest = manifest_for(Path(cache_dir or self.root / CACHE_DIR_NAME)) if use_cache else None
+        self.manifest = _manifest(self.root, cache_dir) if use_cache else None
         files = python_files(self.root) if files is None else files
         self.paths = set(files) | {p for p in self.overrides if p.endswith(".py") and _is_under(p, self.root)}
         ready = {} if ready is None else ready
@@ -139,19 +141,20 @@ class ProjectModules:
     def fingerprint(self) -> str:
         """`ProjectIndex.fingerprint()`, recalled from the cache when the same module
         contents were linked before."""
-        if self._fingerprint is not None:
-            return self._fingerprint
-        if self.manifest is None:
-            self._fingerprint = self.link().fingerprint()
-            return self._fingerprint
-        stored = self.manifest.indexes.get(str(self.root))
-        if stored is not None and stored[0] == self.inputs:
-            self._fingerprint = stored[1]
-        else:
-            self._fingerprint = self.link().fingerprint()
-            self.manifest.indexes[str(self.root)] = [self.inputs, self._fingerprint]
-            self.manifest.changed()
+        if self._fingerprint is None:
+            stored = self.manifest.indexes.get(str(self.root)) if self.manifest is not None else None
+            if stored is not None and stored[0] == self.inputs:
+                self._fingerprint = stored[1]
+            else:
+                self._fingerprint = self.link().fingerprint()
+                if self.manifest is not None:
+                    self.manifest.indexes[str(self.root)] = [self.inputs, self._fingerprint]
+                    self.manifest.changed()
         return self._fingerprint
+
+
+def _manifest(root: Path, cache_dir: str | Path | None) -> Manifest:
+    return manifest_for(Path(cache_dir or root / CACHE_DIR_NAME))
 
 
 def _is_under(path: str, root: Path) -> bool:
@@ -490,7 +493,7 @@ class ProjectIndexes:
         for root, path in {self._root_for(path): path for path in files}.items():
             if root is None or root in self._by_root or root in self._walked:
                 continue
-            manifest = manifest_for(Path(self._cache_dir(path) or root / CACHE_DIR_NAME)) if self.use_cache else None
+            manifest = _manifest(root, self._cache_dir(path)) if self.use_cache else None
             walked = self._walked[root] = list(python_files(root))
             for module in walked:
                 entry = manifest.entries.get(module) if manifest is not None else None

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chronolint.engine.cache import Manifest, manifest_for, save_manifests, text_digest
+from chronolint.engine.cache import CACHE_DIR, Manifest, manifest_for, save_manifests, text_digest
 from chronolint.engine.config import DEFAULT_EXCLUDE
 from chronolint.engine.source import SourceError, read_source
 from chronolint.index.extract import EXTRACTOR_VERSION, extract_module, may_define_models
@@ -26,7 +26,6 @@ DECLARATIVE_BASE_CLASSES = frozenset({
     "sqlalchemy.orm.decl_api.DeclarativeBase", "sqlalchemy.orm.decl_api.DeclarativeBaseNoMeta",
 })
 SQLMODEL_CLASSES = frozenset({"sqlmodel.SQLModel", "sqlmodel.main.SQLModel"})
-CACHE_DIR_NAME = ".chronolint_cache"
 MAX_INDEXED_BYTES = 2_000_000
 
 
@@ -154,7 +153,7 @@ class ProjectModules:
 
 
 def _manifest(root: Path, cache_dir: str | Path | None) -> Manifest:
-    return manifest_for(Path(cache_dir or root / CACHE_DIR_NAME))
+    return manifest_for(Path(cache_dir or root / CACHE_DIR))
 
 
 def _is_under(path: str, root: Path) -> bool:

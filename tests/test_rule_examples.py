@@ -9,7 +9,7 @@ import pytest
 
 from chronolint.engine.diagnostics import Applicability
 from chronolint.fixer.edits import apply_edits
-from chronolint.rules import all_rules
+from chronolint.registry import all_rules
 from chronolint.rules.base import DOC_SECTIONS
 from rule_harness import fix_example, lint_example
 

@@ -18,18 +18,7 @@ from typing import TYPE_CHECKING, ClassVar
 from chronolint.engine.diagnostics import Applicability
 
 if TYPE_CHECKING:
-    from chronolint.engine.checker import Context
-
-class WholeWords(tuple):
-    """Needles that match only as whole words (`Task` not inside `TaskRun`): for rules whose
-    needles are project names (model classes, tables) that also occur inside other words."""
-
-
-class AllOf(tuple):
-    """Needles that must all be found, each itself needles (substrings, `WholeWords`, a
-    pattern), cheapest first: for a rule whose precondition is two facts, such as the SQL
-    keyword `UPDATE` and the name of a tracked table."""
-
+    from chronolint.engine.context import Context
 
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
 

@@ -28,10 +28,14 @@ class Invalid:
     """Code the rule must flag `count` times; `fixed` is the expected source after `--fix`
     (`unsafe_fixed` after `--fix --unsafe-fixes`); `suggested` is the source with a
     display-only fix applied (which `--fix` never does); `files` are extra project files
-    (path → source) the example needs, e.g. the models a service uses."""
+    (path → source) the example needs, e.g. the models a service uses. `messages` are the
+    expected messages of the findings, in source order, and `ranges` their
+    `((row, column), (end_row, end_column))`, for rules whose message carries facts."""
 
     code: str
     count: int = 1
+    messages: tuple[str, ...] | None = None
+    ranges: tuple[tuple[tuple[int, int], tuple[int, int]], ...] | None = None
     fixed: str | None = None
     unsafe_fixed: str | None = None
     suggested: str | None = None

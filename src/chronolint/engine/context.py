@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from chronolint.engine.diagnostics import Diagnostic, Location
+from chronolint.engine.diagnostics import Diagnostic, Fix, Location
 from chronolint.engine.names import NameResolver
 from chronolint.engine.source import SourceFile
 
@@ -51,7 +51,12 @@ class Context:
         return self.ancestors[-depth] if len(self.ancestors) >= depth else None
 
     def report(self, rule: "Rule", node: ast.AST | None = None, *, start: Location | None = None,
-               end: Location | None = None, message: str | None = None, fix_data=None, **fields) -> Diagnostic:
+               end: Location | None = None, message: str | None = None, fix: Fix | None = None, fix_data=None,
+               **fields) -> Diagnostic:
+        """Report a finding at `node` (or `start`..`end`), with `message` or the rule's
+        message filled with `fields`. A fix made of text edits known now is passed as `fix`;
+        a fix that needs libcst is computed later by the rule's `compute_fix`, from
+        `fix_data`."""
         if node is not None:
             start, end = self.source.node_range(node)
         assert start is not None and end is not None
@@ -63,6 +68,7 @@ class Context:
             start=start,
             end=end,
             noqa_row=start.row,
+            proposed_fix=fix,
             fix_data=fix_data,
         )
         self.diagnostics.append(diagnostic)

@@ -50,7 +50,11 @@ class Diagnostic:
     # The applicability the rule's fix would have, known without computing it (libcst is
     # costly); text outputs need no more than this for fixes they would not show as [*].
     fix_hint: Applicability | None = None
-    # Opaque data a rule leaves for its own fix; never rendered.
+    # The fix a rule reported with the finding (`ctx.report(..., fix=...)`: text edits
+    # known at detection), before the configuration's say; the linter attaches it as `fix`.
+    proposed_fix: Fix | None = field(default=None, repr=False, compare=False)
+    # Data a rule leaves for its own libcst `compute_fix` (a small dataclass of the rule's);
+    # never rendered.
     fix_data: object = field(default=None, repr=False, compare=False)
 
     @property

@@ -89,8 +89,16 @@ class Rule:
         holds every finding, suppressed or not (for CHR100, unused noqa codes)."""
 
     def compute_fix(self, diagnostic, fix_context):
-        """Return a `Fix` for one of this rule's diagnostics, or None (see chronolint.fixer)."""
+        """Return a `Fix` for one of this rule's diagnostics, or None: for fixes that need
+        libcst (`fix_context.node` is the libcst node at the diagnostic's range; see
+        chronolint.fixer.context). A fix made of text edits known at detection is passed
+        to `ctx.report(..., fix=...)` instead, and the rule does not override this."""
         return None
+
+    @property
+    def computes_fixes(self) -> bool:
+        """The rule computes fixes with libcst (it overrides `compute_fix`)."""
+        return type(self).compute_fix is not Rule.compute_fix
 
     def needles_for(self, settings, index) -> tuple[str, ...] | None:
         """The pre-filter for this run: the rule runs on a file holding one of these strings;

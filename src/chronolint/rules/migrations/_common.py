@@ -83,8 +83,7 @@ def changes_schema(ops) -> bool:
 
 
 def name_range(ctx, function: ast.FunctionDef) -> tuple[Location, Location]:
-    """The function's name in its `def` line: where a function-level finding is shown
-    (and a node the fixer can find)."""
+    """The function's name in its `def` line: where a function-level finding is shown."""
     line = ctx.source.line(function.lineno)
     column = line.find(function.name, function.col_offset) if line.isascii() else -1
     if column < 0:
@@ -93,8 +92,8 @@ def name_range(ctx, function: ast.FunctionDef) -> tuple[Location, Location]:
 
 
 def module_range(ctx) -> tuple[Location, Location]:
-    """Where a module-level finding is shown: line 1 (the revision's docstring, which
-    Alembic writes first, so the fixer finds a node there), or an empty range at 1:1."""
+    """Where a module-level finding is shown: the revision's docstring on line 1 (which
+    Alembic writes first), or an empty range at 1:1."""
     first = ctx.tree.body[0] if ctx.tree.body else None
     if first is not None and first.lineno == 1 and is_docstring(first):
         return ctx.source.node_range(first.value)

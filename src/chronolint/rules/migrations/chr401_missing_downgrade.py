@@ -10,11 +10,11 @@ from chronolint.rules.migrations._common import (
     revision_analysis,
     unsafe_fix,
 )
+from chronolint.rules.migrations._examples import BARE_REVISION_HEAD
+from chronolint.rules.migrations._examples import REVISION_HEAD as _HEAD
 from chronolint.rules.migrations.downgrade import downgrade_function
 from chronolint.rules.migrations.ops import NotInvertible
 from chronolint.rules.migrations.revision import does_nothing
-
-_HEAD = '"""add tenant\n\nRevision ID: b2\nRevises: a1\nCreate Date: 2024-03-01 10:00:00\n"""\nfrom alembic import op\nimport sqlalchemy as sa\n\nrevision = "b2"\ndown_revision = "a1"\n\n\n'
 
 
 class MissingDowngrade(Rule):
@@ -76,6 +76,10 @@ class MissingDowngrade(Rule):
                 unsafe_fixed=_HEAD + "def upgrade():\n    op.add_column('t', sa.Column('c', sa.Integer()))\n\n\n"
                 "def downgrade():\n    op.drop_column('t', 'c')\n"),
         Invalid(_HEAD + "def upgrade():\n    op.drop_column('t', 'c')\n"),
+        # No docstring on line 1: the finding sits at 1:1, and the fix is still offered.
+        Invalid(BARE_REVISION_HEAD + "def upgrade():\n    op.add_column('t', sa.Column('c', sa.Integer()))\n",
+                unsafe_fixed=BARE_REVISION_HEAD + "def upgrade():\n    op.add_column('t', sa.Column('c', sa.Integer()))\n\n\n"
+                "def downgrade():\n    op.drop_column('t', 'c')\n"),
         Invalid(_HEAD + "def upgrade():\n    op.add_column('t', sa.Column('c', sa.Integer()))\n",
                 settings={"migrations": {"baseline": "2024-01-01"}}),
     ]
@@ -94,7 +98,4 @@ class MissingDowngrade(Rule):
         after = end_of(ctx, upgrade)
         at = Location(after.row, len(ctx.source.line(after.row)) + 1)
         fix = unsafe_fix("Generate `downgrade()` as the inverse of `upgrade()`", insert(at, "\n\n\n" + function.rstrip("\n")))
-        ctx.report(self, start=start, end=end, fix_data=fix)
-
-    def compute_fix(self, diagnostic, fix_context):
-        return diagnostic.fix_data
+        ctx.report(self, start=start, end=end, fix=fix)

@@ -10,7 +10,7 @@ from chronolint.rules.migrations._common import (
     revision_analysis,
     unsafe_fix,
 )
-from chronolint.rules.migrations.chr401_missing_downgrade import _HEAD
+from chronolint.rules.migrations._examples import REVISION_HEAD as _HEAD
 from chronolint.rules.migrations.downgrade import downgrade_body
 from chronolint.rules.migrations.ops import NotInvertible
 from chronolint.rules.migrations.revision import does_nothing, is_docstring
@@ -93,7 +93,7 @@ class EmptyDowngrade(Rule):
         except NotInvertible as why:
             ctx.report(self, start=start, end=end, message=f"{self.message} (no fix: {why})")
             return
-        ctx.report(self, start=start, end=end, fix_data=self._fix(ctx, downgrade, body))
+        ctx.report(self, start=start, end=end, fix=self._fix(ctx, downgrade, body))
 
     @staticmethod
     def _fix(ctx, downgrade, body: list[str]):
@@ -108,6 +108,3 @@ class EmptyDowngrade(Rule):
             at = end_of(ctx, downgrade.body[-1])
             edit = Edit(at, at, "\n" + "\n".join(indent + line for line in body))
         return unsafe_fix("Generate `downgrade()` as the inverse of `upgrade()`", edit)
-
-    def compute_fix(self, diagnostic, fix_context):
-        return diagnostic.fix_data

@@ -11,7 +11,7 @@ from chronolint.rules.migrations._common import (
     revision_analysis,
     unsafe_fix,
 )
-from chronolint.rules.migrations.chr401_missing_downgrade import _HEAD
+from chronolint.rules.migrations._examples import REVISION_HEAD as _HEAD
 from chronolint.rules.migrations.inverse_match import missing_inverses, read_downgrade
 from chronolint.rules.migrations.ops import NotInvertible, Op, inverse_source
 from chronolint.rules.migrations.revision import (
@@ -128,7 +128,7 @@ class DowngradeNotInverse(Rule):
         except NotInvertible as why:
             ctx.report(self, start=start, end=end, message=f"{message} (no fix: {why})")
             return
-        ctx.report(self, start=start, end=end, message=message, fix_data=fix)
+        ctx.report(self, start=start, end=end, message=message, fix=fix)
 
     @staticmethod
     def _fix(ctx, missing: list[Op], downgrade):
@@ -147,9 +147,6 @@ class DowngradeNotInverse(Rule):
         at = ctx.source.location(first.lineno, first.col_offset)
         text = "\n".join(lines).replace("\n", "\n" + indent) + "\n" + indent
         return unsafe_fix("Add the missing inverse operations to `downgrade()`", insert(at, text))
-
-    def compute_fix(self, diagnostic, fix_context):
-        return diagnostic.fix_data
 
 
 def _segment(ctx, node) -> str:

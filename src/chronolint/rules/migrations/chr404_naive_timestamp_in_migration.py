@@ -10,7 +10,7 @@ from chronolint.rules.migrations._common import (
     revision_analysis,
     unsafe_fix,
 )
-from chronolint.rules.migrations.chr401_missing_downgrade import _HEAD
+from chronolint.rules.migrations._examples import REVISION_HEAD as _HEAD
 from chronolint.rules.migrations.ops import Op
 
 # Types that store a timestamp without a time zone unless given `timezone=True`.
@@ -87,7 +87,7 @@ class NaiveTimestampInMigration(Rule):
             for type_node in _column_types(op):
                 qualified = ctx.names.resolve_qualified_name(_type_callee(type_node), [upgrade])
                 if qualified in NAIVE_TIMESTAMP_TYPES and _is_naive(type_node):
-                    ctx.report(self, type_node, fix_data=self._fix(ctx, type_node),
+                    ctx.report(self, type_node, fix=self._fix(ctx, type_node),
                                type=ast.get_source_segment(ctx.source.text, _type_callee(type_node)))
 
     @staticmethod
@@ -100,9 +100,6 @@ class NaiveTimestampInMigration(Rule):
         end = end_of(ctx, type_node)
         before_paren = ctx.source.location(type_node.end_lineno, type_node.end_col_offset - 1)
         return unsafe_fix("Add `timezone=True`", Edit(before_paren, end, "timezone=True)"))
-
-    def compute_fix(self, diagnostic, fix_context):
-        return diagnostic.fix_data
 
 
 def _type_callee(node: ast.AST) -> ast.AST:

@@ -77,10 +77,7 @@ class NaiveTimestampInSql(Rule):
             state["constants"] = module_constants(ctx.tree)
         for literal, text in string_literals(argument, state["constants"]):
             for hit in naive_timestamp_columns(text):
-                ctx.report(self, node, fix_data=_fix(ctx, literal, hit), column=hit.column)
-
-    def compute_fix(self, diagnostic, fix_context):
-        return diagnostic.fix_data
+                ctx.report(self, node, fix=_fix(ctx, literal, hit), column=hit.column)
 
 
 def _fix(ctx, literal: ast.AST, hit: NaiveTimestamp):

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 
-from chronolint.rules.api import Applicability, Edit, Fix, Invalid, Rule, Valid
+from chronolint.rules.api import Applicability, Edit, Fix, Invalid, Location, Rule, Valid
 from chronolint.analysis.receivers import receiver_types
 from chronolint.rules.columns._common import named_column, updated_at_names
 from chronolint.rules.lifecycle._common import def_name_range, model_needles, statement_writes
@@ -113,23 +114,33 @@ class UpdatedAtNotSet(Rule):
             model, attr, updated, receiver, last_write = finding
             why = " (no `onupdate`)" if not updated.refreshes_on_update else " (`explicit-updated-at`)"
             start, end = def_name_range(function, ctx)
-            fix_data = _fix_data(ctx, receiver, updated, last_write)
             ctx.report(self, start=start, end=end, function=function.name, model=model.name, attr=attr,
-                       updated=updated.attr, why=why, fix_data=fix_data)
+                       updated=updated.attr, why=why, fix_data=_set_updated_at(ctx, receiver, updated, last_write))
 
     def compute_fix(self, diagnostic, fix_context):
         data = diagnostic.fix_data
-        if not data:
+        if not isinstance(data, _SetUpdatedAt):
             return None
-        value, edits = data["reuse"], ()
+        value, edits = data.reuse, ()
         if value is None:
-            utc = fix_context.utc()
-            if utc is None or data["datetime"] is None:
+            utc = fix_context.utc()  # libcst: the file's spelling of UTC, with its import
+            if utc is None or data.datetime is None:
                 return None
-            value, edits = f"{data['datetime']}.now({utc.expr})", utc.edits
-        line = f"{fix_context.newline}{data['indent']}{data['target']} = {value}"
-        insert = Edit(data["at"], data["at"], line)
-        return Fix(Applicability.UNSAFE, f"Set `{data['target']}`", (insert, *edits))
+            value, edits = f"{data.datetime}.now({utc.expr})", utc.edits
+        line = f"{fix_context.newline}{data.indent}{data.target} = {value}"
+        insert = Edit(data.at, data.at, line)
+        return Fix(Applicability.UNSAFE, f"Set `{data.target}`", (insert, *edits))
+
+
+@dataclass(frozen=True)
+class _SetUpdatedAt:
+    """Where and how the fix inserts `obj.updated_at = <now>` (CHR201's `fix_data`)."""
+
+    at: Location  # the end of the last change; the new line goes after it
+    indent: str
+    target: str  # `agent.updated_at`
+    reuse: str | None  # how the file already stamps `updated_at`, to reuse as the value
+    datetime: str | None  # how the `datetime` class is reachable, for `<datetime>.now(<UTC>)`
 
 
 def _first_stale_receiver(function, writes, ctx):
@@ -157,7 +168,7 @@ def _first_stale_receiver(function, writes, ctx):
     return None
 
 
-def _fix_data(ctx, receiver: ast.AST, updated, statement: ast.stmt) -> dict | None:
+def _set_updated_at(ctx, receiver: ast.AST, updated, statement: ast.stmt) -> _SetUpdatedAt | None:
     """Where and how to insert `obj.updated_at = <now>`: after the last change, on its own
     line at the same indentation (not when the change shares a line with `if x:`)."""
     line = ctx.source.line(statement.lineno) or ""
@@ -168,13 +179,13 @@ def _fix_data(ctx, receiver: ast.AST, updated, statement: ast.stmt) -> dict | No
     reuse = _existing_now_expression(ctx, updated_at_names(ctx.settings))
     if reuse is None and updated.aware is False:
         return None
-    return {
-        "at": ctx.source.location(statement.end_lineno, statement.end_col_offset),
-        "indent": indent,
-        "target": f"{ast.unparse(receiver)}.{updated.attr}",
-        "reuse": reuse,
-        "datetime": _datetime_spelling(ctx),
-    }
+    return _SetUpdatedAt(
+        at=ctx.source.location(statement.end_lineno, statement.end_col_offset),
+        indent=indent,
+        target=f"{ast.unparse(receiver)}.{updated.attr}",
+        reuse=reuse,
+        datetime=_datetime_spelling(ctx),
+    )
 
 
 def _existing_now_expression(ctx, names) -> str | None:

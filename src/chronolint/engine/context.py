@@ -37,10 +37,9 @@ class Context:
         """An analysis of this module that several rules use (`build(ctx)`, run once).
         It lives and dies with the context: a module-level map keyed by context would
         keep every linted tree alive when the analysis refers back to its context."""
-        found = self._shared.get(key)
-        if found is None:
-            found = self._shared[key] = build(self)
-        return found
+        if key not in self._shared:  # None is an answer too ("not a revision"), kept as one
+            self._shared[key] = build(self)
+        return self._shared[key]
 
     def resolve(self, node: ast.AST) -> str | None:
         """The qualified name `node` refers to here (`datetime.datetime.now`), or None."""

@@ -4,7 +4,7 @@ import os
 from dataclasses import dataclass
 
 from chronolint.rules.api import Applicability, Fix, Invalid, Rule, Valid
-from chronolint.rules.columns._common import INDEX_NEEDLES, in_alembic_revision
+from chronolint.rules.columns.helpers import INDEX_NEEDLES, in_alembic_revision
 
 _TYPES = "from datetime import datetime\nfrom sqlalchemy import Column, DateTime, TIMESTAMP\nfrom sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\nclass Base(DeclarativeBase):\n    pass\n\n"
 

@@ -6,7 +6,7 @@ import re
 
 
 from chronolint.rules.api import AllOf, Applicability, Fix, Invalid, Rule, Valid
-from chronolint.rules.columns._common import column_declaration
+from chronolint.rules.columns.helpers import column_declaration
 
 # Calls that read a clock: evaluated once, at import, when written as a column default.
 CLOCK_CALLS = frozenset({

@@ -4,7 +4,8 @@ import ast
 
 from chronolint.index.columns import is_sql_expression, keyword
 from chronolint.rules.api import Invalid, Rule, Valid
-from chronolint.rules.columns._common import column_declaration, created_at_names, declared_attribute, updated_at_names
+from chronolint.analysis.timestamp_columns import created_at_names, updated_at_names
+from chronolint.rules.columns.helpers import column_declaration, declared_attribute
 
 _HEAD = "from datetime import datetime, timezone\nfrom sqlalchemy import Column, DateTime, func\n\nclass M:\n"
 

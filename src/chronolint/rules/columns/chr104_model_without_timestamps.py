@@ -4,13 +4,8 @@ import os
 import re
 
 from chronolint.rules.api import Invalid, Location, Rule, Valid
-from chronolint.rules.columns._common import (
-    INDEX_NEEDLES,
-    created_at_names,
-    in_alembic_revision,
-    named_column,
-    updated_at_names,
-)
+from chronolint.analysis.timestamp_columns import created_at_names, named_column, updated_at_names
+from chronolint.rules.columns.helpers import INDEX_NEEDLES, in_alembic_revision
 
 # Other spellings of the two roles (mlflow `creation_time`, `last_updated_time`; Flask-AppBuilder
 # `created_on`): a model with one of them has the timestamp, under another name. `changed_at`

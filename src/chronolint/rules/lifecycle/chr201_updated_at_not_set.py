@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 from chronolint.rules.api import Applicability, Edit, Fix, Invalid, Location, Rule, Valid
 from chronolint.analysis.receivers import receiver_types
-from chronolint.rules.columns._common import named_column, updated_at_names
-from chronolint.rules.lifecycle._common import def_name_range, model_needles, statement_writes
+from chronolint.analysis.timestamp_columns import named_column, updated_at_names
+from chronolint.rules.lifecycle.helpers import def_name_range, model_needles, statement_writes
 
 _MODELS = {"models.py": (
     "from datetime import datetime\n"

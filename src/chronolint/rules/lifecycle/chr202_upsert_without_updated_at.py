@@ -5,7 +5,7 @@ import ast
 from chronolint.index.columns import dotted, keyword
 from chronolint.analysis.receivers import receiver_types
 from chronolint.rules.api import Invalid, Rule, Valid
-from chronolint.rules.columns._common import named_column, updated_at_names
+from chronolint.analysis.timestamp_columns import named_column, updated_at_names
 
 _UPSERTS = frozenset({"on_conflict_do_update", "on_duplicate_key_update"})
 _INSERT_CHAIN = frozenset({"values", "returning", "inline", "from_select", "with_dialect_options", "prefix_with"})

@@ -4,7 +4,7 @@ import ast
 import re
 
 from chronolint.rules.api import AllOf, Invalid, Rule, Valid, WholeWords
-from chronolint.rules.columns._common import named_column, updated_at_names
+from chronolint.analysis.timestamp_columns import named_column, updated_at_names
 from chronolint.sql import parse_update
 
 _TEXT_FUNCTIONS = frozenset({"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text", "sqlmodel.text"})

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from chronolint.analysis.receivers import receiver_types
 from chronolint.rules.api import Invalid, Rule, Valid
-from chronolint.rules.columns._common import created_at_names
-from chronolint.rules.lifecycle._common import attribute_writes, model_needles
+from chronolint.analysis.timestamp_columns import created_at_names
+from chronolint.rules.lifecycle.helpers import attribute_writes, model_needles
 
 _MODELS = {"models.py": (
     "from sqlalchemy import Column, DateTime, Integer, func\nfrom sqlalchemy.orm import declarative_base\n\n"

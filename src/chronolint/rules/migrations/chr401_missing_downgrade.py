@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from chronolint.rules.api import Applicability, Invalid, Location, Rule, Valid
-from chronolint.rules.migrations._common import (
+from chronolint.rules.migrations.helpers import (
     REVISION_NEEDLES,
     end_of,
     indent_unit,
@@ -14,7 +14,7 @@ from chronolint.rules.migrations._examples import BARE_REVISION_HEAD
 from chronolint.rules.migrations._examples import REVISION_HEAD as _HEAD
 from chronolint.rules.migrations.downgrade import downgrade_function
 from chronolint.rules.migrations.ops import NotInvertible
-from chronolint.rules.migrations.revision import does_nothing
+from chronolint.analysis.migrations import does_nothing
 
 
 class MissingDowngrade(Rule):

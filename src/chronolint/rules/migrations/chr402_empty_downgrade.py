@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from chronolint.rules.api import Applicability, Edit, Invalid, Rule, Valid
-from chronolint.rules.migrations._common import (
+from chronolint.rules.migrations.helpers import (
     REVISION_NEEDLES,
     changes_schema,
     end_of,
@@ -13,7 +13,7 @@ from chronolint.rules.migrations._common import (
 from chronolint.rules.migrations._examples import REVISION_HEAD as _HEAD
 from chronolint.rules.migrations.downgrade import downgrade_body
 from chronolint.rules.migrations.ops import NotInvertible
-from chronolint.rules.migrations.revision import does_nothing, is_docstring
+from chronolint.analysis.migrations import does_nothing, is_docstring
 
 
 class EmptyDowngrade(Rule):

@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 
 from chronolint.rules.api import Applicability, Invalid, Rule, Valid
-from chronolint.rules.migrations._common import (
+from chronolint.rules.migrations.helpers import (
     REVISION_NEEDLES,
     indent_unit,
     insert,
@@ -14,7 +14,7 @@ from chronolint.rules.migrations._common import (
 from chronolint.rules.migrations._examples import REVISION_HEAD as _HEAD
 from chronolint.rules.migrations.inverse_match import missing_inverses, read_downgrade
 from chronolint.rules.migrations.ops import NotInvertible, Op, inverse_source
-from chronolint.rules.migrations.revision import (
+from chronolint.analysis.migrations import (
     does_nothing,
     is_docstring,
     raises_not_implemented,

@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 
 from chronolint.rules.api import Applicability, Edit, Invalid, Rule, Valid
-from chronolint.rules.migrations._common import (
+from chronolint.rules.migrations.helpers import (
     REVISION_NEEDLES,
     end_of,
     insert,

@@ -4,9 +4,9 @@ import ast
 import re
 
 from chronolint.rules.api import AllOf, Applicability, Edit, Invalid, Location, Rule, Valid, WholeWords
-from chronolint.rules.migrations._common import is_history, unsafe_fix
+from chronolint.rules.migrations.helpers import is_history, unsafe_fix
 from chronolint.rules.migrations._sql_text import sql_argument, string_literals
-from chronolint.rules.migrations.revision import module_constants
+from chronolint.analysis.migrations import module_constants
 from chronolint.sql import NaiveTimestamp, naive_timestamp_columns
 
 

@@ -98,6 +98,47 @@ SCHEMA = {
 }
 
 
+DEFAULT_UPDATED_AT_NAMES = ("updated_at", "modified_at", "last_modified", "updated")
+DEFAULT_CREATED_AT_NAMES = ("created_at", "created")
+
+
+@dataclass(frozen=True)
+class RuleOptions:
+    """The options rules read, typed: built once per `Settings` from its table (which
+    `SCHEMA` validated when it was loaded). Each rule that reads one lists its key in
+    `Rule.options` and documents it under `## Options`."""
+
+    updated_at_names: tuple[str, ...] = DEFAULT_UPDATED_AT_NAMES
+    created_at_names: tuple[str, ...] = DEFAULT_CREATED_AT_NAMES
+    explicit_updated_at: bool = False
+    datetime_min_max_wrappers: tuple[str, ...] = ()
+    migrations_baseline: str | None = None
+    flow_call_invalidation: str = "assigned"
+
+    @classmethod
+    def from_table(cls, options: dict) -> "RuleOptions":
+        """An empty or unset list means the defaults, as it always has."""
+        return cls(
+            updated_at_names=tuple(options.get("updated-at-names") or DEFAULT_UPDATED_AT_NAMES),
+            created_at_names=tuple(options.get("created-at-names") or DEFAULT_CREATED_AT_NAMES),
+            explicit_updated_at=bool(options.get("explicit-updated-at", False)),
+            datetime_min_max_wrappers=tuple(options.get("datetime-min-max-wrappers") or ()),
+            migrations_baseline=(options.get("migrations") or {}).get("baseline"),
+            flow_call_invalidation=options.get("flow-call-invalidation") or "assigned",
+        )
+
+
+# The configuration key of each field of `RuleOptions`.
+RULE_OPTION_KEYS = {
+    "updated_at_names": "updated-at-names",
+    "created_at_names": "created-at-names",
+    "explicit_updated_at": "explicit-updated-at",
+    "datetime_min_max_wrappers": "datetime-min-max-wrappers",
+    "migrations_baseline": "migrations.baseline",
+    "flow_call_invalidation": "flow-call-invalidation",
+}
+
+
 def _validate_table(table: dict, schema: dict, prefix: str = "") -> dict:
     out = {}
     for key, value in table.items():
@@ -132,6 +173,11 @@ class Settings:
             else:
                 merged[key] = value
         return replace(self, options=merged)
+
+    @cached_property
+    def rule_options(self) -> RuleOptions:
+        """What rules read of these settings, typed (the rest is the engine's)."""
+        return RuleOptions.from_table(self.options)
 
     @property
     def target_version(self) -> tuple[int, int]:

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from chronolint.index.model import ColumnInfo, ModelInfo
 
-DEFAULT_UPDATED_AT_NAMES = ("updated_at", "modified_at", "last_modified", "updated")
-DEFAULT_CREATED_AT_NAMES = ("created_at", "created")
-
 
 def updated_at_names(settings) -> tuple[str, ...]:
-    return tuple(settings.get("updated-at-names") or DEFAULT_UPDATED_AT_NAMES)
+    """`updated-at-names`: the column names that mean "last changed"."""
+    return settings.rule_options.updated_at_names
 
 
 def created_at_names(settings) -> tuple[str, ...]:
-    return tuple(settings.get("created-at-names") or DEFAULT_CREATED_AT_NAMES)
+    """`created-at-names`: the column names that mean "created"."""
+    return settings.rule_options.created_at_names
 
 
 def named_column(model: ModelInfo, names: tuple[str, ...]) -> ColumnInfo | None:

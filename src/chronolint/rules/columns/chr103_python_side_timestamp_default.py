@@ -37,9 +37,16 @@ class PythonSideTimestampDefault(Rule):
 
     ## Fix safety
     No fix: moving the default to the server changes the schema and needs a migration.
+
+    ## Options
+    - `created-at-names` (default `["created_at", "created"]`): the column names that mean
+      "created"; the first one a model has is its `created_at`.
+    - `updated-at-names` (default `["updated_at", "modified_at", "last_modified", "updated"]`): the
+      column names that mean "last changed"; the first one a model has is its `updated_at`.
     """
 
     code = "CHR103"
+    options = ("created-at-names", "updated-at-names")
     short = "`created_at`/`updated_at` filled by a Python-side default instead of the database clock"
     name = "python-side-timestamp-default"
     message = "`{attr}` is stamped by the Python clock (`{key}=`); prefer `server_default=func.now()`"

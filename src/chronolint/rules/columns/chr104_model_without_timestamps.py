@@ -47,9 +47,16 @@ class ModelWithoutTimestamps(Rule):
 
     ## Fix safety
     No fix: adding columns changes the schema.
+
+    ## Options
+    - `created-at-names` (default `["created_at", "created"]`): the column names that mean
+      "created"; the first one a model has is its `created_at`.
+    - `updated-at-names` (default `["updated_at", "modified_at", "last_modified", "updated"]`): the
+      column names that mean "last changed"; the first one a model has is its `updated_at`.
     """
 
     code = "CHR104"
+    options = ("created-at-names", "updated-at-names")
     name = "model-without-timestamps"
     message = "model `{model}` has no `{missing}` column"
     default_enabled = False

@@ -66,9 +66,16 @@ class UpdatedAtNotSet(Rule):
     Unsafe: inserts `obj.updated_at = <now>` after the last change, spelled as the file
     already sets `updated_at` elsewhere, or as an aware `datetime.now(<UTC>)` for an
     aware or unknown column. It adds a write the code did not make before.
+
+    ## Options
+    - `updated-at-names` (default `["updated_at", "modified_at", "last_modified", "updated"]`): the
+      column names that mean "last changed"; the first one a model has is its `updated_at`.
+    - `explicit-updated-at` (default `false`): also flag changes to a model whose `updated_at`
+      has an `onupdate` (for code paths that bypass the ORM's flush, or a team policy).
     """
 
     code = "CHR201"
+    options = ("updated-at-names", "explicit-updated-at")
     short = "A function changes a model instance but never sets its `updated_at`"
     name = "updated-at-not-set"
     message = "`{function}` changes `{model}.{attr}` but never sets `{model}.{updated}`{why}"
@@ -148,7 +155,7 @@ def _first_stale_receiver(function, writes, ctx):
     whose model needs `updated_at` set and that this function changes without setting it."""
     types = receiver_types(ctx)
     names = updated_at_names(ctx.settings)
-    explicit = bool(ctx.settings.get("explicit-updated-at", False))
+    explicit = ctx.settings.rule_options.explicit_updated_at
     by_receiver: dict[str, list] = {}
     for write in writes:
         by_receiver.setdefault(write.receiver_key, []).append(write)

@@ -49,9 +49,14 @@ class UpsertWithoutUpdatedAt(Rule):
 
     ## Fix safety
     No fix.
+
+    ## Options
+    - `updated-at-names` (default `["updated_at", "modified_at", "last_modified", "updated"]`): the
+      column names that mean "last changed"; the first one a model has is its `updated_at`.
     """
 
     code = "CHR202"
+    options = ("updated-at-names",)
     short = "An upsert whose update part does not set `updated_at`"
     name = "upsert-without-updated-at"
     message = "upsert on `{model}` does not set `{updated}` (`onupdate` does not fire for upserts)"

@@ -43,9 +43,14 @@ class RawUpdateWithoutUpdatedAt(Rule):
 
     ## Fix safety
     No fix.
+
+    ## Options
+    - `updated-at-names` (default `["updated_at", "modified_at", "last_modified", "updated"]`): the
+      column names that mean "last changed"; the first one a model has is its `updated_at`.
     """
 
     code = "CHR203"
+    options = ("updated-at-names",)
     short = "Raw SQL `UPDATE ... SET` that does not set `updated_at`"
     name = "raw-update-without-updated-at"
     message = "raw `UPDATE {table}` does not set `{updated}` (the ORM's `onupdate` does not run for raw SQL)"

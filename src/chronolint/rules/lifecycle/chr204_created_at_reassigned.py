@@ -39,9 +39,14 @@ class CreatedAtReassigned(Rule):
 
     ## Fix safety
     No fix.
+
+    ## Options
+    - `created-at-names` (default `["created_at", "created"]`): the column names that mean
+      "created"; the first one a model has is its `created_at`.
     """
 
     code = "CHR204"
+    options = ("created-at-names",)
     short = "`created_at` reassigned after the object was created"
     name = "created-at-reassigned"
     message = "`{model}.{attr}` reassigned after the row was created"

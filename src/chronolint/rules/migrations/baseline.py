@@ -25,7 +25,8 @@ _QUOTED = re.compile(r"['\"]([^'\"]+)['\"]")
 
 
 def baseline_setting(settings) -> str | None:
-    return (settings.get("migrations") or {}).get("baseline")
+    """`[tool.chronolint.migrations] baseline`, if set."""
+    return settings.rule_options.migrations_baseline
 
 
 def is_at_or_below_baseline(filename: str, text: str, revision: Revision, baseline: str | None) -> bool:

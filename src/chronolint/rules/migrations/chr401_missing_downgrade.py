@@ -55,9 +55,14 @@ class MissingDowngrade(Rule):
     Alembic operations. The message says which.
 
     Old revisions can be excluded with `[tool.chronolint.migrations] baseline`.
+
+    ## Options
+    - `migrations.baseline` (a revision id or a `YYYY-MM-DD` date; default unset): revisions at
+      or below it are history, and the rule stays quiet on them.
     """
 
     code = "CHR401"
+    options = ("migrations.baseline",)
     short = "An Alembic revision without `downgrade()`"
     name = "alembic-revision-without-downgrade"
     message = "Alembic revision has no `downgrade()`; it cannot be rolled back"

@@ -51,9 +51,14 @@ class EmptyDowngrade(Rule):
     Unsafe, as CHR401: the body is replaced by the generated inverse of `upgrade()`, and
     no fix is offered (the message says why) when an operation cannot be inverted from
     what the revision states.
+
+    ## Options
+    - `migrations.baseline` (a revision id or a `YYYY-MM-DD` date; default unset): revisions at
+      or below it are history, and the rule stays quiet on them.
     """
 
     code = "CHR402"
+    options = ("migrations.baseline",)
     name = "alembic-downgrade-does-nothing"
     message = "`downgrade()` does nothing while `upgrade()` changes the schema"
     needles = REVISION_NEEDLES

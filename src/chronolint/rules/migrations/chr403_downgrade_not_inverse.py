@@ -70,9 +70,14 @@ class DowngradeNotInverse(Rule):
     states. It changes what a rollback does. No fix is offered when the operation
     cannot be inverted from what the revision states (a `drop_column` whose column
     definition is not in the file).
+
+    ## Options
+    - `migrations.baseline` (a revision id or a `YYYY-MM-DD` date; default unset): revisions at
+      or below it are history, and the rule stays quiet on them.
     """
 
     code = "CHR403"
+    options = ("migrations.baseline",)
     short = "A `downgrade()` that does not undo every operation of `upgrade()`"
     name = "alembic-downgrade-not-inverse"
     message = "`downgrade()` does not undo everything `upgrade()` does"

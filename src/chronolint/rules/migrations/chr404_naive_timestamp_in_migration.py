@@ -51,9 +51,14 @@ class NaiveTimestampInMigration(Rule):
     ## Fix safety
     Unsafe: adds `timezone=True`, which changes the column's type in the database
     (`timestamptz` on PostgreSQL) and what the application must write into it.
+
+    ## Options
+    - `migrations.baseline` (a revision id or a `YYYY-MM-DD` date; default unset): revisions at
+      or below it are history, and the rule stays quiet on them.
     """
 
     code = "CHR404"
+    options = ("migrations.baseline",)
     short = "A naive timestamp type in an Alembic migration"
     name = "naive-timestamp-in-migration"
     message = "`{type}` without `timezone=True` creates a timestamp column without time zone"

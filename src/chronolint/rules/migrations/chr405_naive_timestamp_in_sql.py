@@ -38,9 +38,14 @@ class NaiveTimestampInSql(Rule):
     Unsafe: `timestamp [without time zone]` becomes `timestamptz` (precision kept), which
     changes the column's type; `timestamptz` is PostgreSQL's spelling. Offered only when
     the SQL is a plain string literal written without escapes.
+
+    ## Options
+    - `migrations.baseline` (a revision id or a `YYYY-MM-DD` date; default unset): revisions at
+      or below it are history, and the rule stays quiet on them.
     """
 
     code = "CHR405"
+    options = ("migrations.baseline",)
     name = "naive-timestamp-in-sql"
     message = "SQL adds `{column}` as `timestamp` without time zone; use `timestamptz`"
     # A timestamp type, the DDL words (TABLE, and ALTER or CREATE, in any case) and a call

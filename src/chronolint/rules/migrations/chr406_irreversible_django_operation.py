@@ -36,9 +36,14 @@ class IrreversibleDjangoOperation(Rule):
 
     ## Fix safety
     No fix: only the author knows whether the operation can be undone.
+
+    ## Options
+    - `migrations.baseline` (a revision id or a `YYYY-MM-DD` date; default unset): revisions at
+      or below it are history, and the rule stays quiet on them.
     """
 
     code = "CHR406"
+    options = ("migrations.baseline",)
     short = "Django `RunPython`/`RunSQL` without a reverse"
     name = "irreversible-django-operation"
     message = "`{operation}` without `{reverse}` cannot be reversed"

@@ -92,9 +92,14 @@ class UpdatedAtNotSet(Rule):
     ]
     INVALID = [
         Invalid(_HEAD + "def rename(agent: Agent, name: str) -> None:\n    agent.name = name\n", files=_MODELS,
+                messages=("`rename` changes `Agent.name` but never sets `Agent.updated_at` (no `onupdate`)",),
+                ranges=(((4, 5), (4, 11)),),
                 unsafe_fixed=_HEAD + "def rename(agent: Agent, name: str) -> None:\n    agent.name = name\n    agent.updated_at = datetime.now(timezone.utc)\n"),
-        Invalid(_HEAD + "async def rename(session, agent_id: str, name: str) -> None:\n    agent = await session.get(Agent, agent_id)\n    setattr(agent, 'name', name)\n", files=_MODELS),
-        Invalid(_HEAD + "def bump(perf: Perf) -> None:\n    perf.total += 1\n", files=_MODELS, settings={"explicit-updated-at": True}),
+        Invalid(_HEAD + "async def rename(session, agent_id: str, name: str) -> None:\n    agent = await session.get(Agent, agent_id)\n    setattr(agent, 'name', name)\n", files=_MODELS,
+                messages=("`rename` changes `Agent.name` but never sets `Agent.updated_at` (no `onupdate`)",),
+                ranges=(((4, 11), (4, 17)),)),
+        Invalid(_HEAD + "def bump(perf: Perf) -> None:\n    perf.total += 1\n", files=_MODELS, settings={"explicit-updated-at": True},
+                messages=("`bump` changes `Perf.total` but never sets `Perf.updated_at` (`explicit-updated-at`)",)),
     ]
 
     def needles_for(self, settings, index):

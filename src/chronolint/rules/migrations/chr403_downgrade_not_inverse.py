@@ -104,12 +104,18 @@ class DowngradeNotInverse(Rule):
     INVALID = [
         Invalid(_HEAD + _TENANT_UP + "def downgrade():\n    op.drop_column('orders', 'tenant_id')\n",
                 unsafe_fixed=_HEAD + _TENANT_UP + "def downgrade():\n    op.drop_column('invoices', 'tenant_id')\n"
-                "    op.drop_column('orders', 'tenant_id')\n"),
+                "    op.drop_column('orders', 'tenant_id')\n",
+                messages=("`downgrade()` does not undo `add_column` of `invoices.tenant_id` from `upgrade()`",),
+                ranges=(((19, 5), (19, 14)),)),
         Invalid(_HEAD + "T = 'users'\n\ndef upgrade():\n    with op.batch_alter_table(T) as batch_op:\n"
                 "        batch_op.create_index('ix_users_email', ['email'])\n        batch_op.add_column(sa.Column('x', sa.Text()))\n\n\n"
-                "def downgrade():\n    with op.batch_alter_table(T) as batch_op:\n        batch_op.drop_column('x')\n"),
+                "def downgrade():\n    with op.batch_alter_table(T) as batch_op:\n        batch_op.drop_column('x')\n",
+                messages=("`downgrade()` does not undo `create_index` of `ix_users_email` from `upgrade()`",)),
         Invalid(_HEAD + "def upgrade():\n    op.drop_column('users', 'legacy')\n    op.rename_table('a', 'b')\n\n\n"
-                "def downgrade():\n    op.create_index('ix', 'c', ['d'])\n"),
+                "def downgrade():\n    op.create_index('ix', 'c', ['d'])\n",
+                messages=("`downgrade()` does not undo `drop_column` of `users.legacy`, `rename_table` of `a → b` from "
+                          "`upgrade()` (no fix: `drop_column` at line 15 removes a definition the revision does not state, "
+                          "so it cannot be recreated)",)),
     ]
 
     def check_module(self, ctx) -> None:

@@ -156,3 +156,19 @@ def test_without_a_key_the_run_lints_and_writes_no_cache(tmp_path, chronolint):
     out = chronolint("check", ".", cwd=project, env=env)
     assert out.returncode == 1 and "CHR002" in out.stdout and "Traceback" not in out.stderr
     assert not list(project.glob(".chronolint_cache/*/files.json"))
+
+
+def test_a_restored_checkout_reuses_extractions_by_content(tmp_path):
+    """Every stat of a fresh checkout differs, so each model file is read again; its stored
+    extraction is reused when the content hash matches, never when it does not."""
+    from chronolint.engine.cache import text_digest
+    from chronolint.index.build import EXTRACTOR_VERSION, read_module
+
+    path = tmp_path / "models.py"
+    path.write_text(BUG)
+    stored = {"sha": text_digest(BUG), "index": [EXTRACTOR_VERSION, str(tmp_path), {"kept": True}]}
+    assert read_module(str(path), str(tmp_path), stored)[3] == {"kept": True}
+    stale = dict(stored, sha="0" * 64)
+    assert read_module(str(path), str(tmp_path), stale)[3] != {"kept": True}
+    other_root = dict(stored, index=[EXTRACTOR_VERSION, "/elsewhere", {"kept": True}])
+    assert read_module(str(path), str(tmp_path), other_root)[3] != {"kept": True}

@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import json
 import os
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -331,11 +332,19 @@ def write_sealed(file: Path, data) -> None:
 
 @lru_cache(maxsize=None)
 def code_stamp() -> str:
-    """The tool version and a digest of the stat of chronolint's own modules: a checkout
-    being edited (an editable install) never reuses results its older code computed,
-    without a version bump or `chronolint clean`. About 150 stats, once per process."""
+    """The tool version and a digest of chronolint's own code (and the Python running
+    it): results computed by other code are never reused, without a version bump or
+    `chronolint clean`. Installed from a wheel, the code is what pip's RECORD says (the
+    sha256 of each module): the same on every machine that installs the same wheel, so
+    a CI cache restored into a fresh install stays valid (pip gives the files new
+    mtimes). A checkout being edited (an editable install, no such RECORD) is stamped by
+    the stat of its modules instead: about 150 stats, once per process."""
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(f"{sys.version_info[0]}.{sys.version_info[1]}\0".encode())
+    record = _installed_record(package)
+    if record:
+        digest.update("\n".join(record).encode("utf-8", "surrogateescape"))
+        return f"{__version__}-{digest.hexdigest()[:12]}"
     for folder, dirs, files in os.walk(package):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(files):
@@ -343,6 +352,23 @@ def code_stamp() -> str:
                 st = os.stat(os.path.join(folder, name))
                 digest.update(f"{os.path.relpath(folder, package)}/{name}\0{st.st_mtime_ns}\0{st.st_size}\0".encode())
     return f"{__version__}-{digest.hexdigest()[:12]}"
+
+
+def _installed_record(package: str) -> list[str]:
+    """The lines of pip's RECORD naming chronolint's modules and their sha256, when this
+    package was installed from a wheel beside its `.dist-info`; else []."""
+    site = os.path.dirname(package)
+    name = os.path.basename(package)
+    try:
+        infos = [d for d in os.listdir(site) if d.startswith(name + "-") and d.endswith(".dist-info")]
+        if len(infos) != 1:
+            return []
+        with open(os.path.join(site, infos[0], "RECORD"), encoding="utf-8", errors="surrogateescape") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return []
+    prefix = name + "/"
+    return sorted(line for line in lines if line.startswith(prefix) and ".py,sha256=" in line)
 
 
 def manifest_for(cache_folder: Path) -> Manifest:

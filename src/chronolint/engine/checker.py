@@ -16,7 +16,7 @@ from chronolint.engine.prefilter import active_rules
 from chronolint.engine.source import ParseFailure, SourceFile
 
 
-def _dispatch_table(rules: list["Rule"]) -> dict[type, list]:
+def _dispatch_table(rules: list) -> dict[type, list]:
     table: dict[type, list] = {}
     for rule in rules:
         for node_type, handler in rule.handlers.items():
@@ -69,7 +69,7 @@ class _WalkPlan(dict):
 
 
 @lru_cache(maxsize=64)
-def _walk_plan(rules: tuple["Rule", ...]) -> _WalkPlan | None:
+def _walk_plan(rules: tuple) -> _WalkPlan | None:
     """The plan for a set of active rules (a handful of sets recur over a run)."""
     table = _dispatch_table(list(rules))
     return _WalkPlan(table) if table else None

@@ -90,7 +90,7 @@ class AutoNowBypassed(Rule):
     code = "CHR205"
     short = "A Django write that skips `auto_now` (`update()`, `bulk_update()`, `save(update_fields=)`)"
     name = "auto-now-bypassed"
-    message = "`{method}()` on `{model}` does not refresh `{field}`: `auto_now` only runs in `save()` for the fields it saves"
+    message = "`{call}` on `{model}` leaves `{field}` unchanged: {why}"
     needs_index = True
     fix_applicability = Applicability.UNSAFE
 
@@ -148,7 +148,7 @@ class AutoNowBypassed(Rule):
         start = ctx.source.location(func.end_lineno, func.end_col_offset - len(func.attr))
         end = ctx.source.location(func.end_lineno, func.end_col_offset)
         field = "`, `".join(missing)
-        ctx.report(self, start=start, end=end, method=func.attr, model=model.name, field=field,
+        ctx.report(self, start=start, end=end, call=_CALLS[func.attr], why=_WHY[func.attr], model=model.name, field=field,
                    fix_data=dict(fix_data, names=tuple(missing)) if fix_data else None)
 
     def compute_fix(self, diagnostic, fix_context):
@@ -226,6 +226,14 @@ def _check_bulk_update(call: ast.Call, function, ctx):
     return model, missing, dict(data, kind="loop", **loop) if loop else None
 
 
+_CALLS = {"update": "update()", "bulk_update": "bulk_update()", "save": "save(update_fields=...)",
+          "bulk_create": "bulk_create(update_conflicts=True)"}
+_WHY = {
+    "update": "`auto_now` is applied by `save()` only",
+    "bulk_update": "`auto_now` is applied by `save()` only, and naming the field writes its in-memory value",
+    "save": "`auto_now` is applied only to the fields listed",
+    "bulk_create": "a conflicting row gets only the fields in `update_fields`",
+}
 _CHECKS = {"update": _check_update, "save": _check_save, "bulk_create": _check_bulk_create, "bulk_update": _check_bulk_update}
 
 

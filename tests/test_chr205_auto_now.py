@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from chronolint.fixer.edits import apply_edits
-from chronolint.rules import rule_by_code
+from chronolint.registry import rule_by_code
 from chronolint.rules.base import Invalid, Valid
 from rule_harness import fix_example, lint_example
 from test_auto_now_premise import run_django

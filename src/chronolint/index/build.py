@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chronolint.engine.cache import CACHE_DIR, Manifest, manifest_for, save_manifests, text_digest
-from chronolint.engine.config import DEFAULT_EXCLUDE
+from chronolint.engine.paths import DEFAULT_EXCLUDE
 from chronolint.engine.source import SourceError, read_source
 from chronolint.index.extract import EXTRACTOR_VERSION, extract_module, may_define_models
 from chronolint.index.model import ColumnInfo, ModelInfo, ProjectIndex, related_module

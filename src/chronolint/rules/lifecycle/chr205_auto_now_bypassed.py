@@ -2,10 +2,9 @@ from __future__ import annotations
 
 import ast
 
-from chronolint.engine.diagnostics import Applicability, Edit, Fix
+from chronolint.analysis.receivers import receiver_types
 from chronolint.index.columns import keyword
-from chronolint.index.infer import receiver_types
-from chronolint.rules.base import AllOf, Invalid, Rule, Valid, WholeWords
+from chronolint.rules.api import AllOf, Applicability, Edit, Fix, Invalid, Location, Rule, Valid, WholeWords
 
 _MODELS = {"orders/models.py": (
     "from django.db import models\n\n\n"
@@ -279,8 +278,6 @@ def _loop_data(call: ast.Call, objs: ast.AST, ctx) -> dict | None:
     item = next((n for n in _LOOP_NAMES if n not in used), None)
     if item is None:
         return None
-    from chronolint.engine.diagnostics import Location
-
     return {"objs": objs.id, "item": item, "indent": indent, "line_start": Location(statement.lineno, 1)}
 
 

@@ -58,12 +58,20 @@ class AutoNowBypassed(Rule):
 
     ## Example
     ```python
-    Order.objects.filter(status="pending").update(status="cancelled")
+    from orders.models import Order
+
+    def cancel_pending():
+        Order.objects.filter(status="pending").update(status="cancelled")
     ```
 
     ## Use instead
     ```python
-    Order.objects.filter(status="pending").update(status="cancelled", updated_at=timezone.now())
+    from django.utils import timezone
+
+    from orders.models import Order
+
+    def cancel_pending():
+        Order.objects.filter(status="pending").update(status="cancelled", updated_at=timezone.now())
     ```
 
     ## Fix safety

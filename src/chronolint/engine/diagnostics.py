@@ -58,11 +58,6 @@ class Diagnostic:
     fix_data: object = field(default=None, repr=False, compare=False)
 
     @property
-    def url(self) -> str | None:
-        """No public docs site yet: `chronolint rule CODE` is the documentation."""
-        return None
-
-    @property
     def fix_applicability(self) -> Applicability | None:
         return self.fix.applicability if self.fix is not None else self.fix_hint
 

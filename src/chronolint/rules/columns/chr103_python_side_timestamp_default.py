@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import ast
 
-from chronolint.index.columns import is_sql_expression, keyword
+from chronolint.engine.astutil import keyword
+from chronolint.index.columns import is_sql_expression
 from chronolint.rules.api import Invalid, Rule, Valid
 from chronolint.analysis.timestamp_columns import created_at_names, updated_at_names
 from chronolint.rules.columns.helpers import column_declaration, declared_attribute

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from chronolint.rules.api import Applicability, Edit, Fix, Invalid, Location, Rule, Valid
 from chronolint.analysis.receivers import receiver_types
 from chronolint.analysis.timestamp_columns import named_column, updated_at_names
-from chronolint.rules.lifecycle.helpers import def_name_range, model_needles, statement_writes
+from chronolint.engine.astutil import def_name_range
+from chronolint.rules.lifecycle.helpers import model_needles, statement_writes
 
 _MODELS = {"models.py": (
     "from datetime import datetime\n"
@@ -133,7 +134,7 @@ class UpdatedAtNotSet(Rule):
                 continue
             model, attr, updated, receiver, last_write = finding
             why = " (no `onupdate`)" if not updated.refreshes_on_update else " (`explicit-updated-at`)"
-            start, end = def_name_range(function, ctx)
+            start, end = def_name_range(ctx.source, function)
             ctx.report(self, start=start, end=end, function=function.name, model=model.name, attr=attr,
                        updated=updated.attr, why=why, fix_data=_set_updated_at(ctx, receiver, updated, last_write))
 

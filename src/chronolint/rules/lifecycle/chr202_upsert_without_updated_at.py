@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import ast
 
-from chronolint.index.columns import dotted, keyword
+from chronolint.engine.astutil import keyword
+from chronolint.index.columns import dotted
 from chronolint.analysis.receivers import receiver_types, walk_own_body
 from chronolint.rules.api import Invalid, Rule, Valid
 from chronolint.analysis.timestamp_columns import named_column, updated_at_names

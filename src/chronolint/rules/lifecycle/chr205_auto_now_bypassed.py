@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 
 from chronolint.analysis.receivers import receiver_types
-from chronolint.index.columns import keyword
+from chronolint.engine.astutil import keyword
 from chronolint.rules.api import AllOf, Applicability, Edit, Fix, Invalid, Location, Rule, Valid, WholeWords
 
 _MODELS = {"orders/models.py": (

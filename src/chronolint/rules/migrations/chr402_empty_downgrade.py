@@ -1,12 +1,12 @@
 from __future__ import annotations
 
+from chronolint.engine.astutil import def_name_range
 from chronolint.rules.api import Applicability, Edit, Invalid, Rule, Valid
 from chronolint.rules.migrations.helpers import (
     REVISION_NEEDLES,
     changes_schema,
     end_of,
     indent_unit,
-    name_range,
     revision_analysis,
     unsafe_fix,
 )
@@ -110,7 +110,7 @@ class EmptyDowngrade(Rule):
             return
         if not changes_schema(analysis.collector.collect(upgrade)):
             return
-        start, end = name_range(ctx, downgrade)
+        start, end = def_name_range(ctx.source, downgrade)
         try:
             body = downgrade_body(upgrade, ctx.source.text, analysis.collector, indent_unit(downgrade))
         except NotInvertible as why:

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import ast
 
+from chronolint.engine.astutil import def_name_range
 from chronolint.rules.api import Applicability, Invalid, Rule, Valid
 from chronolint.rules.migrations.helpers import (
     REVISION_NEEDLES,
     indent_unit,
     insert,
-    name_range,
     revision_analysis,
     unsafe_fix,
 )
@@ -150,7 +150,7 @@ class DowngradeNotInverse(Rule):
         missing = missing_inverses(collector.collect(revision.upgrade), down)
         if not missing:
             return
-        start, end = name_range(ctx, downgrade)
+        start, end = def_name_range(ctx.source, downgrade)
         listed = ", ".join(f"`{op.name}` of `{_target(op)}`" for op in missing)
         message = f"`downgrade()` does not undo {listed} from `upgrade()`"
         try:

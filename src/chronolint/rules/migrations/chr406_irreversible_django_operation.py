@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import ast
 
+from chronolint.engine.astutil import is_none
 from chronolint.rules.api import AllOf, Invalid, Rule, Valid
 from chronolint.rules.migrations.helpers import is_history
 
@@ -81,5 +82,5 @@ class IrreversibleDjangoOperation(Rule):
         reverse = next((k.value for k in node.keywords if k.arg == parameter), None)
         if reverse is None and len(node.args) > position:
             reverse = node.args[position]
-        if reverse is None or (isinstance(reverse, ast.Constant) and reverse.value is None):
+        if reverse is None or is_none(reverse):
             ctx.report(self, node, operation=operation, reverse=parameter)

@@ -73,15 +73,6 @@ def changes_schema(ops) -> bool:
     return False
 
 
-def name_range(ctx, function: ast.FunctionDef) -> tuple[Location, Location]:
-    """The function's name in its `def` line: where a function-level finding is shown."""
-    line = ctx.source.line(function.lineno)
-    column = line.find(function.name, function.col_offset) if line.isascii() else -1
-    if column < 0:
-        return ctx.source.location(function.lineno, function.col_offset), ctx.source.location(function.lineno, function.col_offset + 3)
-    return Location(function.lineno, column + 1), Location(function.lineno, column + 1 + len(function.name))
-
-
 def module_range(ctx) -> tuple[Location, Location]:
     """Where a module-level finding is shown: the revision's docstring on line 1 (which
     Alembic writes first), or an empty range at 1:1."""

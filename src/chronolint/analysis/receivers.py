@@ -113,7 +113,7 @@ class ReceiverTypes:
         return scopes
 
     def _shadowed(self, name: str, scopes: list[ast.AST]) -> bool:
-        return any(name in self.ctx.names._bindings(s) for s in scopes)
+        return any(name in self.ctx.names.bindings(s) for s in scopes)
 
     # -- instances --------------------------------------------------------------------
 

@@ -162,7 +162,8 @@ def test_a_restored_checkout_reuses_extractions_by_content(tmp_path):
     """Every stat of a fresh checkout differs, so each model file is read again; its stored
     extraction is reused when the content hash matches, never when it does not."""
     from chronolint.engine.cache import text_digest
-    from chronolint.index.build import EXTRACTOR_VERSION, read_module
+    from chronolint.index.extract import EXTRACTOR_VERSION
+    from chronolint.index.store import read_module
 
     path = tmp_path / "models.py"
     path.write_text(BUG)

@@ -84,3 +84,11 @@ def test_rules_read_options_typed():
         if "flow" in path.relative_to(src).parts:
             continue  # the flow rules and analysis are being reworked on their own branch
         assert "settings.get(" not in path.read_text(), path
+
+
+def test_no_docstring_cites_a_document_outside_the_repository():
+    """Design notes the team keeps elsewhere are not in a checkout: code points to the
+    README, docs/ or a rule's docs instead."""
+    for path in (ROOT / "src" / "chronolint").rglob("*.py"):
+        text = path.read_text()
+        assert "DESIGN.md" not in text and "STYLE.md" not in text, path

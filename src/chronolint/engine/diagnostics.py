@@ -6,7 +6,8 @@ import enum
 from dataclasses import dataclass, field
 
 class Applicability(str, enum.Enum):
-    """How far a fix may be trusted (DESIGN.md "Fix safety")."""
+    """How far a fix may be trusted: the three kinds of README.md "Fixes"; each rule's
+    `## Fix safety` section says which its fix is and why."""
 
     SAFE = "safe"
     UNSAFE = "unsafe"

@@ -10,8 +10,9 @@ from chronolint.config import ConfigResolver
 from chronolint.engine.diagnostics import Applicability, Location
 from chronolint.fixer import context
 from chronolint.linter import Fixes, lint_text
-from chronolint.rules.migrations._examples import BARE_REVISION_HEAD, REVISION_HEAD
 
+BARE_REVISION_HEAD = 'from alembic import op\nimport sqlalchemy as sa\n\nrevision = "b2"\ndown_revision = "a1"\n\n\n'
+REVISION_HEAD = '"""add tenant\n\nRevision ID: b2\nRevises: a1\n"""\n' + BARE_REVISION_HEAD
 UPGRADE = "def upgrade():\n    op.add_column('t', sa.Column('c', sa.Integer()))\n"
 UNUSED_NOQA = "x = 1  # noqa: CHR001\n"
 

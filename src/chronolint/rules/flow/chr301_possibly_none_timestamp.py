@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import ast
+
+from chronolint.analysis.flow import PossiblyNone
 from chronolint.rules.api import Applicability, Edit, Fix, Invalid, Location, Valid
 from chronolint.rules.flow._common import FlowRule
 
@@ -63,6 +66,15 @@ class PossiblyNoneTimestamp(FlowRule):
     JSON and SARIF output and never applied, not even with `--unsafe-fixes`. It is
     offered only where the flagged value sits in a simple statement (an assignment, a
     `return`, an expression), where inserting a line before it is always valid.
+
+    ## Options
+    - `flow-call-invalidation` (`"assigned"` or `"all"`, default `"assigned"`): which calls
+      forget a check. With `"assigned"`, `self.reset()` forgets the attributes `reset`
+      assigns, when it is a method of the same class in this file, and other calls forget
+      nothing. With `"all"`, any `obj.method(...)` or `f(obj)` forgets every check on
+      `obj.*`: fewer findings after calls that might set the value. The option shapes the
+      one analysis CHR302 and CHR303 also read, so what they know about `obj.*` after such
+      a call is forgotten the same way.
     """
 
     code = "CHR301"
@@ -71,6 +83,11 @@ class PossiblyNoneTimestamp(FlowRule):
     message = "timestamp may be None here"
     needs_index = True
     fix_applicability = Applicability.DISPLAY_ONLY
+    finding_type = PossiblyNone
+
+    def report_finding(self, ctx, finding: PossiblyNone) -> None:
+        ctx.report(self, finding.node, message=f"`{_text(finding.node)}` may be None here ({finding.origin}); "
+                                               f"`{finding.operator}` would raise TypeError")
 
     def compute_fix(self, diagnostic, fix_context):
         import libcst as cst  # only when a fix is computed
@@ -117,3 +134,8 @@ class PossiblyNoneTimestamp(FlowRule):
         Invalid(_USES_SESSION + "    if s.end_time is None:\n        print('still running')\n    return s.end_time - s.start_time\n",
                 files=_SESSION_MODEL),
     ]
+
+
+def _text(node: ast.AST, limit: int = 60) -> str:
+    text = ast.unparse(node)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from chronolint.analysis.flow import Mixed
 from chronolint.rules.api import Invalid, Valid
 from chronolint.rules.flow._common import FlowRule
 
@@ -57,6 +58,15 @@ class NaiveAwareMixed(FlowRule):
     name = "naive-aware-datetime-mixed"
     message = "naive and aware datetimes mixed"
     needs_index = True
+    finding_type = Mixed
+
+    def report_finding(self, ctx, finding: Mixed) -> None:
+        sides = "aware and naive" if finding.left_aware else "naive and aware"
+        if finding.operator in ("==", "!="):
+            outcome = "is always False" if finding.operator == "==" else "is always True"
+        else:
+            outcome = "raises TypeError"
+        ctx.report(self, finding.node, message=f"`{finding.operator}` between {sides} datetimes {outcome}")
 
     VALID = [
         Valid("from datetime import datetime, timezone\nx = datetime.now(timezone.utc) - datetime.fromtimestamp(0, timezone.utc)\n"),

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from chronolint.analysis.calls import NaiveUtcRewrite
+from chronolint.analysis.flow import Mismatch
 from chronolint.rules.api import Applicability, Invalid, Valid
 from chronolint.rules.flow._common import FlowRule
 
@@ -59,6 +61,15 @@ class ColumnAwarenessMismatch(FlowRule):
     message = "datetime awareness does not match the column"
     needs_index = True
     fix_applicability = Applicability.SAFE
+    finding_type = Mismatch
+
+    def report_finding(self, ctx, finding: Mismatch) -> None:
+        where = f"`{finding.model}.{finding.column}`"
+        if finding.column_aware:
+            message = f"naive datetime assigned to timezone-aware column {where}"
+        else:
+            message = f"aware datetime assigned to naive column {where} (asyncpg rejects it; other drivers drop the offset)"
+        ctx.report(self, finding.node, message=message, fix_data=finding.rewrite)
 
     VALID = [
         Valid(_HEADER + "    invoice.paid_at = datetime.now(timezone.utc)\n", files=_MODELS),
@@ -78,9 +89,9 @@ class ColumnAwarenessMismatch(FlowRule):
 
     def compute_fix(self, diagnostic, fix_context):
         """The naive-UTC rewrite CHR002/CHR005 use, safe here because the column is aware."""
-        data = diagnostic.fix_data
-        if not isinstance(data, dict) or "method" not in data:
+        rewrite = diagnostic.fix_data
+        if not isinstance(rewrite, NaiveUtcRewrite):
             return None
         from chronolint.rules.naive._fix import naive_utc_fix
 
-        return naive_utc_fix(diagnostic, fix_context, data["method"], keep=tuple(data["keep"]))
+        return naive_utc_fix(diagnostic, fix_context, rewrite.method, keep=rewrite.keep)

@@ -79,11 +79,22 @@ class NaiveAwareMixed(FlowRule):
     ]
     INVALID = [
         Invalid("from datetime import datetime, timezone\ndef f(aware=datetime.now(timezone.utc)):\n"
-                "    return datetime.utcnow() - datetime.now(timezone.utc)\n"),
+                "    return datetime.utcnow() - datetime.now(timezone.utc)\n",
+                messages=("`-` between naive and aware datetimes raises TypeError",),
+                ranges=(((3, 12), (3, 58)),)),
         Invalid("from datetime import datetime, timezone\nstarted = datetime.now()\n"
-                "late = started.astimezone() > datetime.now()\n"),
-        Invalid("from datetime import datetime, timezone\nfirst = datetime(2024, 1, 1) == datetime.now(timezone.utc)\n"),
+                "late = started.astimezone() > datetime.now()\n",
+                messages=("`>` between aware and naive datetimes raises TypeError",),
+                ranges=(((3, 8), (3, 45)),)),
+        Invalid("from datetime import datetime, timezone\nfirst = datetime(2024, 1, 1) == datetime.now(timezone.utc)\n",
+                messages=("`==` between naive and aware datetimes is always False",),
+                ranges=(((2, 9), (2, 59)),)),
+        Invalid("from datetime import datetime, timezone\nlater = datetime.now(timezone.utc) != datetime(2024, 1, 1)\n",
+                messages=("`!=` between aware and naive datetimes is always True",),
+                ranges=(((2, 9), (2, 59)),)),
         Invalid("from app.models import Subscription\nfrom datetime import datetime, UTC\n"
                 "def expired(s: Subscription):\n    return s.expires_at < datetime.now(UTC)\n",
-                files=_SUBSCRIPTION_MODEL),
+                files=_SUBSCRIPTION_MODEL,
+                messages=("`<` between naive and aware datetimes raises TypeError",),
+                ranges=(((4, 12), (4, 44)),)),
     ]

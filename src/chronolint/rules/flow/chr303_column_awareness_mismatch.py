@@ -18,6 +18,8 @@ _MODELS = {
         "    failed_at: Mapped[datetime | None] = mapped_column(DateTime)\n"
     ),
 }
+_FAILED_AT_AWARE = ("aware datetime assigned to naive column `Invoice.failed_at` "
+                    "(asyncpg rejects it; other drivers drop the offset)")
 _HEADER = "from datetime import datetime, timezone\nfrom app.models import Invoice\n\ndef pay(invoice: Invoice):\n"
 
 
@@ -79,12 +81,18 @@ class ColumnAwarenessMismatch(FlowRule):
     ]
     INVALID = [
         Invalid(_HEADER + "    invoice.paid_at = datetime.utcnow()\n", files=_MODELS,
+                messages=("naive datetime assigned to timezone-aware column `Invoice.paid_at`",), ranges=(((5, 23), (5, 40)),),
                 fixed=_HEADER + "    invoice.paid_at = datetime.now(timezone.utc)\n"),
         Invalid(_HEADER + "    invoice.paid_at = datetime.utcfromtimestamp(0)\n", files=_MODELS,
+                messages=("naive datetime assigned to timezone-aware column `Invoice.paid_at`",), ranges=(((5, 23), (5, 51)),),
                 fixed=_HEADER + "    invoice.paid_at = datetime.fromtimestamp(0, timezone.utc)\n"),
-        Invalid(_HEADER + "    invoice.failed_at = datetime.now(timezone.utc)\n", files=_MODELS),
-        Invalid(_HEADER + "    return Invoice(failed_at=datetime.fromtimestamp(0, timezone.utc))\n", files=_MODELS),
-        Invalid(_HEADER + "    when = datetime.now()\n    invoice.paid_at = when\n", files=_MODELS),
+        Invalid(_HEADER + "    invoice.failed_at = datetime.now(timezone.utc)\n", files=_MODELS,
+                messages=(_FAILED_AT_AWARE,), ranges=(((5, 25), (5, 51)),)),
+        Invalid(_HEADER + "    return Invoice(failed_at=datetime.fromtimestamp(0, timezone.utc))\n", files=_MODELS,
+                messages=(_FAILED_AT_AWARE,), ranges=(((5, 30), (5, 69)),)),
+        # Not a naive-UTC call (local time): reported, with no fix.
+        Invalid(_HEADER + "    when = datetime.now()\n    invoice.paid_at = when\n", files=_MODELS,
+                messages=("naive datetime assigned to timezone-aware column `Invoice.paid_at`",), ranges=(((6, 23), (6, 27)),)),
     ]
 
     def compute_fix(self, diagnostic, fix_context):

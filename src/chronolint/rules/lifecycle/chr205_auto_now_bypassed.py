@@ -43,9 +43,12 @@ class AutoNowBypassed(Rule):
       (annotations, look-ups, `self` in the model's own methods);
     - `bulk_create(objs, update_conflicts=True, update_fields=[...])`.
 
+    - a related manager of an instance whose model is known: `order.lines.update(...)`
+      (a reverse foreign key, by `related_name` or `<model>_set`) or `order.tags.update(...)`
+      (a many-to-many field).
+
     When the model, the field list or the written fields cannot be read (a variable list,
-    `**kwargs`), nothing is reported. Related managers (`order.lines.update(...)`) are
-    not checked yet.
+    `**kwargs`), nothing is reported.
 
     ## Why is this bad?
     `auto_now` is applied by `Model.save()`, through the field's `pre_save`, and only for
@@ -139,7 +142,12 @@ class AutoNowBypassed(Rule):
     def needles_for(self, settings, index):
         if index is None:
             return None
-        tracked = {m.name for m in index.models.values() if m.kind == "django" and _auto_now_fields(m)}
+        django = [m for m in index.models.values() if m.kind == "django"]
+        tracked = {m.name for m in django if _auto_now_fields(m)}
+        # Models whose instances hold a related manager of a tracked model: `order.lines`.
+        owners = {c.relation.rsplit(".", 1)[-1] for m in django if m.name in tracked for c in m.columns.values() if c.relation}
+        owners |= {m.name for m in django for c in m.columns.values() if c.many and c.relation.rsplit(".", 1)[-1] in tracked}
+        tracked |= owners - {"self", ""}
         return AllOf((("update", "save"), WholeWords(sorted(tracked)))) if tracked else None
 
     def visit_Call(self, node: ast.Call, ctx) -> None:
@@ -318,11 +326,46 @@ def _queryset_model(node: ast.AST, function, ctx):
 def _manager_model(node: ast.Attribute, function, ctx, chained: bool):
     """`Model.objects`, `Model.<manager>`, `self.model.objects`, `cls.objects`."""
     model = _class_model(node.value, function, ctx)
-    if model is None or model.kind != "django" or node.attr in model.columns:
+    if model is None:
+        return _related_manager_model(node, function, ctx)
+    if model.kind != "django" or node.attr in model.columns:
         return None
     if node.attr in _MANAGER_ATTRS or chained or node.attr in _declared_managers(model.name, ctx):
         return model
     return None
+
+
+def _related_manager_model(node: ast.Attribute, function, ctx):
+    """`order.lines` (a reverse foreign key, by `related_name` or `<model>_set`) or
+    `order.tags` (a many-to-many field), on an instance whose model is known: the model
+    of the related rows, when exactly one relation in the index matches."""
+    owner = _instance_model(node.value, function, ctx)
+    if owner is None or owner.kind != "django":
+        return None
+    column = owner.columns.get(node.attr)
+    if column is not None:
+        return _relation_target(column, owner, ctx) if column.many else None
+    found = {}
+    for model in ctx.index.models.values():
+        if model.kind != "django" or model.abstract:
+            continue
+        for relation in model.columns.values():
+            if not relation.relation or relation.related_name == "" or (relation.related_name or "").endswith("+"):
+                continue
+            accessor = relation.related_name if relation.related_name is not None else f"{model.name.lower()}_set"
+            if accessor == node.attr and _relation_target(relation, model, ctx) is owner:
+                found[model.qualified_name] = model
+    return next(iter(found.values())) if len(found) == 1 else None
+
+
+def _relation_target(column, declared_on, ctx):
+    """The model a relation field points to: `"self"`, or the one Django model by that
+    class name (`Order`, `orders.Order`, `"orders.Order"`); None when ambiguous."""
+    if column.relation == "self":
+        return declared_on
+    name = column.relation.rsplit(".", 1)[-1]
+    candidates = [m for m in ctx.index.by_name(name) if m.kind == "django"]
+    return candidates[0] if len(candidates) == 1 else None
 
 
 def _class_model(node: ast.AST, function, ctx):

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from chronolint.linter import lint_text as lint_source
 from chronolint.config import ConfigResolver
 from chronolint.linter import fix_text as fix_source
-from chronolint.index.build import index_for_paths
+from chronolint.index.projects import index_for_paths
 
 from conftest import FIXTURES, ROOT
 

@@ -106,12 +106,15 @@ def test_index_cache_is_written_and_corrupt_entries_are_ignored(chronolint, fixt
         os.utime(path, (an_hour_ago, an_hour_ago))
     first = chronolint("check", "--select", "CHR201", ".", cwd=project)
     (manifest,) = (project / ".chronolint_cache").glob("*/files.json")
-    entries = json.loads(manifest.read_text())["files"]
+    from chronolint.engine.cache import read_sealed, write_sealed
+
+    data = read_sealed(manifest)  # as the cache's owner could (sealed with their key)
+    entries = data["files"]
     indexed = [e for e in entries.values() if e.get("index") and e["index"][2] is not None]
     assert indexed  # the models' extraction is cached
     for entry in indexed:
         entry["index"][2] = {"not": "an extraction"}  # wrong shape: must not crash or be used
-    manifest.write_text(json.dumps({"format": 3, "files": entries}))
+    write_sealed(manifest, data)
     second = chronolint("check", "--select", "CHR201", ".", cwd=project)
     assert second.stdout == first.stdout and "Traceback" not in second.stderr
     manifest.write_text("{not json")

@@ -27,7 +27,8 @@ from chronolint.fixer import policy
 from chronolint.fixer.apply import apply_fixes
 from chronolint.fixer.attach import attach_fixes
 from chronolint.fixer.writing import FileChangedError, write_atomically
-from chronolint.index.build import ProjectIndexes, index_for_paths, read_module
+from chronolint.index.projects import ProjectIndexes, index_for_paths
+from chronolint.index.store import read_module
 
 MAX_ROUNDS = 10
 

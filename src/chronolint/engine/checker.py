@@ -16,7 +16,7 @@ from chronolint.engine.prefilter import active_rules
 from chronolint.engine.source import ParseFailure, SourceFile
 
 
-def _dispatch_table(rules: list["Rule"]) -> dict[type, list]:
+def _dispatch_table(rules: list) -> dict[type, list]:
     table: dict[type, list] = {}
     for rule in rules:
         for node_type, handler in rule.handlers.items():
@@ -69,7 +69,7 @@ class _WalkPlan(dict):
 
 
 @lru_cache(maxsize=64)
-def _walk_plan(rules: tuple["Rule", ...]) -> _WalkPlan | None:
+def _walk_plan(rules: tuple) -> _WalkPlan | None:
     """The plan for a set of active rules (a handful of sets recur over a run)."""
     table = _dispatch_table(list(rules))
     return _WalkPlan(table) if table else None
@@ -136,6 +136,7 @@ def check_source(filename: str, text: str, settings, index=None, rules: list | N
     if rules is None:
         rules = settings.rules_for(filename)
     enabled = frozenset(rule.code for rule in rules)
+    index_rules = frozenset(rule.code for rule in rules if rule.needs_index)
     rules = active_rules(rules, text, settings, index)
     if not rules:
         return checked
@@ -147,7 +148,7 @@ def check_source(filename: str, text: str, settings, index=None, rules: list | N
             filename=filename, start=tree.location, end=tree.location, noqa_row=tree.location.row,
         ))
         return checked
-    ctx = Context(source, tree, settings, index, enabled)
+    ctx = Context(source, tree, settings, index, enabled, index_rules)
     try:
         for rule in rules:
             rule.check_module(ctx)

@@ -12,12 +12,14 @@ from chronolint.engine.source import SourceFile
 class Context:
     """What a rule sees of the module being linted."""
 
-    def __init__(self, source: SourceFile, tree: ast.Module, settings: "Settings", index, enabled: frozenset[str]):
+    def __init__(self, source: SourceFile, tree: ast.Module, settings, index, enabled: frozenset[str],
+                 index_rules: frozenset[str] = frozenset()):
         self.source = source
         self.tree = tree
         self.settings = settings
         self.index = index
-        self.enabled = enabled
+        self.enabled = enabled  # the codes enabled for this file (before the pre-filter)
+        self.index_rules = index_rules  # those of them that read the project index
         self.names = NameResolver(tree, source.text)
         self.scopes: list[ast.AST] = []
         self.ancestors: list[ast.AST] = []
@@ -29,7 +31,7 @@ class Context:
     def filename(self) -> str:
         return self.source.filename
 
-    def state(self, rule: "Rule") -> dict:
+    def state(self, rule) -> dict:
         """Per-file scratch space for one rule."""
         return self._state.setdefault(rule.code, {})
 
@@ -50,7 +52,7 @@ class Context:
         """The `depth`-th ancestor of the node being visited."""
         return self.ancestors[-depth] if len(self.ancestors) >= depth else None
 
-    def report(self, rule: "Rule", node: ast.AST | None = None, *, start: Location | None = None,
+    def report(self, rule, node: ast.AST | None = None, *, start: Location | None = None,
                end: Location | None = None, message: str | None = None, fix_data=None, **fields) -> Diagnostic:
         if node is not None:
             start, end = self.source.node_range(node)

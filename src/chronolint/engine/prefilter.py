@@ -41,7 +41,7 @@ def _mentions(text: str, needles) -> bool:
     return any(needle in text for needle in needles)
 
 
-def _needles(rule: "Rule", settings: "Settings", index):
+def _needles(rule, settings, index):
     """`rule.needles_for(settings, index)`, computed once per settings and index rather than
     per file: several rules derive their needles from the whole project index."""
     cached = settings.needles_memo.get(rule.code)
@@ -52,7 +52,7 @@ def _needles(rule: "Rule", settings: "Settings", index):
     return needles
 
 
-def active_rules(rules: list["Rule"], text: str, settings: "Settings", index) -> list["Rule"]:
+def active_rules(rules: list, text: str, settings, index) -> list:
     """The cheap pre-filter, per rule: a rule runs only on a file holding one of its needles
     (a rule without needles always runs, one whose needles are None never does). A file
     no rule survives is never parsed. Rules that share their needles (a family's) look

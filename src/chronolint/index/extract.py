@@ -1,7 +1,7 @@
 """Per-file extraction for the project index: the classes, columns, column types and
 settings one module declares, as plain JSON-able data (cached by content hash).
 
-Nothing here looks at other files; `index/build.py` links the classes across modules
+Nothing here looks at other files; `index/link.py` links the classes across modules
 (inheritance, mixins, custom types, `type_annotation_map`).
 """
 
@@ -26,7 +26,7 @@ from chronolint.index.columns import (
     type_facts,
 )
 
-EXTRACTOR_VERSION = 6
+EXTRACTOR_VERSION = 7  # 7: Django relation fields (target, related_name, many-to-many)
 # A file is read further only if it mentions one of these.
 # Text a module must hold to define models, mapped columns, column types or USE_TZ. Kept
 # narrow on purpose: `Field(` (pydantic) or a bare `Column` would send most files of a

@@ -164,3 +164,47 @@ RELATED_HEAD = "from shop.models import Order\n\n\n"
 ])
 def test_related_managers(tmp_path, name, code, count):
     assert len(_findings(tmp_path, RELATED_HEAD + code, files=RELATED_MODELS)) == count, name
+
+
+OVERRIDING_MODELS = {
+    "shop/managers.py": (
+        "from django.db import models\nfrom django.utils import timezone\n\n\n"
+        "class StampingQuerySet(models.QuerySet):\n"
+        "    def update(self, **kwargs):\n"
+        "        kwargs.setdefault('updated_at', timezone.now())\n"
+        "        return super().update(**kwargs)\n\n\n"
+        "class CountingQuerySet(models.QuerySet):\n"
+        "    def update(self, **kwargs):\n"
+        "        return super().update(**kwargs)\n"
+    ),
+    "shop/models.py": (
+        "from django.db import models\n\nfrom .managers import CountingQuerySet, StampingQuerySet\n\n\n"
+        "class Stamped(models.Model):\n"
+        "    status = models.CharField(max_length=16)\n"
+        "    updated_at = models.DateTimeField(auto_now=True)\n\n"
+        "    objects = StampingQuerySet.as_manager()\n\n"
+        "    def save(self, *args, update_fields=None, **kwargs):\n"
+        "        if update_fields is not None:\n"
+        "            update_fields = {'updated_at', *update_fields}\n"
+        "        super().save(*args, update_fields=update_fields, **kwargs)\n\n\n"
+        "class Counted(models.Model):\n"
+        "    status = models.CharField(max_length=16)\n"
+        "    updated_at = models.DateTimeField(auto_now=True)\n\n"
+        "    objects = CountingQuerySet.as_manager()\n\n"
+        "    def save(self, *args, update_fields=None, **kwargs):\n"
+        "        if update_fields is not None:\n"
+        "            update_fields = {'status', *update_fields}\n"
+        "        super().save(*args, update_fields=update_fields, **kwargs)\n"
+    ),
+}
+
+
+@pytest.mark.parametrize(("name", "code", "count"), [
+    ("queryset update() override that sets the field", "def f():\n    Stamped.objects.filter(pk=1).update(status='x')\n", 0),
+    ("save() override that adds the field to update_fields", "def f(s: Stamped):\n    s.save(update_fields=['status'])\n", 0),
+    ("queryset update() override that does not name the field", "def f():\n    Counted.objects.filter(pk=1).update(status='x')\n", 1),
+    ("save() override that adds another field", "def f(c: Counted):\n    c.save(update_fields=['status'])\n", 1),
+])
+def test_overrides_that_set_the_field(tmp_path, name, code, count):
+    head = "from shop.models import Counted, Stamped\n\n\n"
+    assert len(_findings(tmp_path, head + code, files=OVERRIDING_MODELS)) == count, name

@@ -380,7 +380,9 @@ def render_precision(by_set: dict[str, dict], snapshot: list[dict], sets: dict[s
            ("The corpus is split in `corpus.tsv`: the **check** set is held out (its findings are judged "
             "before any rule change and no rule is changed because of one of them without a fixture of our "
             "own that shows the shape); the **tuning** set is what the rules were developed against, so its "
-            "figures are optimistic. The README's precision column reports the check set.")]
+            "figures are optimistic. The README's precision column reports the check set. Once a rule "
+            "was changed after its check-set findings were judged, its check-set *before fixes* is the "
+            "held-out figure; the current one shows what the fixes removed.")]
     for name in SETS:
         projects = sorted(p for p, s in sets.items() if s == name)
         rows = [r for r in snapshot if sets.get(r["project"], "tuning") == name]

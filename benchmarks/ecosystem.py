@@ -340,7 +340,7 @@ def corpus_sets() -> dict[str, str]:
 
 
 def _precision_table(figures: dict[str, dict], snapshot: list[dict]) -> list[str]:
-    from chronolint.rules import all_rules, rule_by_code
+    from chronolint.registry import all_rules, rule_by_code
 
     out = ["| rule | default | findings | judged | TP | FP | precision | fixed FP | before fixes |",
            "|---|---|---:|---:|---:|---:|---:|---:|---:|"]

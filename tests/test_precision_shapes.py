@@ -150,3 +150,7 @@ def test_chr402_silent_on_enum_widening_with_sqlite_rebuild():
 
 def test_chr004_silent_on_discarded_overflow_probe():
     assert _codes_in("notes/compat.py", "CHR004") == [_row("notes/compat.py", "fromtimestamp(path_mtime)")]
+
+
+def test_chr203_silent_in_helper_module_that_uses_alembic_op_outside_the_migrations_folder():
+    assert _codes_in("notes/migration_utils.py", "CHR203") == []

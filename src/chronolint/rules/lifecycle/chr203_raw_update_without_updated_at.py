@@ -27,8 +27,8 @@ class RawUpdateWithoutUpdatedAt(Rule):
     an `updated_at` column, when the `SET` list does not set it.
 
     Not checked: migration modules (Alembic revisions, `upgrade()` and `downgrade()`
-    alike, the helper modules in the Alembic script directory beside `env.py`, and Django
-    migrations), and an `UPDATE` that sets only key columns (re-keying rows, as a
+    alike, the helper modules in the Alembic script directory beside `env.py` or anywhere
+    that import Alembic's migration-time `op` / `context`, and Django migrations), and an `UPDATE` that sets only key columns (re-keying rows, as a
     database-copy script does).
 
     ## Why is this bad?
@@ -93,12 +93,15 @@ class RawUpdateWithoutUpdatedAt(Rule):
         Valid("from django.db import migrations\n\ndef forwards(apps, schema_editor):\n"
               "    schema_editor.execute('UPDATE agents SET status = 1')\n\n"
               "class Migration(migrations.Migration):\n    operations = [migrations.RunPython(forwards)]\n", files=_MODELS),
+        # A helper the revisions call: it uses `alembic.op`, which works only during a migration.
+        Valid("from alembic import op\n\ndef reset_status():\n    op.execute(\"UPDATE agents SET status = 'idle'\")\n",
+              files=_MODELS),
         # Re-keying rows (a database copy aligning ids) is not an edit of their content.
         Valid("def f(conn):\n    conn.execute('UPDATE agents SET id = %s WHERE id = %s', (1, 2))\n", files=_MODELS),
     ]
     INVALID = [
         Invalid("from sqlalchemy import text\nq = text('update AGENTS set status = :s where id = :id')\n", files=_MODELS),
-        Invalid("from alembic import op\n\ndef reset():\n    op.execute(\"UPDATE agents SET status = 'idle'\")\n", files=_MODELS),
+        Invalid("def reset(conn):\n    conn.execute(\"UPDATE agents SET status = 'idle'\")\n", files=_MODELS),
         Invalid("def f(cursor):\n    cursor.execute('UPDATE public.agents SET status = %s', ('x',))\n", files=_MODELS),
     ]
 

@@ -138,6 +138,20 @@ def _is_migration_folder(folder: str) -> bool:
         and any(os.path.exists(os.path.join(os.path.dirname(folder), name)) for name in ("models.py", "models"))
 
 
+def uses_migration_context(tree: ast.Module) -> bool:
+    """The module imports Alembic's `op` or `context` proxies, which work only while
+    migrations run: a helper module of the revisions, wherever it lives."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "alembic" and not node.level:
+            if any(alias.name in ("op", "context") for alias in node.names):
+                return True
+        elif isinstance(node, ast.Import) and any(alias.name in ("alembic.op", "alembic.context") for alias in node.names):
+            return True
+    return False
+
+
 def is_migration_module(tree: ast.Module, filename: str, root: str | None = None) -> bool:
-    """An Alembic revision, a Django migration, or a module living beside them."""
-    return alembic_revision(tree) is not None or is_django_migration(tree) or in_migration_folder(filename, root)
+    """An Alembic revision, a Django migration, a module living beside them, or one that
+    uses Alembic's migration-time `op` / `context`."""
+    return (alembic_revision(tree) is not None or is_django_migration(tree) or uses_migration_context(tree)
+            or in_migration_folder(filename, root))

@@ -25,11 +25,17 @@ FEW_JUDGED = 10  # below this many judged findings no precision is claimed
 
 def _precision(code: str, figures: dict) -> str:
     entry = figures.get(code)
+    if entry and not entry.get("sampled") and entry.get("fixed_fp"):
+        return f"no findings left; 0 % of {entry['fixed_fp']} before fixes" if not entry["tp"] else "–"
     if not entry or not entry.get("sampled"):
         return "–"
+    first = entry["sampled"] + entry.get("fixed_fp", 0)
+    # After a rule was fixed for some of these findings, the figure as first judged is
+    # the held-out one; the current one shows what the fixes removed.
+    before = f"; {entry['tp'] / first * 100:.0f} % of {first} before fixes" if entry.get("fixed_fp") else ""
     if entry["sampled"] < FEW_JUDGED:
-        return f"{entry['tp']}/{entry['sampled']} judged (too few to claim)"
-    return f"{entry['precision'] * 100:.0f} % ({entry['tp']}/{entry['sampled']})"
+        return f"{entry['tp']}/{entry['sampled']} judged (too few to claim){before}"
+    return f"{entry['precision'] * 100:.0f} % ({entry['tp']}/{entry['sampled']}){before}"
 
 
 def rules_table(figures: dict | None = None) -> str:

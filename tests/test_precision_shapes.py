@@ -154,3 +154,38 @@ def test_chr004_silent_on_discarded_overflow_probe():
 
 def test_chr203_silent_in_helper_module_that_uses_alembic_op_outside_the_migrations_folder():
     assert _codes_in("notes/migration_utils.py", "CHR203") == []
+
+
+def test_chr201_silent_on_request_dtos_named_like_the_model(chronolint, tmp_path):
+    """A pydantic request model or a dataclass (even one named like the table model, in
+    another module) is not a row: changing it needs no `updated_at`."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "__init__.py").write_text("")
+    (app / "models.py").write_text(
+        "from datetime import datetime\nfrom sqlalchemy import DateTime, String\n"
+        "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\n\nclass Base(DeclarativeBase):\n    pass\n\n\n"
+        "class Agent(Base):\n    __tablename__ = 'agents'\n    id: Mapped[str] = mapped_column(String, primary_key=True)\n"
+        "    name: Mapped[str] = mapped_column(String)\n    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))\n")
+    (app / "schemas.py").write_text(
+        "from dataclasses import dataclass\n\nfrom pydantic import BaseModel\n\n\nclass AgentCreate(BaseModel):\n    name: str\n\n\n"
+        "@dataclass\nclass Agent:\n    name: str\n")
+    (app / "api.py").write_text(
+        "from app.models import Agent as Row\nfrom app.schemas import Agent, AgentCreate\n\n\n"
+        "def normalise(payload: AgentCreate) -> AgentCreate:\n    payload.name = payload.name.strip()\n    return payload\n\n\n"
+        "def clean(agent: Agent) -> Agent:\n    agent.name = agent.name.strip()\n    return agent\n\n\n"
+        "def rename(row: Row, name: str) -> None:\n    row.name = name\n")
+    result = chronolint("check", "--select", "CHR201", "--no-cache", "--output-format", "json", ".", cwd=tmp_path)
+    assert [(Path(d["filename"]).name, d["location"]["row"]) for d in json.loads(result.stdout)] == [("api.py", 15)], result.stdout
+
+
+def test_updated_at_exempt_reaches_flake8(tmp_path):
+    config = tmp_path / "chronolint.toml"
+    config.write_text("updated-at-exempt = []\n")
+    rows = {}
+    for name, extra in (("default", []), ("empty", [f"--chronolint-config={config}"])):
+        result = run([tool("flake8"), "--isolated", "--select", "CHR201", *extra, "notes/services.py"], cwd=PROJECT)
+        rows[name] = {int(line.split(":")[1]) for line in result.stdout.splitlines()}
+    assert rows["default"] == {_row("notes/services.py", "def retitle(")}
+    assert _row("notes/services.py", "def toggle_pin(") in rows["empty"]

@@ -45,6 +45,7 @@ _OPTION_READS = {
     **{f"rule_options.{field}": key for field, key in RULE_OPTION_KEYS.items()},
     "updated_at_names(": "updated-at-names",
     "created_at_names(": "created-at-names",
+    "updated_at_exempt(": "updated-at-exempt",
     "revision_analysis(": "migrations.baseline",
     "is_history(": "migrations.baseline",
 }

@@ -89,6 +89,7 @@ SCHEMA = {
     "cache-dir": _str,
     "explicit-updated-at": _bool,
     "updated-at-names": _str_list,
+    "updated-at-exempt": _str_list,
     "created-at-names": _str_list,
     "datetime-min-max-wrappers": _str_list,
     "migrations": _migrations,
@@ -100,6 +101,8 @@ SCHEMA = {
 
 DEFAULT_UPDATED_AT_NAMES = ("updated_at", "modified_at", "last_modified", "updated")
 DEFAULT_CREATED_AT_NAMES = ("created_at", "created")
+# Columns whose writes are bookkeeping, not edits (CHR201); see that rule's docs for the evidence.
+DEFAULT_UPDATED_AT_EXEMPT = ("last_*_at", "is_pinned", "pinned", "*_count")
 
 
 @dataclass(frozen=True)
@@ -111,17 +114,21 @@ class RuleOptions:
     updated_at_names: tuple[str, ...] = DEFAULT_UPDATED_AT_NAMES
     created_at_names: tuple[str, ...] = DEFAULT_CREATED_AT_NAMES
     explicit_updated_at: bool = False
+    updated_at_exempt: tuple[str, ...] = DEFAULT_UPDATED_AT_EXEMPT
     datetime_min_max_wrappers: tuple[str, ...] = ()
     migrations_baseline: str | None = None
     flow_call_invalidation: str = "assigned"
 
     @classmethod
     def from_table(cls, options: dict) -> "RuleOptions":
-        """An empty or unset list means the defaults, as it always has."""
+        """An empty or unset list of names means the defaults, as it always has; an explicit
+        empty `updated-at-exempt` means no globs."""
         return cls(
             updated_at_names=tuple(options.get("updated-at-names") or DEFAULT_UPDATED_AT_NAMES),
             created_at_names=tuple(options.get("created-at-names") or DEFAULT_CREATED_AT_NAMES),
             explicit_updated_at=bool(options.get("explicit-updated-at", False)),
+            updated_at_exempt=(DEFAULT_UPDATED_AT_EXEMPT if options.get("updated-at-exempt") is None
+                               else tuple(options["updated-at-exempt"])),
             datetime_min_max_wrappers=tuple(options.get("datetime-min-max-wrappers") or ()),
             migrations_baseline=(options.get("migrations") or {}).get("baseline"),
             flow_call_invalidation=options.get("flow-call-invalidation") or "assigned",
@@ -133,6 +140,7 @@ RULE_OPTION_KEYS = {
     "updated_at_names": "updated-at-names",
     "created_at_names": "created-at-names",
     "explicit_updated_at": "explicit-updated-at",
+    "updated_at_exempt": "updated-at-exempt",
     "datetime_min_max_wrappers": "datetime-min-max-wrappers",
     "migrations_baseline": "migrations.baseline",
     "flow_call_invalidation": "flow-call-invalidation",

@@ -16,6 +16,11 @@ def created_at_names(settings) -> tuple[str, ...]:
     return settings.rule_options.created_at_names
 
 
+def updated_at_exempt(settings) -> tuple[str, ...]:
+    """`updated-at-exempt`: globs on column names whose writes are bookkeeping, not edits."""
+    return settings.rule_options.updated_at_exempt
+
+
 def named_column(model: ModelInfo, names: tuple[str, ...]) -> ColumnInfo | None:
     """The model's column called by one of `names` (first name wins)."""
     for name in names:

@@ -18,6 +18,7 @@ class FlowRule(Rule):
     """A rule that words and reports the flow analysis's findings of one type."""
 
     finding_type: type  # the typed finding (`PossiblyNone`, `Mixed`, `Mismatch`) it reports
+    options = ("flow-call-invalidation",)  # shapes the one analysis all three rules read
 
     def needles_for(self, settings, index) -> tuple[str, ...]:
         """A file mentioning no datetime and no timestamp column name cannot have findings."""
@@ -35,7 +36,7 @@ class FlowRule(Rule):
 
 def flow_options(settings) -> FlowOptions:
     """The analysis's options from the settings (CHR301's `flow-call-invalidation`)."""
-    return FlowOptions(forget_on_any_call=settings.get("flow-call-invalidation") == "all")
+    return FlowOptions(forget_on_any_call=settings.rule_options.flow_call_invalidation == "all")
 
 
 @lru_cache(maxsize=8)

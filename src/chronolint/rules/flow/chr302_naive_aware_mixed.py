@@ -60,6 +60,12 @@ class NaiveAwareMixed(FlowRule):
     ## Fix safety
     No automatic fix: making one side aware or naive changes which instant is meant, and
     the right side to change depends on the schema.
+
+    ## Options
+    - `flow-call-invalidation` (`"assigned"` or `"all"`, default `"assigned"`): which calls
+      forget what the flow analysis knew about an attribute; see CHR301, whose option it is.
+      With `"all"`, every method call forgets the attributes of its receiver and positional
+      arguments, so fewer values are known naive or aware here too.
     """
 
     code = "CHR302"

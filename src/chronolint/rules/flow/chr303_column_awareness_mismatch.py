@@ -65,6 +65,12 @@ class ColumnAwarenessMismatch(FlowRule):
     `datetime.fromtimestamp(ts, timezone.utc)` is safe: it is the same instant, now
     labelled as UTC, and the naive original is wrong in that column on every database
     session whose time zone is not UTC. Other mismatches have no automatic fix.
+
+    ## Options
+    - `flow-call-invalidation` (`"assigned"` or `"all"`, default `"assigned"`): which calls
+      forget what the flow analysis knew about an attribute; see CHR301, whose option it is.
+      With `"all"`, every method call forgets the attributes of its receiver and positional
+      arguments, so fewer values are known naive or aware here too.
     """
 
     code = "CHR303"

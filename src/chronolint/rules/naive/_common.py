@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 
 # Argument reading is shared with the flow analysis, so it lives in the analysis layer;
 # the family's rules keep importing it from here.
@@ -70,6 +71,17 @@ GIVEN_ZONE = frozenset({"replace-tzinfo", "astimezone"})
 ZONE_FREE_PARTS = frozenset({"date", "time"})
 
 
+@dataclass(frozen=True)
+class NaiveFixFacts:
+    """What a naive-datetime detector tells the shared fixer (`_fix.py`, the `fix_data` of
+    its diagnostics): `chain`, how the value is given a zone right after the call
+    ("astimezone", "replace-tzinfo" or None), and `aware_sink`, True when the detector
+    proved the value goes where it is aware already, which makes an unsafe rewrite safe."""
+
+    chain: str | None = None
+    aware_sink: bool = False
+
+
 def report_local_time(rule, node: ast.Call, ctx, label: str) -> None:
     """Report a call that returns local wall-clock time as a naive datetime
     (`now()`, `today()`, `fromtimestamp(ts)`), unless `.astimezone()` makes it aware;
@@ -77,11 +89,11 @@ def report_local_time(rule, node: ast.Call, ctx, label: str) -> None:
     mislabelled = replaced_tzinfo(node, ctx.ancestors)
     if mislabelled is not None and not is_none(mislabelled):
         ctx.report(rule, node, message=f"`{label}.replace(tzinfo=...)` labels local time as another zone",
-                   fix_data={"call": label, "chain": "replace-tzinfo"})
+                   fix_data=NaiveFixFacts(chain="replace-tzinfo"))
         return
     if followed_by_astimezone(node, ctx.ancestors):
         return
-    ctx.report(rule, node, fix_data={"call": label, "chain": None})
+    ctx.report(rule, node, fix_data=NaiveFixFacts())
 
 
 def _next_statement(stmt: ast.stmt, parent: ast.AST | None) -> ast.stmt | None:

@@ -2,19 +2,18 @@
 (`X.now()`, `X.utcfromtimestamp(ts)`, ...) into an aware call on the same `X`, spelling
 UTC in the file's own style (see `chronolint.fixer.imports`).
 
-`fix_data` contract with the detectors: a dict with `"chain"` — how the value is given a
-zone afterwards (`"astimezone"`, `"replace-tzinfo"` or None) — and, set by rules that
-prove the value flows into an aware sink (a `DateTime(timezone=True)` column, a
-comparison with an aware value), `"aware_sink": True`, which makes an unsafe aware
+`fix_data` contract with the detectors: a `NaiveFixFacts` (`_common.py`) with `chain` — how
+the value is given a zone afterwards (`"astimezone"`, `"replace-tzinfo"` or None) — and,
+set by rules that prove the value flows into an aware sink (a `DateTime(timezone=True)`
+column, a comparison with an aware value), `aware_sink=True`, which makes an unsafe aware
 rewrite safe: the sink was already aware, so only the naive bug goes away. The flow
-analysis (CHR303) hands the same facts as a typed `NaiveUtcRewrite`.
+analysis (CHR303) hands the same two facts as a `NaiveUtcRewrite`.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chronolint.analysis.calls import NaiveUtcRewrite
 from chronolint.rules.api import Applicability, Edit, Fix
 
 if TYPE_CHECKING:
@@ -25,12 +24,9 @@ UTC_TZINFOS = frozenset({"datetime.timezone.utc", "datetime.UTC"})
 
 
 def _fact(diagnostic, name: str):
-    """`chain` or `aware_sink` as the detector gave it: a field of CHR303's typed
-    `NaiveUtcRewrite`, or a key of the naive rules' dict; None when absent."""
-    data = diagnostic.fix_data
-    if isinstance(data, NaiveUtcRewrite):
-        return getattr(data, name)
-    return data.get(name) if isinstance(data, dict) else None
+    """`chain` or `aware_sink` as the detector gave it (a `NaiveFixFacts` or CHR303's
+    `NaiveUtcRewrite`, which both have them); None without either."""
+    return getattr(diagnostic.fix_data, name, None)
 
 
 def in_aware_sink(diagnostic, otherwise: Applicability) -> Applicability:

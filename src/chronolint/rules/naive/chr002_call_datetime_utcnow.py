@@ -4,7 +4,7 @@ import ast
 
 from chronolint.rules.api import Applicability, Invalid, Rule, Valid
 from chronolint.analysis.sinks import is_aware_sink
-from chronolint.rules.naive._common import NEEDLES, zone_chain
+from chronolint.rules.naive._common import NaiveFixFacts, NEEDLES, zone_chain
 from chronolint.rules.naive._fix import naive_utc_fix
 
 
@@ -91,7 +91,7 @@ class CallDatetimeUtcnow(Rule):
 
     def visit_Call(self, node: ast.Call, ctx) -> None:
         if ctx.resolve(node.func) == "datetime.datetime.utcnow":
-            ctx.report(self, node, fix_data={"call": "datetime.utcnow()", "chain": zone_chain(node, ctx.ancestors), "aware_sink": is_aware_sink(ctx, node)})
+            ctx.report(self, node, fix_data=NaiveFixFacts(zone_chain(node, ctx.ancestors), is_aware_sink(ctx, node)))
 
     def compute_fix(self, diagnostic, fix_context):
         return naive_utc_fix(diagnostic, fix_context, "now")

@@ -84,4 +84,4 @@ class CallDatetimeWithoutTzinfo(Rule):
             return
         if decisive_use(node, ctx.ancestors) in GIVEN_ZONE:
             return
-        ctx.report(self, node, fix_data={"call": "datetime()", "tzinfo": "none" if tzinfo is not None else "missing"})
+        ctx.report(self, node)

@@ -111,7 +111,7 @@ class CallDatetimeStrptimeWithoutZone(Rule):
             return
         if zoned_at_once(node, ctx):
             return
-        ctx.report(self, node, fix_data={"call": "datetime.strptime()", "format": fmt})
+        ctx.report(self, node)
 
     def constants(self, ctx) -> StringConstants:
         state = ctx.state(self)

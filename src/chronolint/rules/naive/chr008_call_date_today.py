@@ -69,4 +69,4 @@ class CallDateToday(Rule):
     def visit_Call(self, node: ast.Call, ctx) -> None:
         call = _LOCAL_DATE_CALLS.get(ctx.resolve(node.func))
         if call is not None:
-            ctx.report(self, node, call=call, fix_data={"call": call})
+            ctx.report(self, node, call=call)

@@ -102,4 +102,4 @@ class DatetimeMinMax(Rule):
         wrappers = ctx.settings.rule_options.datetime_min_max_wrappers
         if isinstance(parent, ast.Call) and node is not parent.func and is_wrapper_call(parent, wrappers, ctx):
             return
-        ctx.report(self, node, bound=bound, fix_data={"attribute": f"datetime.{bound}"})
+        ctx.report(self, node, bound=bound)

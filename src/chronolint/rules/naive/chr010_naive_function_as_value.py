@@ -4,7 +4,7 @@ import ast
 
 from chronolint.rules.api import Applicability, Invalid, Rule, Valid
 from chronolint.analysis.sinks import is_aware_sink
-from chronolint.rules.naive._common import NEEDLES, has_unpacking, is_none, tz_argument
+from chronolint.rules.naive._common import NaiveFixFacts, NEEDLES, has_unpacking, is_none, tz_argument
 from chronolint.rules.naive._fix import callable_fix
 
 _NAIVE_FUNCTIONS = {
@@ -108,7 +108,7 @@ class NaiveFunctionAsValue(Rule):
         function = _NAIVE_FUNCTIONS.get(ctx.resolve(node))
         if function is None or not self.used_as_value(node, ctx):
             return
-        ctx.report(self, node, function=function, fix_data={"function": function, "aware_sink": is_aware_sink(ctx, node)})
+        ctx.report(self, node, function=function, fix_data=NaiveFixFacts(aware_sink=is_aware_sink(ctx, node)))
 
     def compute_fix(self, diagnostic, fix_context):
         return callable_fix(diagnostic, fix_context)

@@ -151,4 +151,4 @@ class CallDatetimeCombineWithoutTzinfo(Rule):
             return
         if zoned_at_once(node, ctx):
             return
-        ctx.report(self, node, fix_data={"call": "datetime.combine()", "tzinfo": "none" if tzinfo is not None else "missing"})
+        ctx.report(self, node)

@@ -19,6 +19,7 @@ from chronolint.engine.config import DEFAULT_EXCLUDE
 from chronolint.engine.source import SourceError, read_source
 from chronolint.index.extract import EXTRACTOR_VERSION, extract_module, may_define_models
 from chronolint.index.model import ColumnInfo, ModelInfo, ProjectIndex, related_module
+from chronolint.index.versions import LibraryVersions, read_library_versions
 
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", ".git")
 DECLARATIVE_BASE_CLASSES = frozenset({
@@ -27,6 +28,10 @@ DECLARATIVE_BASE_CLASSES = frozenset({
 })
 SQLMODEL_CLASSES = frozenset({"sqlmodel.SQLModel", "sqlmodel.main.SQLModel"})
 MAX_INDEXED_BYTES = 2_000_000
+# Library releases that change what a declaration means (checked against the real
+# libraries by tests/test_library_versions.py).
+SQLMODEL_AWARE_SINCE = (0, 0, 45)  # plain `datetime` field → `UTCDateTime`, aware
+DJANGO_USE_TZ_DEFAULT_SINCE = (5, 0)  # `USE_TZ` defaults to True
 
 
 def find_project_root(path: str, known: dict[str, str | None] | None = None) -> Path:
@@ -91,7 +96,8 @@ class ProjectModules:
 
     def __init__(self, root: str | Path, *, overrides: dict[str, str] | None = None,
                  cache_dir: str | Path | None = None, use_cache: bool = True,
-                 files: list[str] | None = None, ready: dict[str, tuple | None] | None = None):
+                 files: list[str] | None = None, ready: dict[str, tuple | None] | None = None,
+                 library_versions: dict[str, str] | None = None):
         """`files` is `python_files(root)` if already walked; `ready` maps paths to
         `read_module` results computed ahead (in parallel, by `ProjectIndexes`)."""
         # Absolute, not resolved: module paths are compared with the linted files' own
@@ -99,13 +105,16 @@ class ProjectModules:
         self.root = Path(os.path.abspath(root))
         self.overrides = {os.path.abspath(p): t for p, t in (overrides or {}).items()}
         self.cache_dir = cache_dir
+        self.configured_versions = library_versions
         self.manifest = _manifest(self.root, cache_dir) if use_cache else None
         files = python_files(self.root) if files is None else files
         self.paths = set(files) | {p for p in self.overrides if p.endswith(".py") and _is_under(p, self.root)}
         ready = {} if ready is None else ready
         self.modules: list[dict] = []
         self.checked: dict[str, dict] = {}  # manifest entries found current by this run
-        inputs = hashlib.sha256(f"{EXTRACTOR_VERSION}\0{self.root}".encode("utf-8", "surrogatepass"))
+        # Lock files, pins and the configured versions: what the linker reads besides modules.
+        self.versions = read_library_versions(str(self.root), library_versions)
+        inputs = hashlib.sha256(f"{EXTRACTOR_VERSION}\0{self.root}\0{self.versions.fingerprint()!r}".encode("utf-8", "surrogatepass"))
         for path in sorted(self.paths):
             if path in self.overrides:
                 text = self.overrides[path]
@@ -124,7 +133,7 @@ class ProjectModules:
     def link(self) -> ProjectIndex:
         if self._index is None:
             try:
-                self._index = Linker(str(self.root), self.modules).link()
+                self._index = Linker(str(self.root), self.modules, self.versions).link()
             except (KeyError, TypeError, AttributeError, ValueError):
                 if self.manifest is None:
                     raise
@@ -134,7 +143,8 @@ class ProjectModules:
                 for path in self.paths:
                     self.manifest.entries.get(path, {}).pop("index", None)
                 self.manifest.changed()
-                self._index = build_index(self.root, overrides=self.overrides, cache_dir=self.cache_dir, use_cache=False)
+                self._index = ProjectModules(self.root, overrides=self.overrides, cache_dir=self.cache_dir, use_cache=False,
+                                             library_versions=self.configured_versions).link()
         return self._index
 
     def fingerprint(self) -> str:
@@ -239,15 +249,19 @@ class _Class:
 class Linker:
     """Links the per-module records into models with their full (inherited) columns."""
 
-    def __init__(self, root: str, modules: list[dict]):
+    def __init__(self, root: str, modules: list[dict], versions: LibraryVersions | None = None):
         self.root = root
         self.modules = modules
         self.classes: dict[str, _Class] = {}
         self.by_name: dict[str, list[_Class]] = {}
         self.declarative_names: set[str] = set()
         self.flask_dbs: set[str] = set()
+        self.versions = LibraryVersions({}) if versions is None else versions
         use_tz = {m["use_tz"] for m in modules if m.get("use_tz") is not None}
         self.use_tz = use_tz.pop() if len(use_tz) == 1 else None
+        if not use_tz and any(m.get("django_settings") for m in modules):
+            # Settings that never set `USE_TZ`: Django's default, False before 5.0, True from it.
+            self.use_tz = self.versions.at_least("django", *DJANGO_USE_TZ_DEFAULT_SINCE)
         for module in modules:
             self.declarative_names.update(f"{module['module']}.{n}" for n in module["declarative_bases"])
             self.flask_dbs.update(f"{module['module']}.{n}" for n in module["flask_dbs"])
@@ -268,11 +282,13 @@ class Linker:
         return related[0] if len(related) == 1 else None
 
     def link(self) -> ProjectIndex:
-        index = ProjectIndex(root=self.root, django_use_tz=self.use_tz)
+        index = ProjectIndex(root=self.root, django_use_tz=self.use_tz, library_versions=self.versions)
         for cls in self.classes.values():
             self._classify(cls, ())
         for cls in self.classes.values():
-            if cls.role in {"model", "schema"} or (cls.role == "mixin" and self._own_columns(cls)):
+            # A SQLModel class without `table=True` is a schema: its fields become columns
+            # only through the table models that inherit them.
+            if cls.role == "model" or (cls.role == "mixin" and self._own_columns(cls)):
                 info = self._model_info(cls)
                 (index.models if cls.role != "mixin" else index.mixins)[cls.qualified] = info
         return index
@@ -291,9 +307,13 @@ class Linker:
             self._classify_base(cls, base, seen + (cls.qualified,))
             if cls.role in {"base", "model", "schema"}:
                 break
-        if cls.role == "other" and record["columns"]:
+        # A plain class is a mixin only with columns that are columns wherever they are
+        # declared (`Column(...)`, `mapped_column(...)`, `Mapped[...]`): a bare `at: datetime`
+        # is a column only in a SQLModel class (pydantic schemas, dataclasses, plain classes).
+        declared = [c for c in record["columns"] if c["kind"] != "sqlmodel"]
+        if cls.role == "other" and declared:
             cls.role = "mixin"
-            cls.kind = record["columns"][0]["kind"]
+            cls.kind = declared[0]["kind"]
 
     def _classify_base(self, cls: _Class, base: dict, seen: tuple) -> None:
         qualified, spelled = base["q"], base["spelled"] or ""
@@ -321,7 +341,10 @@ class Linker:
     # -- model facts ------------------------------------------------------------------
 
     def _own_columns(self, cls: _Class) -> list[dict]:
-        return cls.record["columns"]
+        """The columns `cls` declares: SQLModel fields only in SQLModel models and schemas."""
+        if cls.kind == "sqlmodel" and cls.role in {"model", "schema"}:
+            return cls.record["columns"]
+        return [c for c in cls.record["columns"] if c["kind"] != "sqlmodel"]
 
     def _mro(self, cls: _Class, seen: set | None = None) -> list[_Class]:
         """Project classes from the most basic to `cls` itself (a simple linearisation)."""
@@ -343,9 +366,9 @@ class Linker:
         mro = self._mro(cls)
         columns: dict[str, ColumnInfo] = {}
         for owner in mro:
-            for column in owner.record["columns"]:
+            for column in self._own_columns(owner):
                 columns[column["attr"]] = self._column_info(column, owner, mro)
-        abstract = record["abstract"] or record["django_abstract"] or cls.role == "schema"
+        abstract = record["abstract"] or record["django_abstract"]
         return ModelInfo(
             name=record["name"], module=cls.module, path=cls.path, line=record["line"], kind=cls.kind,
             table=None if abstract else self._table_name(cls, mro), bases=tuple(b["spelled"] or "" for b in record["bases"]),
@@ -380,6 +403,10 @@ class Linker:
             aware = self._annotation_map_awareness(mro)
         elif column["kind"] == "django" and timestamp:
             aware = self.use_tz
+        elif column.get("sqlmodel_datetime") == "plain":
+            # SQLModel 0.0.45 maps a plain `datetime` to `UTCDateTime` (aware); before, to a
+            # naive `DateTime`. Unknown when the project's files do not decide the version.
+            aware = self.versions.at_least("sqlmodel", *SQLMODEL_AWARE_SINCE)
         return ColumnInfo(
             attr=column["attr"], line=column["line"], is_timestamp=bool(timestamp), aware=aware if timestamp else None,
             nullable=column["nullable"], has_default=column["has_default"], has_onupdate=column["has_onupdate"],

@@ -22,18 +22,19 @@ from chronolint.index.columns import (
     is_sqlmodel_field,
     is_true,
     keyword,
+    pydantic_datetime_annotation,
     strip_optional,
     type_facts,
 )
 
-EXTRACTOR_VERSION = 6
+EXTRACTOR_VERSION = 7
 # A file is read further only if it mentions one of these.
 # Text a module must hold to define models, mapped columns, column types or USE_TZ. Kept
 # narrow on purpose: `Field(` (pydantic) or a bare `Column` would send most files of a
 # large project through `ast.parse` for nothing.
 INDEX_NEEDLES = (
     "Column(", "mapped_column", "Mapped[", "models.Model", "TypeDecorator", "declarative",
-    "DeclarativeBase", "USE_TZ", "SQLModel", "table=True", "db.Model", "registry(", "__tablename__",
+    "DeclarativeBase", "USE_TZ", "INSTALLED_APPS", "SQLModel", "table=True", "db.Model", "registry(", "__tablename__",
 )
 # Django fields, also in models that subclass a project base (no `models.Model` in the file).
 _DJANGO_FIELD = re.compile(r"\bmodels\.\w*Field\(")
@@ -107,7 +108,8 @@ def extract_module(tree: ast.Module, rel_path: str) -> dict:
     """Everything the index needs from one module, as JSON-able data."""
     module = module_name(rel_path)
     qualify = ModuleNames(tree, module, rel_path.endswith("__init__.py"))
-    data: dict = {"module": module, "classes": [], "declarative_bases": [], "flask_dbs": [], "use_tz": None}
+    data: dict = {"module": module, "classes": [], "declarative_bases": [], "flask_dbs": [], "use_tz": None,
+                  "django_settings": False}
     for stmt in tree.body:
         if isinstance(stmt, ast.ClassDef):
             data["classes"].append(_class_record(stmt, qualify))
@@ -124,6 +126,8 @@ def _module_assignment(stmt: ast.Assign | ast.AnnAssign, qualify, data: dict) ->
         return
     if names == ["USE_TZ"]:
         data["use_tz"] = constant_bool(value)
+    elif names == ["INSTALLED_APPS"]:
+        data["django_settings"] = True  # a settings module: without USE_TZ, Django's default holds
     if not isinstance(value, ast.Call):
         return
     callee = qualify(value.func) or ""
@@ -254,7 +258,7 @@ def _base_column(name: str, stmt: ast.stmt, kind: str) -> dict:
         "attr": name, "line": stmt.lineno, "kind": kind, "timestamp": False, "aware": None, "custom": None,
         "from_annotation": False, "nullable": True, "key": False, "fixable": False, "report": _span(stmt),
         "has_default": False, "has_onupdate": False, "has_server_default": False, "has_server_onupdate": False,
-        "auto_now": False, "annotated_datetime": False,
+        "auto_now": False, "annotated_datetime": False, "sqlmodel_datetime": None, "helper": None,
     }
 
 
@@ -319,7 +323,7 @@ def _is_plain_field_annotation(annotation, value, qualify) -> bool:
     if value is not None and not isinstance(value, ast.Constant):
         return False
     inner, _ = strip_optional(annotation)
-    return is_datetime_annotation(inner, qualify)
+    return pydantic_datetime_annotation(inner, qualify) is not None
 
 
 def _sqlmodel_field(name, stmt, annotation, call, qualify) -> dict:
@@ -332,10 +336,22 @@ def _sqlmodel_field(name, stmt, annotation, call, qualify) -> dict:
         nested = _sqlalchemy_column(name, stmt, sa_column.value, inner, optional, qualify)
         nested["kind"] = "sqlmodel"
         return nested
-    if sa_type is not None:
+    annotated = pydantic_datetime_annotation(inner, qualify)
+    column["annotated_datetime"] = annotated is not None
+    if sa_column is not None:
+        # `sa_column=_aware_column()`, `sa_column=COLUMN`: the column is whatever that is,
+        # never the annotation's. A project helper is read when the index links.
+        value = sa_column.value
+        callee = qualify(value.func) if isinstance(value, ast.Call) and not value.args and not value.keywords else None
+        column.update(timestamp=None if annotated is None else True, aware=None, report=_span(value), helper=callee)
+    elif sa_type is not None:
         _apply_type(column, type_facts(sa_type.value, qualify), sa_type.value)
-    elif is_datetime_annotation(inner, qualify):
-        column.update(timestamp=True, aware=False, report=_span(annotation))
+    elif annotated is not None:
+        # SQLModel maps the annotation: `NaiveDatetime` naive, `AwareDatetime` aware, and a
+        # plain `datetime` naive before 0.0.45, aware (`UTCDateTime`) from 0.0.45 on: the
+        # linker decides it from the project's SQLModel version.
+        column.update(timestamp=True, aware={"naive": False, "aware": True}.get(annotated),
+                      sqlmodel_datetime=annotated, report=_span(annotation))
     if call is not None:
         _apply_defaults(column, call)
         _apply_column_kwargs(column, keyword(call, "sa_column_kwargs"))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
+from chronolint.index.versions import LibraryVersions
+
 # Positions, and a model's columns (hashed one by one, without their positions).
 _NOT_FINGERPRINTED = frozenset({"line", "span", "columns"})
 
@@ -58,6 +60,8 @@ class ProjectIndex:
     models: dict[str, ModelInfo] = field(default_factory=dict)  # by qualified name
     django_use_tz: bool | None = None
     mixins: dict[str, ModelInfo] = field(default_factory=dict)  # column mixins, by qualified name
+    # The project's library versions and where each came from (`index.versions`).
+    library_versions: LibraryVersions = field(default_factory=lambda: LibraryVersions({}))
 
     def fingerprint(self) -> str:
         """A hash of what the index says about the project, for cache keys. Positions
@@ -71,7 +75,8 @@ class ProjectIndex:
 
         models = [(group, q, facts(m), [facts(c) for c in m.columns.values()])
                   for group, table in (("model", self.models), ("mixin", self.mixins)) for q, m in sorted(table.items())]
-        return hashlib.sha256(repr((self.root, self.django_use_tz, models)).encode()).hexdigest()
+        versions = self.library_versions.fingerprint()
+        return hashlib.sha256(repr((self.root, self.django_use_tz, versions, models)).encode()).hexdigest()
 
     def classes_in(self, path: str) -> list[ModelInfo]:
         """Models and mixins declared in the file `path`."""

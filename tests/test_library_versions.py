@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from chronolint.index.build import build_index
+from chronolint.index.store import build_index
 from chronolint.index.versions import parse_specifier, read_library_versions
 from conftest import FIXTURES
 

@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import os
 
-from chronolint.engine.diagnostics import Applicability, Fix
-from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.api import Applicability, Fix, Invalid, Rule, Valid
 from chronolint.rules.columns._common import INDEX_NEEDLES, in_alembic_revision
 
 _TYPES = "from datetime import datetime\nfrom sqlalchemy import Column, DateTime, TIMESTAMP\nfrom sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\nclass Base(DeclarativeBase):\n    pass\n\n"

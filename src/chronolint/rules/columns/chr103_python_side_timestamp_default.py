@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 
 from chronolint.index.columns import is_sql_expression, keyword
-from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.api import Invalid, Rule, Valid
 from chronolint.rules.columns._common import column_declaration, created_at_names, declared_attribute, updated_at_names
 
 _HEAD = "from datetime import datetime, timezone\nfrom sqlalchemy import Column, DateTime, func\n\nclass M:\n"

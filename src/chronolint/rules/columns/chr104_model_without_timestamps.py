@@ -3,8 +3,7 @@ from __future__ import annotations
 import os
 import re
 
-from chronolint.engine.diagnostics import Location
-from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.api import Invalid, Location, Rule, Valid
 from chronolint.rules.columns._common import (
     INDEX_NEEDLES,
     created_at_names,

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from chronolint.engine.diagnostics import Applicability, Edit, Fix, Location
-from chronolint.rules.base import Invalid, Valid
+from chronolint.rules.api import Applicability, Edit, Fix, Invalid, Location, Valid
 from chronolint.rules.flow._common import FlowRule
 
 _SESSION_MODEL = {

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from chronolint.rules.base import Invalid, Valid
+from chronolint.rules.api import Invalid, Valid
 from chronolint.rules.flow._common import FlowRule
 
 _SUBSCRIPTION_MODEL = {

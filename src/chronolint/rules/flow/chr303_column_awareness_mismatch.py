@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from chronolint.engine.diagnostics import Applicability
-from chronolint.rules.base import Invalid, Valid
+from chronolint.rules.api import Applicability, Invalid, Valid
 from chronolint.rules.flow._common import FlowRule
 
 _MODELS = {

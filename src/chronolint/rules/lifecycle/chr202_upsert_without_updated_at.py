@@ -3,8 +3,8 @@ from __future__ import annotations
 import ast
 
 from chronolint.index.columns import dotted, keyword
-from chronolint.index.infer import receiver_types
-from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.analysis.receivers import receiver_types
+from chronolint.rules.api import Invalid, Rule, Valid
 from chronolint.rules.columns._common import named_column, updated_at_names
 
 _UPSERTS = frozenset({"on_conflict_do_update", "on_duplicate_key_update"})

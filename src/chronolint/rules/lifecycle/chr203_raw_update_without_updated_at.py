@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 import re
 
-from chronolint.rules.base import AllOf, Invalid, Rule, Valid, WholeWords
+from chronolint.rules.api import AllOf, Invalid, Rule, Valid, WholeWords
 from chronolint.rules.columns._common import named_column, updated_at_names
 from chronolint.sql import parse_update
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from chronolint.engine.diagnostics import Applicability, Edit, Fix, Location
+from chronolint.rules.api import Applicability, Edit, Fix, Location
 from chronolint.rules.migrations.baseline import (
     baseline_setting,
     django_created_by,

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from chronolint.engine.diagnostics import Applicability, Edit
-from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.api import Applicability, Edit, Invalid, Rule, Valid
 from chronolint.rules.migrations._common import (
     REVISION_NEEDLES,
     changes_schema,

@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import ast
 
-from chronolint.engine.diagnostics import Applicability
-from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.api import Applicability, Invalid, Rule, Valid
 from chronolint.rules.migrations._common import (
     REVISION_NEEDLES,
     indent_unit,

@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import ast
 
-from chronolint.engine.diagnostics import Applicability, Edit
-from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.api import Applicability, Edit, Invalid, Rule, Valid
 from chronolint.rules.migrations._common import (
     REVISION_NEEDLES,
     end_of,

@@ -4,7 +4,7 @@ import ast
 import os
 from pathlib import PurePath
 
-from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.api import Invalid, Rule, Valid
 from chronolint.rules.migrations._sql_text import sql_argument, string_literals
 from chronolint.rules.migrations.revision import (
     alembic_revision,

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from chronolint.engine.diagnostics import Applicability, Fix, Location
+from chronolint.rules.api import Applicability, Fix, Invalid, Location, Rule, Valid
 from chronolint.engine.noqa import noqa_comments, remove_codes_edit
-from chronolint.rules import rule_by_code
-from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.registry import rule_by_code
 
 
 class UnusedNoqa(Rule):

@@ -1,5 +1,5 @@
 """Which files make a project: its root (the nearest folder with a pyproject.toml, setup.cfg
-or .git) and the Python files under it."""
+or .git; without one, the tree being linted) and the Python files under it."""
 
 from __future__ import annotations
 
@@ -11,13 +11,41 @@ from chronolint.engine.paths import DEFAULT_EXCLUDE
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", ".git")
 
 
-def find_project_root(path: str, known: dict[str, str | None] | None = None) -> Path:
-    """The nearest folder upwards from `path` holding a pyproject.toml, setup.cfg or .git;
-    `known` lets a caller that asks for many files share the per-folder answers."""
+def find_project_root(path: str, known: dict[str, str | None] | None = None, trees: tuple[str, ...] = ()) -> Path:
+    """The nearest folder upwards from `path` holding a pyproject.toml, setup.cfg or .git.
+    Without one, the project is the tree being linted: the innermost of `trees` (see
+    `linted_trees`) holding `path`, else the file's own folder. `known` lets a caller
+    that asks for many files share the per-folder answers."""
     start = os.path.abspath(path)
     if not os.path.isdir(start):
         start = os.path.dirname(start)
-    return Path(_marked_folder_above(start, {} if known is None else known) or start)
+    marked = _marked_folder_above(start, {} if known is None else known)
+    if marked is not None:
+        return Path(marked)
+    holding = [t for t in trees if _within(start, t)]
+    return Path(max(holding, key=len) if holding else start)
+
+
+def linted_trees(paths: list[str] | tuple[str, ...] = (), cwd: str | None = None) -> tuple[str, ...]:
+    """Where a project without a root marker is, as ruff takes it: the working directory
+    when every linted path is under it, else the common folder of the paths. Never `/`
+    (then each file's own folder is its project, as before)."""
+    cwd = os.path.abspath(cwd or os.getcwd())
+    absolute = [os.path.abspath(p) for p in paths]
+    if all(_within(p, cwd) for p in absolute):
+        tree = cwd
+    else:
+        try:
+            tree = os.path.commonpath(absolute)
+        except ValueError:  # different drives
+            return ()
+        if not os.path.isdir(tree):
+            tree = os.path.dirname(tree)
+    return () if os.path.dirname(tree) == tree else (tree,)
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def _marked_folder_above(folder: str, known: dict[str, str | None]) -> str | None:

@@ -46,9 +46,13 @@ class Linker:
         self.versions = LibraryVersions({}) if versions is None else versions
         use_tz = {m["use_tz"] for m in modules if m.get("use_tz") is not None}
         self.use_tz = use_tz.pop() if len(use_tz) == 1 else None
+        self.use_tz_source = "settings" if self.use_tz is not None else "settings disagree" if use_tz else ""
         if not use_tz and any(m.get("django_settings") for m in modules):
             # Settings that never set `USE_TZ`: Django's default, False before 5.0, True from it.
             self.use_tz = self.versions.at_least("django", *DJANGO_USE_TZ_DEFAULT_SINCE)
+            django = self.versions.get("django")
+            self.use_tz_source = "Django's default, unknown version" if django is None else \
+                f"Django's default for django {django.describe()} ({django.source})"
         for module in modules:
             self.declarative_names.update(f"{module['module']}.{n}" for n in module["declarative_bases"])
             self.flask_dbs.update(f"{module['module']}.{n}" for n in module["flask_dbs"])
@@ -69,7 +73,8 @@ class Linker:
         return related[0] if len(related) == 1 else None
 
     def link(self) -> ProjectIndex:
-        index = ProjectIndex(root=self.root, django_use_tz=self.use_tz, library_versions=self.versions)
+        index = ProjectIndex(root=self.root, django_use_tz=self.use_tz, library_versions=self.versions,
+                             django_use_tz_source=self.use_tz_source)
         for cls in self.classes.values():
             self._classify(cls, ())
         for cls in self.classes.values():

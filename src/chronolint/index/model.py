@@ -62,6 +62,8 @@ class ProjectIndex:
     mixins: dict[str, ModelInfo] = field(default_factory=dict)  # column mixins, by qualified name
     # The project's library versions and where each came from (`index.versions`).
     library_versions: LibraryVersions = field(default_factory=lambda: LibraryVersions({}))
+    # Where `django_use_tz` came from: "settings", "Django's default for django ==5.0.6 (uv.lock)", "".
+    django_use_tz_source: str = ""
 
     def fingerprint(self) -> str:
         """A hash of what the index says about the project, for cache keys. Positions

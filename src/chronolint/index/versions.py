@@ -164,6 +164,7 @@ class LibraryVersions:
     """What the index knows of the project's library versions (see the module docstring)."""
 
     found: dict[str, LibraryVersion]
+    tracked: tuple[str, ...] = TRACKED  # the libraries that were looked for
 
     def get(self, name: str) -> LibraryVersion | None:
         return self.found.get(normalise(name))
@@ -208,7 +209,7 @@ def read_library_versions(root: str, configured: dict[str, str] | None = None,
             break
     for name, version in ranges.items():
         found.setdefault(name, version)
-    return LibraryVersions(found)
+    return LibraryVersions(found, tuple(normalise(n) for n in tracked))
 
 
 def _read_text(path: str) -> str | None:

@@ -101,6 +101,11 @@ class NaiveTimestampColumn(Rule):
               "class A(SQLModel, table=True):\n    id: int = Field(primary_key=True)\n    at: datetime = Field(sa_column=stamp_column())\n",
               files={"uv.lock": _uv_lock("0.0.38")}),
         Valid("from django.db import models\nclass A(models.Model):\n    at = models.DateTimeField()\n", files={"settings.py": "USE_TZ = True\n"}),
+        # Settings without `USE_TZ`: True by default from Django 5.0, unknown when no file pins Django.
+        Valid("from django.db import models\nclass A(models.Model):\n    at = models.DateTimeField()\n",
+              files={"settings.py": "INSTALLED_APPS = ['shop']\n", "requirements.txt": "Django==5.0.6\n"}),
+        Valid("from django.db import models\nclass A(models.Model):\n    at = models.DateTimeField()\n",
+              files={"settings.py": "INSTALLED_APPS = ['shop']\n"}),
         # optuna: a model copied into an Alembic revision for a data migration.
         Valid("from alembic import op\nfrom sqlalchemy import Column, DateTime, Integer\n"
               "from sqlalchemy.orm import declarative_base\nrevision = 'b'\ndown_revision = 'a'\n"
@@ -121,6 +126,9 @@ class NaiveTimestampColumn(Rule):
         Invalid(_SQLMODEL_TABLE.replace("Optional[datetime]", "Optional[NaiveDatetime]").replace("from typing", "from pydantic import NaiveDatetime\nfrom typing"),
                 files={"uv.lock": _uv_lock("0.0.50")}),
         Invalid("from django.db import models\nclass A(models.Model):\n    at = models.DateTimeField(null=True)\n", files={"settings.py": "USE_TZ = False\n"}),
+        # Settings without `USE_TZ` on Django 4.2 (the requirements pin it): False by default.
+        Invalid("from django.db import models\nclass A(models.Model):\n    at = models.DateTimeField(null=True)\n",
+                files={"settings.py": "INSTALLED_APPS = ['shop']\n", "requirements.txt": "Django==4.2.16\n"}),
     ]
 
     def check_module(self, ctx) -> None:
@@ -133,7 +141,11 @@ class NaiveTimestampColumn(Rule):
             reported.add(column.span)
             line, col, end_line, end_col = column.span
             start, end = ctx.source.location(line, col), ctx.source.location(end_line, end_col)
-            why = "`USE_TZ = False`" if model.kind == "django" else "no `timezone=True`" if column.fixable else "stored without a time zone"
+            if model.kind == "django":
+                defaulted = ctx.index.django_use_tz_source.startswith("Django's default")
+                why = "`USE_TZ` is False by default before Django 5.0" if defaulted else "`USE_TZ = False`"
+            else:
+                why = "no `timezone=True`" if column.fixable else "stored without a time zone"
             ctx.report(self, start=start, end=end, model=column.owner.rsplit(".", 1)[-1], attr=column.attr, why=why,
                        fix_data="timezone" if column.fixable else None)
 

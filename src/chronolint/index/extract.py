@@ -34,7 +34,7 @@ EXTRACTOR_VERSION = 7
 # large project through `ast.parse` for nothing.
 INDEX_NEEDLES = (
     "Column(", "mapped_column", "Mapped[", "models.Model", "TypeDecorator", "declarative",
-    "DeclarativeBase", "USE_TZ", "INSTALLED_APPS", "SQLModel", "table=True", "db.Model", "registry(", "__tablename__",
+    "DeclarativeBase", "USE_TZ", "INSTALLED_APPS", "SQLModel", "DateTime(", "TIMESTAMP(", "table=True", "db.Model", "registry(", "__tablename__",
 )
 # Django fields, also in models that subclass a project base (no `models.Model` in the file).
 _DJANGO_FIELD = re.compile(r"\bmodels\.\w*Field\(")
@@ -109,13 +109,58 @@ def extract_module(tree: ast.Module, rel_path: str) -> dict:
     module = module_name(rel_path)
     qualify = ModuleNames(tree, module, rel_path.endswith("__init__.py"))
     data: dict = {"module": module, "classes": [], "declarative_bases": [], "flask_dbs": [], "use_tz": None,
-                  "django_settings": False}
+                  "django_settings": False, "functions": {}}
     for stmt in tree.body:
         if isinstance(stmt, ast.ClassDef):
             data["classes"].append(_class_record(stmt, qualify))
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
             _module_assignment(stmt, qualify, data)
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            summary = _function_summary(stmt, qualify)
+            if summary is not None:
+                data["functions"][stmt.name] = summary
     return data
+
+
+def _returned_values(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST | None]:
+    """The values of the function's own `return` statements (not those of nested
+    functions, classes or lambdas); a bare `return` is None."""
+    found, stack = [], list(function.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Return):
+            found.append(node.value)
+        stack.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def _function_summary(function: ast.FunctionDef | ast.AsyncFunctionDef, qualify) -> dict | None:
+    """What a project helper returns, one call deep and never recursive: a column
+    (`return Column(DateTime(timezone=True), ...)`) or a column type (`return
+    DateTime(timezone=True)`), as the column's type facts. None when it returns anything
+    else, or its returns disagree (the helper is then unknown)."""
+    values = _returned_values(function)
+    if not values or any(v is None for v in values) or isinstance(function, ast.AsyncFunctionDef):
+        return None
+    summaries = []
+    for value in values:
+        if isinstance(value, ast.Call) and column_function(value, qualify):
+            type_node = column_type_node(value, qualify)
+            facts = type_facts(type_node, qualify) if type_node is not None else None
+            if facts is None:
+                return None
+            summaries.append({"returns": "column", "timestamp": facts.timestamp, "aware": facts.aware, "custom": facts.custom})
+        elif isinstance(value, (ast.Call, ast.Attribute, ast.Name)):
+            facts = type_facts(value, qualify)
+            if facts.timestamp is not True:  # only SQLAlchemy's own timestamp types
+                return None
+            summaries.append({"returns": "type", "timestamp": facts.timestamp, "aware": facts.aware, "custom": facts.custom})
+        else:
+            return None
+    first = summaries[0]
+    return first if all(s == first for s in summaries) and (first["timestamp"] or first["custom"]) else None
 
 
 def _module_assignment(stmt: ast.Assign | ast.AnnAssign, qualify, data: dict) -> None:

@@ -43,6 +43,8 @@ class Linker:
         self.by_name: dict[str, list[_Class]] = {}
         self.declarative_names: set[str] = set()
         self.flask_dbs: set[str] = set()
+        self.functions: dict[str, dict] = {}  # qualified name -> summary (extract._function_summary)
+        self.functions_by_name: dict[str, list[str]] = {}
         self.versions = LibraryVersions({}) if versions is None else versions
         use_tz = {m["use_tz"] for m in modules if m.get("use_tz") is not None}
         self.use_tz = use_tz.pop() if len(use_tz) == 1 else None
@@ -56,6 +58,9 @@ class Linker:
         for module in modules:
             self.declarative_names.update(f"{module['module']}.{n}" for n in module["declarative_bases"])
             self.flask_dbs.update(f"{module['module']}.{n}" for n in module["flask_dbs"])
+            for name, summary in (module.get("functions") or {}).items():
+                self.functions[f"{module['module']}.{name}"] = summary
+                self.functions_by_name.setdefault(name, []).append(f"{module['module']}.{name}")
             for record in module["classes"]:
                 qualified = f"{module['module']}.{record['name']}"
                 cls = _Class(record, module["module"], module["path"], qualified)
@@ -71,6 +76,26 @@ class Linker:
         candidates = self.by_name.get(name, [])
         related = [c for c in candidates if related_module(c.module, module)]
         return related[0] if len(related) == 1 else None
+
+    def function(self, qualified: str | None) -> dict | None:
+        """The summary of the project function `qualified` names (as imported), or None."""
+        if not qualified:
+            return None
+        if qualified in self.functions:
+            return self.functions[qualified]
+        module, _, name = qualified.rpartition(".")
+        related = [q for q in self.functions_by_name.get(name, []) if related_module(q.rpartition(".")[0], module)]
+        return self.functions[related[0]] if len(related) == 1 else None
+
+    def _helper_type(self, qualified: str | None, returns: set[str]) -> tuple[bool | None, bool | None]:
+        """(timestamp?, aware?) of a column made by a project helper returning a column or
+        a column type (`returns`); (None, None) when the helper cannot be read."""
+        summary = self.function(qualified)
+        if summary is None or summary.get("returns") not in returns:
+            return None, None
+        if summary.get("custom"):
+            return self._custom_type(summary["custom"], set())
+        return summary.get("timestamp"), summary.get("aware") if summary.get("timestamp") else None
 
     def link(self) -> ProjectIndex:
         index = ProjectIndex(root=self.root, django_use_tz=self.use_tz, library_versions=self.versions,
@@ -189,8 +214,14 @@ class Linker:
         timestamp, aware = column["timestamp"], column["aware"]
         if column["custom"]:
             timestamp, aware = self._custom_type(column["custom"], set())
+            if (timestamp, aware) == (None, None):  # `mapped_column(utc_timestamp())`: a type helper
+                timestamp, aware = self._helper_type(column["custom"], {"type"})
             if timestamp is None and column.get("annotated_datetime"):
                 timestamp = True
+        elif column.get("helper"):
+            # `Field(sa_column=aware_column())`: the helper's column, one call deep.
+            found, aware = self._helper_type(column["helper"], {"column"})
+            timestamp = found if found is not None else timestamp
         elif column["from_annotation"]:
             aware = self._annotation_map_awareness(mro)
         elif column["kind"] == "django" and timestamp:

@@ -136,6 +136,7 @@ def check_source(filename: str, text: str, settings, index=None, rules: list | N
     if rules is None:
         rules = settings.rules_for(filename)
     enabled = frozenset(rule.code for rule in rules)
+    index_rules = frozenset(rule.code for rule in rules if rule.needs_index)
     rules = active_rules(rules, text, settings, index)
     if not rules:
         return checked
@@ -147,7 +148,7 @@ def check_source(filename: str, text: str, settings, index=None, rules: list | N
             filename=filename, start=tree.location, end=tree.location, noqa_row=tree.location.row,
         ))
         return checked
-    ctx = Context(source, tree, settings, index, enabled)
+    ctx = Context(source, tree, settings, index, enabled, index_rules)
     try:
         for rule in rules:
             rule.check_module(ctx)

@@ -12,12 +12,14 @@ from chronolint.engine.source import SourceFile
 class Context:
     """What a rule sees of the module being linted."""
 
-    def __init__(self, source: SourceFile, tree: ast.Module, settings, index, enabled: frozenset[str]):
+    def __init__(self, source: SourceFile, tree: ast.Module, settings, index, enabled: frozenset[str],
+                 index_rules: frozenset[str] = frozenset()):
         self.source = source
         self.tree = tree
         self.settings = settings
         self.index = index
-        self.enabled = enabled
+        self.enabled = enabled  # the codes enabled for this file (before the pre-filter)
+        self.index_rules = index_rules  # those of them that read the project index
         self.names = NameResolver(tree, source.text)
         self.scopes: list[ast.AST] = []
         self.ancestors: list[ast.AST] = []

@@ -130,9 +130,11 @@ def _extract(path: str, root: Path, text: str) -> dict | None:
     return data
 
 
-def read_module(path: str, root: str) -> tuple | None:
+def read_module(path: str, root: str, stored: dict | None = None) -> tuple | None:
     """Stat, read and extract one file on disk: `(stat, seen, digest, record)`, or None
-    when it cannot be indexed. No shared state: runs as well in a worker process."""
+    when it cannot be indexed. No shared state: runs as well in a worker process. The
+    extraction in `stored` (the file's manifest entry) is reused if made from the same
+    content: a fresh checkout with its cache restored changes every stat, no content."""
     try:
         st = os.stat(path)
     except OSError:
@@ -145,7 +147,11 @@ def read_module(path: str, root: str) -> tuple | None:
         text = read_source(path)
     except SourceError:
         return None
-    return st, seen, text_digest(text), _extract(path, Path(root), text)
+    digest = text_digest(text)
+    kept = stored.get("index") if stored is not None and stored.get("sha") == digest else None
+    if isinstance(kept, list) and len(kept) == 3 and kept[:2] == [EXTRACTOR_VERSION, root]:
+        return st, seen, digest, kept[2]
+    return st, seen, digest, _extract(path, Path(root), text)
 
 
 def _module_data(path: str, root: Path, manifest: Manifest | None, checked: dict,
@@ -167,7 +173,7 @@ def _module_data(path: str, root: Path, manifest: Manifest | None, checked: dict
             # Module names are relative to the root: an entry made for another root is stale.
             if isinstance(stored, list) and len(stored) == 3 and stored[:2] == [EXTRACTOR_VERSION, str(root)]:
                 return stored[2], entry["sha"]
-        found = read_module(path, str(root))
+        found = read_module(path, str(root), manifest.entries.get(path) if manifest is not None else None)
     if found is None:
         return None, ""
     st, seen, digest, data = found

@@ -47,13 +47,21 @@ class NaiveTimestampColumn(Rule):
 
     ## Example
     ```python
+    from sqlalchemy import TIMESTAMP
+    from sqlalchemy.orm import DeclarativeBase, mapped_column
+
+    class Base(DeclarativeBase):
+        pass
+
     class Subscription(Base):
+        __tablename__ = "subscriptions"
         expires_at = mapped_column(TIMESTAMP, nullable=False)
     ```
 
     ## Use instead
     ```python
     class Subscription(Base):
+        __tablename__ = "subscriptions"
         expires_at = mapped_column(TIMESTAMP(timezone=True), nullable=False)
     ```
 

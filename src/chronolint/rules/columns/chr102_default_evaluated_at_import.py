@@ -32,12 +32,20 @@ class DefaultEvaluatedAtImport(Rule):
 
     ## Example
     ```python
-    created_at = Column(DateTime(timezone=True), default=datetime.now(timezone.utc))
+    from datetime import datetime, timezone
+    from sqlalchemy import Column, DateTime
+
+    class Agent:
+        created_at = Column(DateTime(timezone=True), default=datetime.now(timezone.utc))
     ```
 
     ## Use instead
     ```python
-    created_at = Column(DateTime(timezone=True), default=lambda: datetime.now(timezone.utc))
+    from datetime import datetime, timezone
+    from sqlalchemy import Column, DateTime
+
+    class Agent:
+        created_at = Column(DateTime(timezone=True), default=lambda: datetime.now(timezone.utc))
     ```
 
     ## Fix safety

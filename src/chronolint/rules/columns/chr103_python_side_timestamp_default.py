@@ -26,12 +26,19 @@ class PythonSideTimestampDefault(Rule):
 
     ## Example
     ```python
-    created_at = Column(DateTime(timezone=True), default=lambda: datetime.now(timezone.utc))
+    from datetime import datetime, timezone
+    from sqlalchemy import Column, DateTime
+
+    class Agent:
+        created_at = Column(DateTime(timezone=True), default=lambda: datetime.now(timezone.utc))
     ```
 
     ## Use instead
     ```python
-    created_at = Column(DateTime(timezone=True), server_default=func.now())
+    from sqlalchemy import Column, DateTime, func
+
+    class Agent:
+        created_at = Column(DateTime(timezone=True), server_default=func.now())
     ```
 
     ## Fix safety

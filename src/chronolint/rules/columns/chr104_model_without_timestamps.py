@@ -38,9 +38,15 @@ class ModelWithoutTimestamps(Rule):
 
     ## Example
     ```python
+    from sqlalchemy import Column, Integer, String
+    from sqlalchemy.orm import declarative_base
+
+    Base = declarative_base()
+
     class AgentSession(Base):
         __tablename__ = "agent_sessions"
         id = Column(Integer, primary_key=True)
+        channel = Column(String)
     ```
 
     ## Use instead
@@ -48,6 +54,7 @@ class ModelWithoutTimestamps(Rule):
     class AgentSession(TimestampMixin, Base):
         __tablename__ = "agent_sessions"
         id = Column(Integer, primary_key=True)
+        channel = Column(String)
     ```
 
     ## Fix safety

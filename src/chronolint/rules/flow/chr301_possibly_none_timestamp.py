@@ -44,12 +44,16 @@ class PossiblyNoneTimestamp(FlowRule):
 
     ## Example
     ```python
+    from app.models import AgentSession
+
     def duration_ms(session: AgentSession) -> int:
         return int((session.end_time - session.start_time).total_seconds() * 1000)
     ```
 
     ## Use instead
     ```python
+    from app.models import AgentSession
+
     def duration_ms(session: AgentSession) -> int | None:
         if session.end_time is None:
             return None

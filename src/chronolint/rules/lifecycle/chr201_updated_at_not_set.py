@@ -46,19 +46,27 @@ class UpdatedAtNotSet(Rule):
 
     ## Example
     ```python
-    async def rename_agent(self, agent_id: str, name: str) -> Agent:
-        agent = await self.session.get(Agent, agent_id)
-        agent.name = name
-        await self.session.commit()
+    from models import Agent
+
+    class AgentService:
+        async def rename_agent(self, agent_id: str, name: str) -> Agent:
+            agent = await self.session.get(Agent, agent_id)
+            agent.name = name
+            await self.session.commit()
     ```
 
     ## Use instead
     ```python
-    async def rename_agent(self, agent_id: str, name: str) -> Agent:
-        agent = await self.session.get(Agent, agent_id)
-        agent.name = name
-        agent.updated_at = datetime.now(timezone.utc)
-        await self.session.commit()
+    from datetime import datetime, timezone
+
+    from models import Agent
+
+    class AgentService:
+        async def rename_agent(self, agent_id: str, name: str) -> Agent:
+            agent = await self.session.get(Agent, agent_id)
+            agent.name = name
+            agent.updated_at = datetime.now(timezone.utc)
+            await self.session.commit()
     ```
 
     ## Fix safety

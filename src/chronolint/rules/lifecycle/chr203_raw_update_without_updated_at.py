@@ -33,12 +33,18 @@ class RawUpdateWithoutUpdatedAt(Rule):
 
     ## Example
     ```python
-    session.execute(text("UPDATE agents SET status = :s WHERE id = :id"), params)
+    from sqlalchemy import text
+
+    def set_status(session, params):
+        session.execute(text("UPDATE agents SET status = :s WHERE id = :id"), params)
     ```
 
     ## Use instead
     ```python
-    session.execute(text("UPDATE agents SET status = :s, updated_at = now() WHERE id = :id"), params)
+    from sqlalchemy import text
+
+    def set_status(session, params):
+        session.execute(text("UPDATE agents SET status = :s, updated_at = now() WHERE id = :id"), params)
     ```
 
     ## Fix safety

@@ -27,12 +27,18 @@ class CreatedAtReassigned(Rule):
 
     ## Example
     ```python
+    from models import Agent
+
     def restore(agent: Agent, snapshot: dict) -> None:
         agent.created_at = snapshot["created_at"]
     ```
 
     ## Use instead
     ```python
+    from datetime import datetime, timezone
+
+    from models import Agent
+
     def restore(agent: Agent, snapshot: dict) -> None:
         agent.restored_at = datetime.now(timezone.utc)
     ```

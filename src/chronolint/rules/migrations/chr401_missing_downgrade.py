@@ -30,12 +30,26 @@ class MissingDowngrade(Rule):
 
     ## Example
     ```python
+    from alembic import op
+    import sqlalchemy as sa
+
+    revision = "b2"
+    down_revision = "a1"
+
+
     def upgrade():
         op.add_column("orders", sa.Column("tenant_id", sa.Integer()))
     ```
 
     ## Use instead
     ```python
+    from alembic import op
+    import sqlalchemy as sa
+
+    revision = "b2"
+    down_revision = "a1"
+
+
     def upgrade():
         op.add_column("orders", sa.Column("tenant_id", sa.Integer()))
 

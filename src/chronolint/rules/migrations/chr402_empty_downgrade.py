@@ -33,6 +33,13 @@ class EmptyDowngrade(Rule):
 
     ## Example
     ```python
+    from alembic import op
+    import sqlalchemy as sa
+
+    revision = "b2"
+    down_revision = "a1"
+
+
     def upgrade():
         op.add_column("orders", sa.Column("tenant_id", sa.Integer()))
 
@@ -43,6 +50,17 @@ class EmptyDowngrade(Rule):
 
     ## Use instead
     ```python
+    from alembic import op
+    import sqlalchemy as sa
+
+    revision = "b2"
+    down_revision = "a1"
+
+
+    def upgrade():
+        op.add_column("orders", sa.Column("tenant_id", sa.Integer()))
+
+
     def downgrade():
         op.drop_column("orders", "tenant_id")
     ```

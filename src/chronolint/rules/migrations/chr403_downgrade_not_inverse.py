@@ -48,6 +48,13 @@ class DowngradeNotInverse(Rule):
 
     ## Example
     ```python
+    from alembic import op
+    import sqlalchemy as sa
+
+    revision = "b2"
+    down_revision = "a1"
+
+
     def upgrade():
         op.add_column("orders", sa.Column("tenant_id", sa.Integer()))
         op.add_column("invoices", sa.Column("tenant_id", sa.Integer()))
@@ -59,6 +66,18 @@ class DowngradeNotInverse(Rule):
 
     ## Use instead
     ```python
+    from alembic import op
+    import sqlalchemy as sa
+
+    revision = "b2"
+    down_revision = "a1"
+
+
+    def upgrade():
+        op.add_column("orders", sa.Column("tenant_id", sa.Integer()))
+        op.add_column("invoices", sa.Column("tenant_id", sa.Integer()))
+
+
     def downgrade():
         op.drop_column("invoices", "tenant_id")
         op.drop_column("orders", "tenant_id")

@@ -40,12 +40,28 @@ class NaiveTimestampInMigration(Rule):
 
     ## Example
     ```python
-    op.add_column("users", sa.Column("last_seen", sa.DateTime()))
+    from alembic import op
+    import sqlalchemy as sa
+
+    revision = "b2"
+    down_revision = "a1"
+
+
+    def upgrade():
+        op.add_column("users", sa.Column("last_seen", sa.DateTime()))
     ```
 
     ## Use instead
     ```python
-    op.add_column("users", sa.Column("last_seen", sa.DateTime(timezone=True)))
+    from alembic import op
+    import sqlalchemy as sa
+
+    revision = "b2"
+    down_revision = "a1"
+
+
+    def upgrade():
+        op.add_column("users", sa.Column("last_seen", sa.DateTime(timezone=True)))
     ```
 
     ## Fix safety

@@ -26,12 +26,18 @@ class IrreversibleDjangoOperation(Rule):
 
     ## Example
     ```python
-    operations = [migrations.RunPython(backfill_tenants)]
+    from django.db import migrations
+
+    class Migration(migrations.Migration):
+        operations = [migrations.RunPython(backfill_tenants)]
     ```
 
     ## Use instead
     ```python
-    operations = [migrations.RunPython(backfill_tenants, migrations.RunPython.noop)]
+    from django.db import migrations
+
+    class Migration(migrations.Migration):
+        operations = [migrations.RunPython(backfill_tenants, migrations.RunPython.noop)]
     ```
 
     ## Fix safety

@@ -33,6 +33,8 @@ class DdlOutsideMigrations(Rule):
 
     ## Example
     ```python
+    from sqlalchemy import text
+
     @app.on_event("startup")
     async def ensure_schema():
         async with engine.begin() as conn:

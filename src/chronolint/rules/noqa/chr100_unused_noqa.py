@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from chronolint.rules.api import Applicability, Fix, Invalid, Location, Rule, Valid
 from chronolint.engine.noqa import noqa_comments, remove_codes_edit
-from chronolint.registry import rule_by_code
 
 
 class UnusedNoqa(Rule):
@@ -88,8 +87,7 @@ class UnusedNoqa(Rule):
         """Only a code whose rule ran on this file (with what it needs) can be unused."""
         if code == self.code or code not in ctx.enabled:
             return False
-        rule = rule_by_code(code)
-        return rule is not None and not (rule.needs_index and ctx.index is None)
+        return not (code in ctx.index_rules and ctx.index is None)
 
     def _report(self, ctx, comment, unused: list[str]) -> None:
         line = ctx.source.line(comment.row)

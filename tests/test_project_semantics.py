@@ -179,3 +179,18 @@ def test_sa_column_helpers_are_read_and_unknown_helpers_are_silent():
     assert event.columns["seen_at"].aware is True  # mapped through a helper returning a type
     assert event.columns["legacy_at"].aware is False  # a helper returning a naive Column
     assert event.columns["synced_at"].aware is None  # a helper from outside the project
+
+
+def test_clock_helpers_feed_the_flow_rules_as_direct_calls_do(chronolint, tmp_path):
+    index = build_index(FIXTURES / "helper_columns", use_cache=False)
+    assert index.clocks == {"eventlog.clock.legacy_now": False, "eventlog.clock.utc_now": True}
+    assert index.clock("eventlog.clock.utc_now") is True and index.clock("clock.legacy_now") is False
+    # A helper whose returns disagree, or that returns something else, is unknown: silence.
+    project = shutil.copytree(FIXTURES / "helper_columns", tmp_path / "p")
+    clock = project / "eventlog" / "clock.py"
+    clock.write_text(clock.read_text().replace("    return datetime.utcnow()  # expect: CHR002\n",
+                                               "    if LEGACY:\n        return datetime.utcnow()  # expect: CHR002\n"
+                                               "    return datetime.now(timezone.utc)\n\n\nLEGACY = False\n"))
+    found = _findings(chronolint, project, "--select", "CHR302,CHR303", ".")
+    assert ("eventlog/service.py", 19, "CHR303") not in found and ("eventlog/service.py", 24, "CHR302") not in found
+    assert ("eventlog/service.py", 20, "CHR303") in found  # utc_now() is still read

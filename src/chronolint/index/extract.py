@@ -27,7 +27,7 @@ from chronolint.index.columns import (
     type_facts,
 )
 
-EXTRACTOR_VERSION = 7
+EXTRACTOR_VERSION = 8
 # A file is read further only if it mentions one of these.
 # Text a module must hold to define models, mapped columns, column types or USE_TZ. Kept
 # narrow on purpose: `Field(` (pydantic) or a bare `Column` would send most files of a
@@ -36,6 +36,9 @@ INDEX_NEEDLES = (
     "Column(", "mapped_column", "Mapped[", "models.Model", "TypeDecorator", "declarative",
     "DeclarativeBase", "USE_TZ", "INSTALLED_APPS", "SQLModel", "DateTime(", "TIMESTAMP(", "table=True", "db.Model", "registry(", "__tablename__",
 )
+# A project's own clock helpers: a function returning one of these calls is summarised.
+CLOCK_NEEDLES = ("utcnow(", ".now(", "utcfromtimestamp(", ".astimezone(")
+_NAIVE_CLOCKS = frozenset({"datetime.datetime.utcnow", "datetime.datetime.utcfromtimestamp", "datetime.datetime.today"})
 # Django fields, also in models that subclass a project base (no `models.Model` in the file).
 _DJANGO_FIELD = re.compile(r"\bmodels\.\w*Field\(")
 
@@ -47,6 +50,8 @@ def may_define_models(text: str) -> bool:
         return False
     if any(needle in text for needle in INDEX_NEEDLES):
         return True
+    if "return" in text and any(needle in text for needle in CLOCK_NEEDLES):
+        return True  # a clock helper: `def utc_now(): return datetime.now(timezone.utc)`
     # Substring checks first: the pattern alone costs more than reading the file.
     return "Field(" in text and "models." in text and _DJANGO_FIELD.search(text) is not None
 _DEFAULT_KEYS = ("default", "default_factory", "onupdate", "server_default", "server_onupdate")
@@ -122,6 +127,26 @@ def extract_module(tree: ast.Module, rel_path: str) -> dict:
     return data
 
 
+def _clock_awareness(value: ast.AST, qualify) -> bool | None:
+    """True/False when `value` is a datetime known aware/naive from the call alone
+    (`datetime.now(timezone.utc)`, `datetime.utcnow()`, `x.astimezone(tz)`); else None."""
+    if not isinstance(value, ast.Call) or any(isinstance(a, ast.Starred) for a in value.args) \
+            or any(k.arg is None for k in value.keywords):
+        return None
+    name = qualify(value.func) or ""
+    if name in _NAIVE_CLOCKS:
+        return False
+    if name in {"datetime.datetime.now", "datetime.datetime.fromtimestamp"}:
+        position = 0 if name.endswith(".now") else 1
+        tz = keyword(value, "tz").value if keyword(value, "tz") is not None else \
+            value.args[position] if len(value.args) > position else None
+        return tz is not None and not (isinstance(tz, ast.Constant) and tz.value is None)
+    if isinstance(value.func, ast.Attribute) and value.func.attr == "astimezone" and value.args:
+        inner = value.func.value
+        return True if isinstance(inner, ast.Call) and _clock_awareness(inner, qualify) is not None else None
+    return None
+
+
 def _returned_values(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST | None]:
     """The values of the function's own `return` statements (not those of nested
     functions, classes or lambdas); a bare `return` is None."""
@@ -139,8 +164,10 @@ def _returned_values(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[a
 def _function_summary(function: ast.FunctionDef | ast.AsyncFunctionDef, qualify) -> dict | None:
     """What a project helper returns, one call deep and never recursive: a column
     (`return Column(DateTime(timezone=True), ...)`) or a column type (`return
-    DateTime(timezone=True)`), as the column's type facts. None when it returns anything
-    else, or its returns disagree (the helper is then unknown)."""
+    DateTime(timezone=True)`), as the column's type facts; or a datetime whose awareness
+    the returned call shows (`return datetime.now(timezone.utc)`, `return
+    datetime.utcnow()`). None when it returns anything else, or its returns disagree
+    (the helper is then unknown)."""
     values = _returned_values(function)
     if not values or any(v is None for v in values) or isinstance(function, ast.AsyncFunctionDef):
         return None
@@ -152,6 +179,8 @@ def _function_summary(function: ast.FunctionDef | ast.AsyncFunctionDef, qualify)
             if facts is None:
                 return None
             summaries.append({"returns": "column", "timestamp": facts.timestamp, "aware": facts.aware, "custom": facts.custom})
+        elif _clock_awareness(value, qualify) is not None:
+            summaries.append({"returns": "datetime", "aware": _clock_awareness(value, qualify)})
         elif isinstance(value, (ast.Call, ast.Attribute, ast.Name)):
             facts = type_facts(value, qualify)
             if facts.timestamp is not True:  # only SQLAlchemy's own timestamp types
@@ -160,6 +189,8 @@ def _function_summary(function: ast.FunctionDef | ast.AsyncFunctionDef, qualify)
         else:
             return None
     first = summaries[0]
+    if first["returns"] == "datetime":
+        return first if all(s == first for s in summaries) else None
     return first if all(s == first for s in summaries) and (first["timestamp"] or first["custom"]) else None
 
 

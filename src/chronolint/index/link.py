@@ -99,7 +99,8 @@ class Linker:
 
     def link(self) -> ProjectIndex:
         index = ProjectIndex(root=self.root, django_use_tz=self.use_tz, library_versions=self.versions,
-                             django_use_tz_source=self.use_tz_source)
+                             django_use_tz_source=self.use_tz_source,
+                             clocks={q: s["aware"] for q, s in sorted(self.functions.items()) if s.get("returns") == "datetime"})
         for cls in self.classes.values():
             self._classify(cls, ())
         for cls in self.classes.values():

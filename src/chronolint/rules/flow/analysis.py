@@ -391,7 +391,7 @@ class FunctionFlow:
         for arg in node.args:
             self.ev(arg, state)
         keyword_values = [(kw, self.ev(kw.value, state)) for kw in node.keywords]
-        value = call_value(node, self.resolve, self.module.django_use_tz)
+        value = call_value(node, self.resolve, self.module.django_use_tz) or self.module.clock_value(node, self)
         if value is None:
             value = method_value(node, receiver) or UNKNOWN
             self.check_constructor(node, keyword_values)
@@ -757,6 +757,36 @@ class ModuleFlow:
         self._cache: dict = {}
         self.local_classes = {n.name: n for n in ctx.tree.body if isinstance(n, ast.ClassDef)}
         self.timestamp_attributes = timestamp_attributes(ctx.index)
+
+    def clock_value(self, call: ast.Call, flow) -> Value | None:
+        """A call of a project clock helper (`utc_now()` from `app.utils.clock`): the
+        datetime the index says it returns, aware or naive, as a direct call would be."""
+        clocks = getattr(self.ctx.index, "clocks", None)
+        if not clocks or not isinstance(call.func, (ast.Name, ast.Attribute)):
+            return None
+        name = call.func.attr if isinstance(call.func, ast.Attribute) else call.func.id
+        if not any(q.endswith("." + name) for q in clocks):
+            return None
+        qualified = flow.resolve(call.func)
+        if qualified and qualified.startswith(".") or qualified and "." not in qualified:
+            qualified = self._absolute(qualified)
+        aware = self.ctx.index.clock(qualified)
+        return None if aware is None else Value(DATETIME, Null.NOT_NONE, aware)
+
+    def _absolute(self, qualified: str) -> str:
+        """A relative (`.clock.utc_now`) or module-local (`utc_now`) name made absolute
+        against this file's module (its path under the project root)."""
+        import os
+
+        rel = os.path.relpath(os.path.abspath(self.ctx.filename), self.ctx.index.root).replace(os.sep, "/")
+        parts = rel[:-3].split("/") if rel.endswith(".py") else rel.split("/")
+        package = parts[:-1] if parts[-1] != "__init__" else parts[:-1]
+        if "." not in qualified:
+            module = parts[:-1] if parts[-1] == "__init__" else parts
+            return ".".join([*module, qualified])
+        level = len(qualified) - len(qualified.lstrip("."))
+        package = package[: len(package) - (level - 1)] if level > 1 else package
+        return ".".join([*package, qualified[level:]])
 
     def assigned_by_method(self, cls: ast.ClassDef | None, name: str) -> set[str]:
         """The `self.<attr>` a method of `cls` assigns: what a call to it may change."""

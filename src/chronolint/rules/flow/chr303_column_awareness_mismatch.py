@@ -75,6 +75,13 @@ class ColumnAwarenessMismatch(FlowRule):
         Valid(_HEADER + "    invoice.failed_at = datetime.now(timezone.utc).replace(tzinfo=None)\n", files=_MODELS),
         Valid(_HEADER + "    invoice.paid_at = None\n", files=_MODELS),
         Valid("from datetime import datetime\nclass Row:\n    paid_at = None\ndef f(row: Row):\n    row.paid_at = datetime.utcnow()\n"),
+        # A SQLModel schema (no `table=True`) is no table, whatever its fields say.
+        Valid("from datetime import datetime, timezone\nfrom sqlmodel import SQLModel\nclass InvoiceRead(SQLModel):\n"
+              "    paid_at: datetime | None = None\ndef f(read: InvoiceRead):\n    read.paid_at = datetime.now(timezone.utc)\n",
+              files={"uv.lock": '[[package]]\nname = "sqlmodel"\nversion = "0.0.38"\n'}),
+        # A static method's first parameter is not `self`.
+        Valid(_MODELS["app/models.py"].replace("from datetime import datetime", "from datetime import datetime, timezone")
+              + "\n    @staticmethod\n    def fail(self):\n        self.failed_at = datetime.now(timezone.utc)\n"),
     ]
     INVALID = [
         Invalid(_HEADER + "    invoice.paid_at = datetime.utcnow()\n", files=_MODELS,
@@ -84,6 +91,9 @@ class ColumnAwarenessMismatch(FlowRule):
         Invalid(_HEADER + "    invoice.failed_at = datetime.now(timezone.utc)\n", files=_MODELS),
         Invalid(_HEADER + "    return Invoice(failed_at=datetime.fromtimestamp(0, timezone.utc))\n", files=_MODELS),
         Invalid(_HEADER + "    when = datetime.now()\n    invoice.paid_at = when\n", files=_MODELS),
+        # `self` in a model's own method is that model.
+        Invalid(_MODELS["app/models.py"].replace("from datetime import datetime", "from datetime import datetime, timezone")
+                + "\n    def fail(self):\n        self.failed_at = datetime.now(timezone.utc)\n"),
     ]
 
     def compute_fix(self, diagnostic, fix_context):

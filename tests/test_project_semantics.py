@@ -194,3 +194,14 @@ def test_clock_helpers_feed_the_flow_rules_as_direct_calls_do(chronolint, tmp_pa
     found = _findings(chronolint, project, "--select", "CHR302,CHR303", ".")
     assert ("eventlog/service.py", 19, "CHR303") not in found and ("eventlog/service.py", 24, "CHR302") not in found
     assert ("eventlog/service.py", 20, "CHR303") in found  # utc_now() is still read
+
+
+def test_markerless_tree_under_flake8(tmp_path):
+    from conftest import run, tool
+
+    tree = shutil.copytree(FIXTURES / "markerless", tmp_path / "archive")
+    result = run([tool("flake8"), "--isolated", "--select", "CHR2,CHR3", "app/services"], cwd=tree)
+    found = sorted((line.split(":")[0], int(line.split(":")[1]), line.split()[1]) for line in result.stdout.splitlines())
+    expected = sorted((path, row, code) for (path, row, code), n in _all_codes(tree).items()
+                      if path.startswith("app/services/") and code.startswith(("CHR2", "CHR3")) for _ in range(n))
+    assert found == expected, result.stdout + result.stderr

@@ -179,7 +179,7 @@ def test_a_wheel_install_is_stamped_by_its_record_not_its_mtimes(tmp_path):
     """pip gives installed files the install time as mtime: stamped by stat, every fresh CI
     install would get a new cache folder and never reuse a restored cache. Installed from
     a wheel, the stamp is the RECORD's sha256 of each module, the same on every install."""
-    from chronolint.engine.cache import _installed_record
+    from chronolint.engine.cache import installed_record
 
     site = tmp_path / "site-packages"
     (site / "chronolint" / "engine").mkdir(parents=True)
@@ -188,7 +188,7 @@ def test_a_wheel_install_is_stamped_by_its_record_not_its_mtimes(tmp_path):
     record.write_text("chronolint/engine/cache.py,sha256=AAA,10\nchronolint/__init__.py,sha256=BBB,5\n"
                       "chronolint/__pycache__/x.cpython-311.pyc,,\n../../../bin/chronolint,sha256=CCC,200\n"
                       "chronolint-0.1.0.dist-info/RECORD,,\n")
-    assert _installed_record(str(site / "chronolint")) == [
+    assert installed_record(str(site / "chronolint")) == [
         "chronolint/__init__.py,sha256=BBB,5", "chronolint/engine/cache.py,sha256=AAA,10"]
     # An editable install or a source checkout: no RECORD beside the package.
-    assert _installed_record(str(tmp_path / "src" / "chronolint")) == []
+    assert installed_record(str(tmp_path / "src" / "chronolint")) == []

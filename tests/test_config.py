@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chronolint.config import ConfigError, ConfigResolver, compile_patterns, path_matches
+from chronolint.config import ConfigError, ConfigResolver, Settings, compile_patterns, path_matches
 from chronolint.registry import select_rules
 
 BAD = "from datetime import datetime\nx = datetime.now()\ny = datetime.utcnow()\n"
@@ -122,3 +122,16 @@ def test_config_error_type_is_raised_in_process(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[tool.chronolint]\nnope = 1\n")
     with pytest.raises(ConfigError, match="unknown key `nope`"):
         ConfigResolver(cwd=str(tmp_path)).for_path(str(tmp_path / "a.py"))
+
+
+def test_rule_options_are_typed_fields_with_the_documented_defaults(tmp_path):
+    from chronolint.config import DEFAULT_UPDATED_AT_NAMES, RuleOptions
+
+    assert Settings(tmp_path).rule_options == RuleOptions()
+    assert Settings(tmp_path, None, {"updated-at-names": []}).rule_options.updated_at_names == DEFAULT_UPDATED_AT_NAMES
+    (tmp_path / "chronolint.toml").write_text(
+        'updated-at-names = ["touched"]\nexplicit-updated-at = true\ndatetime-min-max-wrappers = ["aware"]\n'
+        '[migrations]\nbaseline = "2024-01-01"\n')
+    options = ConfigResolver(cwd=str(tmp_path)).for_path(str(tmp_path / "a.py")).rule_options
+    assert options == RuleOptions(updated_at_names=("touched",), explicit_updated_at=True,
+                                  datetime_min_max_wrappers=("aware",), migrations_baseline="2024-01-01")

@@ -97,11 +97,11 @@ def test_innermost_statement_metadata_matches_the_top_level_statement(name, text
         if getattr(node, "end_lineno", None) is None:
             continue
         start, end = source.node_range(node)
-        index = fixes._statement_at_row(start.row)
+        index = fixes.statement_at_row(start.row)
         if index is None:
             continue
-        fast = fixes._metadata_around(index, start.row, end.row)
-        slow = fixes._statement_metadata(index)
+        fast = fixes.metadata_around(index, start.row, end.row)
+        slow = fixes.statement_metadata(index)
         assert fast.node_at(start, end) is slow.node_at(start, end), (name, start, end)
         if fast is slow or id(fast) in compared:
             continue
@@ -139,6 +139,6 @@ def test_without_libcst_codegen_hooks_metadata_is_per_top_level_statement(monkey
     source = SourceFile("tricky", TRICKY)
     call = next(n for n in ast.walk(tree) if isinstance(n, ast.Call))
     start, end = source.node_range(call)
-    index = fixes._statement_at_row(start.row)
-    assert fixes._metadata_around(index, start.row, end.row) is fixes._statement_metadata(index)
+    index = fixes.statement_at_row(start.row)
+    assert fixes.metadata_around(index, start.row, end.row) is fixes.statement_metadata(index)
     assert isinstance(fixes.node_at(start, end), cst.Call)

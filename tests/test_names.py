@@ -6,7 +6,7 @@ import ast
 
 import pytest
 
-from chronolint.engine.names import FUNCTION_SCOPES, NameResolver, _scope_bindings, _walrus_lines
+from chronolint.engine.names import FUNCTION_SCOPES, NameResolver, scope_bindings, walrus_lines
 from conftest import FIXTURES
 
 SOURCES = sorted(p for p in FIXTURES.rglob("*.py") if "bad_input" not in p.parts)
@@ -28,7 +28,7 @@ def test_statement_pass_matches_the_full_pass(path):
         assert NameResolver(tree, text)._expressions, "a module with := must get the full pass"
         return
     for scope in _scopes(tree):
-        assert _scope_bindings(scope, expressions=False) == _scope_bindings(scope, expressions=True), (path, getattr(scope, "lineno", 0))
+        assert scope_bindings(scope, expressions=False) == scope_bindings(scope, expressions=True), (path, getattr(scope, "lineno", 0))
 
 
 SHAPES = """
@@ -56,8 +56,8 @@ def f(a, *b, c=1, **d):
 def test_statement_pass_covers_every_binding_statement():
     tree = ast.parse(SHAPES)
     function = tree.body[2]
-    fast = _scope_bindings(function, expressions=False)
-    assert fast == _scope_bindings(function, expressions=True)
+    fast = scope_bindings(function, expressions=False)
+    assert fast == scope_bindings(function, expressions=True)
     for name in ("a", "b", "c", "d", "x", "y", "p", "q", "r", "i", "j", "fh", "gh", "err", "zz",
                  "Inner", "inner", "kk", "first", "others", "px", "whole"):
         assert name in fast and fast[name] is None, name
@@ -153,12 +153,12 @@ class C(Base, meta=(p := 5)):
 def test_walrus_lines_read_only_their_statements_whole(newline):
     text = WALRUS.replace("\n", newline)
     tree = ast.parse(text)
-    lines = _walrus_lines(text)
+    lines = walrus_lines(text)
     assert (lines is None) == (newline == "\r")
     for scope in _scopes(tree):
-        assert _scope_bindings(scope, True, lines) == _scope_bindings(scope, True), getattr(scope, "lineno", 0)
+        assert scope_bindings(scope, True, lines) == scope_bindings(scope, True), getattr(scope, "lineno", 0)
     function = tree.body[1]
-    bindings = NameResolver(tree, text)._bindings(function)
+    bindings = NameResolver(tree, text).bindings(function)
     for name in ("g", "h", "i", "m", "n", "x", "plain", "fh", "inner"):
         assert name in bindings and bindings[name] is None, name
     assert bindings["Z"] == "zoneinfo.ZoneInfo"  # the full pass's order: handlers before orelse
@@ -172,10 +172,10 @@ def test_walrus_lines_pass_matches_the_full_pass(path):
     text = path.read_text(encoding="utf-8")
     tree = ast.parse(text)
     for scope in _scopes(tree):
-        assert _scope_bindings(scope, True, _walrus_lines(text)) == _scope_bindings(scope, True), getattr(scope, "lineno", 0)
+        assert scope_bindings(scope, True, walrus_lines(text)) == scope_bindings(scope, True), getattr(scope, "lineno", 0)
 
 
 def test_statement_pass_reads_blocks_in_the_full_pass_order():
     source = "try:\n    pass\nexcept ImportError:\n    from a import X\nelse:\n    from b import X\n"
     tree = ast.parse(source)
-    assert _scope_bindings(tree, expressions=False) == _scope_bindings(tree, expressions=True) == {"X": "a.X"}
+    assert scope_bindings(tree, expressions=False) == scope_bindings(tree, expressions=True) == {"X": "a.X"}

@@ -38,6 +38,9 @@ def test_json_lines_has_one_ruff_shaped_object_per_line(chronolint, project):
     assert [(r["code"], r["location"]["row"]) for r in rows] == [("CHR002", 3), ("CHR001", 4)]
     assert rows[0]["fix"]["applicability"] == "safe"
     assert rows[1]["location"]["column"] == len('label = "😀"; started = ') + 1
+    # ruff's keys, `url` included (null: `chronolint rule CODE` is the documentation)
+    assert set(rows[0]) == {"cell", "code", "end_location", "filename", "fix", "location", "message", "noqa_row", "url"}
+    assert rows[0]["url"] is None
 
 
 def test_github_annotations(chronolint, project):

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from chronolint.engine.prefilter import _mentions, _whole_words
+from chronolint.engine.prefilter import mentions, whole_words_pattern
 from chronolint.registry import rule_by_code
 from chronolint.engine.prefilter import AllOf, WholeWords
 from conftest import FIXTURES
@@ -28,7 +28,7 @@ WORDS = [
 def test_whole_words_match_where_the_plain_pattern_does(words):
     plain = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(words, key=len, reverse=True))) + r")\b")
     for text in TEXTS:
-        assert [m.span() for m in _whole_words(words).finditer(text)] == [m.span() for m in plain.finditer(text)]
+        assert [m.span() for m in whole_words_pattern(words).finditer(text)] == [m.span() for m in plain.finditer(text)]
 
 
 def test_chr102_needles_match_where_the_plain_pattern_does():
@@ -40,7 +40,7 @@ def test_chr102_needles_match_where_the_plain_pattern_does():
 
 def test_all_of_needs_every_part():
     needles = AllOf((("combine",), WholeWords(("datetime",)), re.compile("x+y")))
-    assert _mentions("datetime.combine(xxy)", needles)
-    assert not _mentions("datetimes.combine(xxy)", needles)
-    assert not _mentions("datetime.combine(y)", needles)
-    assert not _mentions("datetime.join(xxy)", needles)
+    assert mentions("datetime.combine(xxy)", needles)
+    assert not mentions("datetimes.combine(xxy)", needles)
+    assert not mentions("datetime.combine(y)", needles)
+    assert not mentions("datetime.join(xxy)", needles)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from chronolint.engine.checker import _LEAF_TYPES, _walk, _walk_plan
+from chronolint.engine.checker import LEAF_TYPES, walk, walk_plan
 from chronolint.engine.context import Context
 from chronolint.config import Settings
 from chronolint.engine.names import FUNCTION_SCOPES
@@ -49,7 +49,7 @@ def _reference(node, ancestors=(), scopes=()):
     yield node, list(ancestors), list(scopes)
     inner = (*scopes, node) if isinstance(node, FUNCTION_SCOPES) else scopes
     for child in ast.iter_child_nodes(node):
-        if not isinstance(child, _LEAF_TYPES):
+        if not isinstance(child, LEAF_TYPES):
             yield from _reference(child, (*ancestors, node), inner)
 
 
@@ -75,8 +75,8 @@ def test_walk_matches_a_plain_recursive_walk(visited, source):
     tree = ast.parse(text)
     recorder = _Recorder(visited)
     ctx = Context(SourceFile("example.py", text), tree, Settings(Path(".")), None, frozenset())
-    plan = _walk_plan((recorder,))
-    _walk(ctx, tree, plan[tree.__class__], plan)
+    plan = walk_plan((recorder,))
+    walk(ctx, tree, plan[tree.__class__], plan)
     wanted = [seen for seen in _reference(tree) if type(seen[0]) in recorder.handlers]
     assert recorder.seen == wanted
     assert ctx.ancestors == [] and ctx.scopes == []

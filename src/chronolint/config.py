@@ -108,6 +108,54 @@ SCHEMA = {
 }
 
 
+DEFAULT_UPDATED_AT_NAMES = ("updated_at", "modified_at", "last_modified", "updated")
+DEFAULT_CREATED_AT_NAMES = ("created_at", "created")
+# Columns whose writes are bookkeeping, not edits (CHR201); see that rule's docs for the evidence.
+DEFAULT_UPDATED_AT_EXEMPT = ("last_*_at", "is_pinned", "pinned", "*_count")
+
+
+@dataclass(frozen=True)
+class RuleOptions:
+    """The options rules read, typed: built once per `Settings` from its table (which
+    `SCHEMA` validated when it was loaded). Each rule that reads one lists its key in
+    `Rule.options` and documents it under `## Options`."""
+
+    updated_at_names: tuple[str, ...] = DEFAULT_UPDATED_AT_NAMES
+    created_at_names: tuple[str, ...] = DEFAULT_CREATED_AT_NAMES
+    explicit_updated_at: bool = False
+    updated_at_exempt: tuple[str, ...] = DEFAULT_UPDATED_AT_EXEMPT
+    datetime_min_max_wrappers: tuple[str, ...] = ()
+    migrations_baseline: str | None = None
+    flow_call_invalidation: str = "assigned"
+
+    @classmethod
+    def from_table(cls, options: dict) -> "RuleOptions":
+        """An empty or unset list of names means the defaults, as it always has; an explicit
+        empty `updated-at-exempt` means no globs."""
+        return cls(
+            updated_at_names=tuple(options.get("updated-at-names") or DEFAULT_UPDATED_AT_NAMES),
+            created_at_names=tuple(options.get("created-at-names") or DEFAULT_CREATED_AT_NAMES),
+            explicit_updated_at=bool(options.get("explicit-updated-at", False)),
+            updated_at_exempt=(DEFAULT_UPDATED_AT_EXEMPT if options.get("updated-at-exempt") is None
+                               else tuple(options["updated-at-exempt"])),
+            datetime_min_max_wrappers=tuple(options.get("datetime-min-max-wrappers") or ()),
+            migrations_baseline=(options.get("migrations") or {}).get("baseline"),
+            flow_call_invalidation=options.get("flow-call-invalidation") or "assigned",
+        )
+
+
+# The configuration key of each field of `RuleOptions`.
+RULE_OPTION_KEYS = {
+    "updated_at_names": "updated-at-names",
+    "created_at_names": "created-at-names",
+    "explicit_updated_at": "explicit-updated-at",
+    "updated_at_exempt": "updated-at-exempt",
+    "datetime_min_max_wrappers": "datetime-min-max-wrappers",
+    "migrations_baseline": "migrations.baseline",
+    "flow_call_invalidation": "flow-call-invalidation",
+}
+
+
 def _validate_table(table: dict, schema: dict, prefix: str = "") -> dict:
     out = {}
     for key, value in table.items():
@@ -142,6 +190,11 @@ class Settings:
             else:
                 merged[key] = value
         return replace(self, options=merged)
+
+    @cached_property
+    def rule_options(self) -> RuleOptions:
+        """What rules read of these settings, typed (the rest is the engine's)."""
+        return RuleOptions.from_table(self.options)
 
     @property
     def target_version(self) -> tuple[int, int]:

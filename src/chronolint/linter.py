@@ -328,9 +328,9 @@ class _Work:
         else:
             file_result = lint_file(path, self.resolver, index, fix_mode=self.fix_mode, fixes=self.fixes)
         for diagnostic in file_result.diagnostics:
-            # A rule's private data (ast nodes) served the fixer and is done with; kept, it
+            # What a rule left for the fixer (ast nodes) has served and is done with; kept, it
             # would hold every linted tree alive (and cannot cross processes anyway).
-            diagnostic.fix_data = None
+            diagnostic.fix_data = diagnostic.proposed_fix = None
         return file_result
 
     def store(self, path: str, file_result: FileResult) -> None:

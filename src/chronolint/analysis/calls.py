@@ -9,16 +9,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-
-def keyword(call: ast.Call, name: str) -> ast.keyword | None:
-    for kw in call.keywords:
-        if kw.arg == name:
-            return kw
-    return None
-
-
-def is_none(node: ast.AST | None) -> bool:
-    return isinstance(node, ast.Constant) and node.value is None
+from chronolint.engine.astutil import is_none, keyword  # noqa: F401 (read through this module too)
 
 
 def tz_argument(call: ast.Call, name: str, position: int) -> ast.AST | None:

@@ -12,6 +12,7 @@ import ast
 import os
 from dataclasses import dataclass
 
+from chronolint.engine.astutil import bound_names, is_none
 from chronolint.engine.names import target_names
 from chronolint.index.columns import dotted, parse_string_annotation, strip_optional
 from chronolint.index.extract import absolute_import, module_name
@@ -112,7 +113,7 @@ class ReceiverTypes:
         return scopes
 
     def _shadowed(self, name: str, scopes: list[ast.AST]) -> bool:
-        return any(name in self.ctx.names._bindings(s) for s in scopes)
+        return any(name in self.ctx.names.bindings(s) for s in scopes)
 
     # -- instances --------------------------------------------------------------------
 
@@ -137,7 +138,7 @@ class ReceiverTypes:
             return self._annotated(parameter.annotation, function)
         values = self._function_bindings(function).get(name, [])
         found = {id(m): m for m in (self._binding_model(v, function, depth) for v in values) if m is not None}
-        unknown = [v for v in values if self._binding_model(v, function, depth) is None and not _is_none(v)]
+        unknown = [v for v in values if self._binding_model(v, function, depth) is None and not is_none(v)]
         if len(found) == 1 and not unknown:
             return next(iter(found.values()))
         return None
@@ -367,20 +368,8 @@ def _record_binding(node: ast.AST, found: dict[str, list]) -> None:
     elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
         found.setdefault(node.target.id, []).append(node.value)
     elif isinstance(node, (ast.AugAssign, ast.comprehension, ast.ExceptHandler, ast.Global, ast.Nonlocal, ast.Import, ast.ImportFrom)):
-        for name in _bound_names(node):
+        for name in bound_names(node):
             found.setdefault(name, []).append(("unknown", None))
-
-
-def _bound_names(node: ast.AST) -> list[str]:
-    if isinstance(node, ast.AugAssign):
-        return []
-    if isinstance(node, ast.comprehension):
-        return list(target_names(node.target))
-    if isinstance(node, ast.ExceptHandler):
-        return [node.name] if node.name else []
-    if isinstance(node, (ast.Global, ast.Nonlocal)):
-        return list(node.names)
-    return [(a.asname or a.name).split(".")[0] for a in node.names]
 
 
 def walk_own_body(function: ast.AST):
@@ -406,7 +395,3 @@ def _parameter(function: ast.AST, name: str) -> ast.arg | None:
 
 def _is_self_attr(node: ast.AST | None, attr: str) -> bool:
     return isinstance(node, ast.Attribute) and node.attr == attr and isinstance(node.value, ast.Name) and node.value.id == "self"
-
-
-def _is_none(value) -> bool:
-    return isinstance(value, ast.Constant) and value.value is None

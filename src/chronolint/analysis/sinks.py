@@ -1,6 +1,7 @@
-"""Aware sinks (DESIGN.md "Fix safety"): places a value flows straight into that are proven
-timezone-aware. A naive `utcnow()` written there is a bug in every context, so the naive
-rules mark their aware rewrite safe (`fix_data["aware_sink"] = is_aware_sink(ctx, node)`).
+"""Aware sinks: places a value flows straight into that are proven timezone-aware. A naive
+`utcnow()` written there is a bug in every context (a safe fix, README.md "Fixes"), so the
+naive rules mark their aware rewrite safe (`aware_sink`, from `is_aware_sink(ctx, node)`,
+in their `fix_data`; see CHR002's `## Fix safety`).
 """
 
 from __future__ import annotations

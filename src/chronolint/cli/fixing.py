@@ -7,11 +7,11 @@ import argparse
 import difflib
 import sys
 
+from chronolint.cli import EXIT_CLEAN, EXIT_FINDINGS
 from chronolint.engine.diagnostics import Applicability
 from chronolint.engine.source import SourceError, read_source
+from chronolint.fixer import policy
 from chronolint.linter import FixMode
-
-EXIT_CLEAN, EXIT_FINDINGS = 0, 1
 
 
 def add_arguments(check: argparse.ArgumentParser) -> None:
@@ -49,10 +49,10 @@ def fixable_counts(diagnostics, resolver) -> tuple[int, int]:
         applicability = d.fix_applicability
         if applicability is None or applicability is Applicability.DISPLAY_ONLY:
             continue
-        unsafe_setting = resolver.for_path(d.filename).get("unsafe-fixes")
-        if applicability is Applicability.SAFE or unsafe_setting is True:
+        settings = resolver.for_path(d.filename)
+        if applicability in policy.allowed(settings):
             applicable += 1
-        elif unsafe_setting is None:
+        elif not policy.hides_unsafe_hint(settings):
             hidden += 1
     return applicable, hidden
 

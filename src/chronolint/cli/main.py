@@ -7,12 +7,10 @@ import os
 import sys
 
 from chronolint import __version__
-from chronolint.cli import fixing, reporters
+from chronolint.cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, fixing, reporters
 from chronolint.config import TARGET_VERSIONS, ConfigError, ConfigResolver
 from chronolint.linter import Fixes, RunResult, lint_file, lint_paths
 from chronolint.engine.source import SourceFile
-
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):

@@ -72,7 +72,7 @@ def to_json_object(d: Diagnostic) -> dict:
         "location": _location(d.start),
         "message": d.message,
         "noqa_row": d.noqa_row,
-        "url": d.url,
+        "url": None,  # ruff's field; no docs site yet (`chronolint rule CODE` is the documentation)
     }
 
 

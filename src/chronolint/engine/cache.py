@@ -341,7 +341,7 @@ def code_stamp() -> str:
     the stat of its modules instead: about 150 stats, once per process."""
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     digest = hashlib.sha256(f"{sys.version_info[0]}.{sys.version_info[1]}\0".encode())
-    record = _installed_record(package)
+    record = installed_record(package)
     if record:
         digest.update("\n".join(record).encode("utf-8", "surrogateescape"))
         return f"{__version__}-{digest.hexdigest()[:12]}"
@@ -354,7 +354,7 @@ def code_stamp() -> str:
     return f"{__version__}-{digest.hexdigest()[:12]}"
 
 
-def _installed_record(package: str) -> list[str]:
+def installed_record(package: str) -> list[str]:
     """The lines of pip's RECORD naming chronolint's modules and their sha256, when this
     package was installed from a wheel beside its `.dist-info`; else []."""
     site = os.path.dirname(package)

@@ -26,7 +26,7 @@ def _dispatch_table(rules: list) -> dict[type, list]:
 
 _SCOPE_TYPES = frozenset(FUNCTION_SCOPES)
 # Nodes without children that no rule visits (`Load`, `Add`, `Eq`, ...): not walked.
-_LEAF_TYPES = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
+LEAF_TYPES = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
 # Field types (in `ast`'s ASDL signatures) that never hold a node to walk.
 _UNWALKED_FIELD_TYPES = frozenset({
     "identifier", "string", "constant", "int", "expr_context", "boolop", "operator", "unaryop", "cmpop",
@@ -59,7 +59,7 @@ class _WalkPlan(dict):
 
     def __missing__(self, cls: type):
         step = None
-        if issubclass(cls, ast.AST) and not issubclass(cls, _LEAF_TYPES):
+        if issubclass(cls, ast.AST) and not issubclass(cls, LEAF_TYPES):
             handlers = self.table.get(cls, ())
             fields = _child_fields(cls)
             if handlers or fields:
@@ -69,13 +69,13 @@ class _WalkPlan(dict):
 
 
 @lru_cache(maxsize=64)
-def _walk_plan(rules: tuple) -> _WalkPlan | None:
+def walk_plan(rules: tuple) -> _WalkPlan | None:
     """The plan for a set of active rules (a handful of sets recur over a run)."""
     table = _dispatch_table(list(rules))
     return _WalkPlan(table) if table else None
 
 
-def _walk(ctx: Context, node: ast.AST, step: tuple, plan: _WalkPlan) -> None:
+def walk(ctx: Context, node: ast.AST, step: tuple, plan: _WalkPlan) -> None:
     """Visit `node` (its `step` in `plan`) and its subtree in source order, keeping
     `ctx.ancestors` and `ctx.scopes` current. This runs for every node of every linted
     file: children are looked up by class in the plan, and those with nothing to do are
@@ -93,11 +93,11 @@ def _walk(ctx: Context, node: ast.AST, step: tuple, plan: _WalkPlan) -> None:
             for item in value:
                 child = plan[item.__class__]
                 if child is not None:
-                    _walk(ctx, item, child, plan)
+                    walk(ctx, item, child, plan)
         else:
             child = plan[value.__class__]
             if child is not None:
-                _walk(ctx, value, child, plan)
+                walk(ctx, value, child, plan)
     ancestors.pop()
     if is_scope:
         ctx.scopes.pop()
@@ -152,11 +152,11 @@ def check_source(filename: str, text: str, settings, index=None, rules: list | N
     try:
         for rule in rules:
             rule.check_module(ctx)
-        plan = _walk_plan(tuple(rules))
+        plan = walk_plan(tuple(rules))
         if plan is not None:
             step = plan[tree.__class__]
             if step is not None:
-                _walk(ctx, tree, step, plan)
+                walk(ctx, tree, step, plan)
         for rule in rules:
             rule.finish_module(ctx)
         for rule in rules:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from chronolint.engine.diagnostics import Diagnostic, Location
+from chronolint.engine.diagnostics import Diagnostic, Fix, Location
 from chronolint.engine.names import NameResolver
 from chronolint.engine.source import SourceFile
 
@@ -39,10 +39,9 @@ class Context:
         """An analysis of this module that several rules use (`build(ctx)`, run once).
         It lives and dies with the context: a module-level map keyed by context would
         keep every linted tree alive when the analysis refers back to its context."""
-        found = self._shared.get(key)
-        if found is None:
-            found = self._shared[key] = build(self)
-        return found
+        if key not in self._shared:  # None is an answer too ("not a revision"), kept as one
+            self._shared[key] = build(self)
+        return self._shared[key]
 
     def resolve(self, node: ast.AST) -> str | None:
         """The qualified name `node` refers to here (`datetime.datetime.now`), or None."""
@@ -53,7 +52,12 @@ class Context:
         return self.ancestors[-depth] if len(self.ancestors) >= depth else None
 
     def report(self, rule, node: ast.AST | None = None, *, start: Location | None = None,
-               end: Location | None = None, message: str | None = None, fix_data=None, **fields) -> Diagnostic:
+               end: Location | None = None, message: str | None = None, fix: Fix | None = None, fix_data=None,
+               **fields) -> Diagnostic:
+        """Report a finding at `node` (or `start`..`end`), with `message` or the rule's
+        message filled with `fields`. A fix made of text edits known now is passed as `fix`;
+        a fix that needs libcst is computed later by the rule's `compute_fix`, from
+        `fix_data`."""
         if node is not None:
             start, end = self.source.node_range(node)
         assert start is not None and end is not None
@@ -65,6 +69,7 @@ class Context:
             start=start,
             end=end,
             noqa_row=start.row,
+            proposed_fix=fix,
             fix_data=fix_data,
         )
         self.diagnostics.append(diagnostic)

@@ -6,7 +6,8 @@ import enum
 from dataclasses import dataclass, field
 
 class Applicability(str, enum.Enum):
-    """How far a fix may be trusted (DESIGN.md "Fix safety")."""
+    """How far a fix may be trusted: the three kinds of README.md "Fixes"; each rule's
+    `## Fix safety` section says which its fix is and why."""
 
     SAFE = "safe"
     UNSAFE = "unsafe"
@@ -50,13 +51,12 @@ class Diagnostic:
     # The applicability the rule's fix would have, known without computing it (libcst is
     # costly); text outputs need no more than this for fixes they would not show as [*].
     fix_hint: Applicability | None = None
-    # Opaque data a rule leaves for its own fix; never rendered.
+    # The fix a rule reported with the finding (`ctx.report(..., fix=...)`: text edits
+    # known at detection), before the configuration's say; the linter attaches it as `fix`.
+    proposed_fix: Fix | None = field(default=None, repr=False, compare=False)
+    # Data a rule leaves for its own libcst `compute_fix` (a small dataclass of the rule's);
+    # never rendered.
     fix_data: object = field(default=None, repr=False, compare=False)
-
-    @property
-    def url(self) -> str | None:
-        """No public docs site yet: `chronolint rule CODE` is the documentation."""
-        return None
 
     @property
     def fix_applicability(self) -> Applicability | None:

@@ -176,7 +176,7 @@ def _imported_names(statements, found: set[str]) -> set[str]:
     return found
 
 
-def _walrus_lines(text: str) -> list[int] | None:
+def walrus_lines(text: str) -> list[int] | None:
     """The lines holding `:=` (in strings and comments too), in order; None when a bare
     `\r`, which also ends a line for Python, makes counting `\n` miscount them."""
     if "\r" in text and re.search("\r(?!\n)", text):
@@ -201,7 +201,7 @@ def _spans_any(stmt: ast.stmt, lines: list[int]) -> bool:
     return i < len(lines) and lines[i] <= stmt.end_lineno
 
 
-def _scope_bindings(scope: ast.AST, expressions: bool = True, walrus: list[int] | None = None) -> dict[str, str | None]:
+def scope_bindings(scope: ast.AST, expressions: bool = True, walrus: list[int] | None = None) -> dict[str, str | None]:
     """Map each name a scope binds to its qualified name (imports) or None (anything else).
     `expressions=False` (the module has no `:=`) reads the statements only; with `walrus`,
     the lines holding `:=`, only the statements spanning one of them are read whole."""
@@ -247,8 +247,8 @@ class NameResolver:
         # the statements, which is most of the cost of resolving names in large modules.
         self._expressions = text is None or ":=" in text
         # With `:=`, only the statements on its lines are read whole.
-        self._walrus = _walrus_lines(text) if text is not None and self._expressions else None
-        self.module_bindings = _scope_bindings(module, self._expressions, self._walrus)
+        self._walrus = walrus_lines(text) if text is not None and self._expressions else None
+        self.module_bindings = scope_bindings(module, self._expressions, self._walrus)
         self._scope_cache: dict[int, dict[str, str | None]] = {}
         self._module = module
         self._imported: set[str] | None = None
@@ -260,11 +260,12 @@ class NameResolver:
         """Cheap exit for rules: was `name` imported at module level (or anywhere, below)?"""
         return name in self.imported_modules
 
-    def _bindings(self, scope: ast.AST) -> dict[str, str | None]:
+    def bindings(self, scope: ast.AST) -> dict[str, str | None]:
+        """The names `scope` binds (see `scope_bindings`), computed once per scope."""
         key = id(scope)
         cached = self._scope_cache.get(key)
         if cached is None:
-            cached = self._scope_cache[key] = _scope_bindings(scope, self._expressions, self._walrus)
+            cached = self._scope_cache[key] = scope_bindings(scope, self._expressions, self._walrus)
         return cached
 
     def _imported_anywhere(self, name: str) -> bool:
@@ -278,14 +279,14 @@ class NameResolver:
         if not self._imported_anywhere(name):
             return None
         for scope in reversed(scopes):
-            bindings = self._bindings(scope)
+            bindings = self.bindings(scope)
             if name in bindings:
                 return bindings[name]
         return self.module_bindings.get(name)
 
     def is_function_local(self, name: str, scopes: list[ast.AST]) -> bool:
         """An enclosing function or lambda binds `name`, hiding any module-level binding."""
-        return any(name in self._bindings(scope) for scope in scopes)
+        return any(name in self.bindings(scope) for scope in scopes)
 
     def resolve_qualified_name(self, node: ast.AST, scopes: list[ast.AST]) -> str | None:
         """`a.b.c` → the qualified name it refers to, or None when unknown or shadowed."""

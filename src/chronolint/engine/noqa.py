@@ -1,4 +1,5 @@
-"""Reading and rewriting `# noqa` comments as text: adding codes (`--add-noqa`, the editor's
+"""`# noqa` comments, read and rewritten as text: which codes a line's `# noqa` and a
+file's `# chronolint: noqa` suppress, adding codes (`--add-noqa`, the editor's
 "disable for this line"), finding the comments that really are comments (CHR100), and
 removing codes from them. Codes are merged into an existing `# noqa: ...` list, never
 duplicated, and other tools' codes are kept."""
@@ -6,11 +7,45 @@ duplicated, and other tools' codes are kept."""
 from __future__ import annotations
 
 import io
+import re
 import tokenize
 from dataclasses import dataclass
 
 from chronolint.engine.diagnostics import Edit, Location
-from chronolint.engine.source import _CODE, _NOQA
+
+_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
+_FILE_NOQA = re.compile(
+    r"^#\s*chronolint\s*:\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?\s*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
+
+
+def line_noqa_codes(line: str) -> frozenset[str] | None:
+    """Codes a `# noqa` in `line` suppresses; empty = all, None = no `# noqa`."""
+    if "#" not in line:
+        return None
+    match = _NOQA.search(line)
+    if match is None:
+        return None
+    if not match.group("codes"):
+        return frozenset()
+    return frozenset(c.upper() for c in _CODE.findall(match.group("codes")))
+
+
+def file_noqa_codes(text: str) -> frozenset[str] | None:
+    """Codes a `# chronolint: noqa[: CODES]` line suppresses for the whole file; empty =
+    all, None = no such line."""
+    if "noqa" not in text:
+        return None
+    codes: set[str] = set()
+    found = False
+    for match in _FILE_NOQA.finditer(text):
+        found = True
+        if not match.group("codes"):
+            return frozenset()
+        codes.update(c.upper() for c in _CODE.findall(match.group("codes")))
+    return frozenset(codes) if found else None
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ class AllOf(tuple):
 
 
 @lru_cache(maxsize=64)
-def _whole_words(words: tuple[str, ...]) -> re.Pattern:
+def whole_words_pattern(words: tuple[str, ...]) -> re.Pattern:
     """`\b(?:word|...)\b`, spelled so that the regex engine skips ahead to the words' first
     letters: a pattern that starts with `\b` is tried at every position of the text, so each
     word's leading `\b` is checked by a lookbehind once its first letter has matched."""
@@ -30,14 +30,14 @@ def _whole_words(words: tuple[str, ...]) -> re.Pattern:
     return re.compile("(?:" + "|".join(alternatives) + r")\b")
 
 
-def _mentions(text: str, needles) -> bool:
+def mentions(text: str, needles) -> bool:
     """Needles are substrings, `WholeWords`, one compiled pattern, or `AllOf` these."""
     if isinstance(needles, re.Pattern):
         return needles.search(text) is not None
     if isinstance(needles, WholeWords):
-        return _whole_words(needles).search(text) is not None
+        return whole_words_pattern(needles).search(text) is not None
     if isinstance(needles, AllOf):
-        return all(_mentions(text, part) for part in needles)
+        return all(mentions(text, part) for part in needles)
     return any(needle in text for needle in needles)
 
 
@@ -66,7 +66,7 @@ def active_rules(rules: list, text: str, settings, index) -> list:
         if needles:
             found = mentioned.get(id(needles))
             if found is None:
-                found = mentioned[id(needles)] = _mentions(text, needles)
+                found = mentioned[id(needles)] = mentions(text, needles)
             if not found:
                 continue
         active.append(rule)

@@ -11,18 +11,12 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from chronolint.engine.diagnostics import Location
+from chronolint.engine.noqa import file_noqa_codes, line_noqa_codes
 
 
 class SourceError(Exception):
     """A file that cannot be linted at all; the message is one line naming the problem."""
 
-
-_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
-_FILE_NOQA = re.compile(
-    r"^#\s*chronolint\s*:\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?\s*$",
-    re.IGNORECASE | re.MULTILINE,
-)
-_CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
 
 # Grammar added after 3.10, newest first: (python version, how to spot it in a line).
 _NEWER_SYNTAX = (
@@ -128,28 +122,11 @@ class SourceFile:
     @cached_property
     def file_noqa(self) -> frozenset[str] | None:
         """Codes suppressed for the whole file; an empty set means every code."""
-        if "noqa" not in self.text:
-            return None
-        codes: set[str] = set()
-        found = False
-        for match in _FILE_NOQA.finditer(self.text):
-            found = True
-            if not match.group("codes"):
-                return frozenset()
-            codes.update(c.upper() for c in _CODE.findall(match.group("codes")))
-        return frozenset(codes) if found else None
+        return file_noqa_codes(self.text)
 
     def noqa_codes(self, row: int) -> frozenset[str] | None:
         """Codes a `# noqa` comment on `row` suppresses; empty = all, None = no comment."""
-        line = self.line(row)
-        if "#" not in line:
-            return None
-        match = _NOQA.search(line)
-        if match is None:
-            return None
-        if not match.group("codes"):
-            return frozenset()
-        return frozenset(c.upper() for c in _CODE.findall(match.group("codes")))
+        return line_noqa_codes(self.line(row))
 
     def is_suppressed(self, code: str | None, row: int) -> bool:
         if code is None:

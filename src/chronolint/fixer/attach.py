@@ -1,5 +1,7 @@
-"""Give each fixable diagnostic its `Fix`: computed with libcst, parsed once per file and
-only for a file that has a diagnostic to fix (libcst is not even imported otherwise)."""
+"""Give each fixable diagnostic its `Fix`, as the configuration allows: the fix its rule
+reported with it (`ctx.report(..., fix=...)`, text edits known at detection), or one
+computed with libcst by the rule's `compute_fix`. libcst is parsed once per file, and only
+for a file that has a diagnostic to fix that way (it is not even imported otherwise)."""
 
 from __future__ import annotations
 
@@ -12,10 +14,10 @@ from chronolint.fixer import policy
 def attach_fixes(text: str, tree: ast.Module, diagnostics: list[Diagnostic], rules, settings,
                  only_safe: bool = False) -> None:
     """Set `diagnostic.fix` for each diagnostic of a rule that has a fix (and that the
-    configuration lets fix). Parses libcst once, only if there is such a diagnostic.
+    configuration lets fix).
 
     Every such diagnostic first gets a `fix_hint` (the rule's declared applicability, as
-    the configuration adjusts it). With `only_safe`, fixes are computed only where the
+    the configuration adjusts it). With `only_safe`, fixes are attached only where the
     hint is safe: what text output shows as `[*]` is always a fix that exists."""
     fixers = {r.code: r for r in rules if r.fix_applicability is not None}
     wanted = [d for d in diagnostics if d.code in fixers and policy.is_fixable(d.code, settings)]
@@ -23,7 +25,15 @@ def attach_fixes(text: str, tree: ast.Module, diagnostics: list[Diagnostic], rul
         diagnostic.fix_hint = policy.adjust_applicability(fixers[diagnostic.code].fix_applicability, diagnostic.code, settings)
     if only_safe:
         wanted = [d for d in wanted if d.fix_hint is Applicability.SAFE]
-    if not wanted:
+    computed = []
+    for diagnostic in wanted:
+        if diagnostic.proposed_fix is not None:
+            diagnostic.fix = policy.adjust(diagnostic.proposed_fix, diagnostic.code, settings)
+        elif fixers[diagnostic.code].computes_fixes:
+            computed.append(diagnostic)
+        else:
+            diagnostic.fix_hint = None  # the rule knew at detection that it has no fix here
+    if not computed:
         return
     import libcst
 
@@ -33,7 +43,7 @@ def attach_fixes(text: str, tree: ast.Module, diagnostics: list[Diagnostic], rul
         module = ModuleFixes(text, tree, settings)
     except libcst.ParserSyntaxError:
         return
-    for diagnostic in wanted:
+    for diagnostic in computed:
         context = module.context_for(diagnostic)
         fix = fixers[diagnostic.code].compute_fix(diagnostic, context) if context is not None else None
         if fix is not None:

@@ -151,39 +151,40 @@ class ModuleFixes:
             self._next_line += self.module.code_for_node(body[len(self._first_lines) - 1]).count("\n")
         return self._first_lines[index]
 
-    def _statement_metadata(self, index: int) -> _StatementMetadata:
+    def statement_metadata(self, index: int) -> _StatementMetadata:
+        """Positions and parents for top-level statement `index` as a whole (computed once)."""
         meta = self._metadata.get(index)
         if meta is None:
             meta = self._metadata[index] = _StatementMetadata(
                 self.module, self.module.body[index], self._statement_starting(index))
         return meta
 
-    def _statement_at_row(self, row: int) -> int | None:
+    def statement_at_row(self, row: int) -> int | None:
         """The top-level statement holding `row`, or None for the module header."""
         while len(self._first_lines) < len(self.module.body) and self._next_line <= row:
             self._statement_starting(len(self._first_lines))
         index = bisect.bisect_right(self._first_lines, row) - 1
         return index if index >= 0 else None
 
-    def _metadata_around(self, index: int, first_row: int, last_row: int) -> _StatementMetadata:
+    def metadata_around(self, index: int, first_row: int, last_row: int) -> _StatementMetadata:
         """Metadata for the innermost statement holding rows `first_row`..`last_row` of
         top-level statement `index`; that whole statement's when the innermost one's code,
         regenerated on its own, does not reproduce its lines in the file."""
         if CodegenState is None:
-            return self._statement_metadata(index)
+            return self.statement_metadata(index)
         rows = self._statement_rows.get(index)
         if rows is None:
             rows = self._statement_rows[index] = _StatementRows.of(self.module, self.module.body[index])
         top = self._statement_starting(index)
         found = rows.innermost(first_row - top, last_row - top)
         if found is None or found[1] is self.module.body[index]:
-            return self._statement_metadata(index)
+            return self.statement_metadata(index)
         start, statement, indents = found
         meta = self._nested.get(statement)
         if meta is None:
             generated = _NEWLINE.split(self.module.code_for_node(_indented(statement, indents)))[len(indents):-1]
             if generated != rows.lines[start:start + len(generated)]:
-                return self._statement_metadata(index)
+                return self.statement_metadata(index)
             meta = self._nested[statement] = _StatementMetadata(self.module, statement, top + start, indents)
         return meta
 
@@ -194,7 +195,7 @@ class ModuleFixes:
         for index in range(len(self.module.body)):
             if index in self._metadata:
                 continue
-            meta = self._statement_metadata(index)
+            meta = self.statement_metadata(index)
             if node in meta.positions:
                 return meta
         return None
@@ -213,8 +214,8 @@ class ModuleFixes:
         return None if isinstance(parent, cst.Module) else parent
 
     def node_at(self, start: Location, end: Location) -> cst.CSTNode | None:
-        index = self._statement_at_row(start.row)
-        return None if index is None else self._metadata_around(index, start.row, end.row).node_at(start, end)
+        index = self.statement_at_row(start.row)
+        return None if index is None else self.metadata_around(index, start.row, end.row).node_at(start, end)
 
     def context_for(self, diagnostic: Diagnostic) -> "FixContext | None":
         node = self.node_at(diagnostic.start, diagnostic.end)

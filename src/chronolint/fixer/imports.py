@@ -1,6 +1,6 @@
 """How a fix spells the UTC tzinfo in a given file, and which import edits that needs.
 
-Strategy, in order (DESIGN.md "Fix safety": the file's own style, never shadow a name):
+Strategy, in order (the file's own style, never shadow a name; README.md "Fixes"):
 
 1. Reuse a module-level import that no other binding in the file touches:
    `UTC` (a file that imports it by name already needs 3.11; through

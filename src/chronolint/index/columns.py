@@ -12,6 +12,7 @@ import ast
 from dataclasses import dataclass
 from typing import Callable
 
+from chronolint.engine.astutil import is_none, keyword
 from chronolint.engine.names import name_chain
 
 Qualify = Callable[[ast.AST], "str | None"]
@@ -58,13 +59,6 @@ def dotted(node: ast.AST) -> str | None:
     """`a.b.c` spelled out, or None for anything that is not a name chain."""
     chain = name_chain(node)
     return None if chain is None else ".".join(chain)
-
-
-def keyword(call: ast.Call, name: str) -> ast.keyword | None:
-    for kw in call.keywords:
-        if kw.arg == name:
-            return kw
-    return None
 
 
 def is_true(node: ast.AST | None) -> bool:
@@ -200,7 +194,7 @@ def strip_optional(node: ast.AST) -> tuple[ast.AST, bool]:
     node = parse_string_annotation(node)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
         sides = [node.left, node.right]
-        rest = [s for s in sides if not (isinstance(s, ast.Constant) and s.value is None)]
+        rest = [s for s in sides if not is_none(s)]
         if len(rest) == 1:
             return parse_string_annotation(rest[0]), True
         return node, False
@@ -209,7 +203,7 @@ def strip_optional(node: ast.AST) -> tuple[ast.AST, bool]:
         if name == "Optional":
             return parse_string_annotation(node.slice), True
         if name == "Union" and isinstance(node.slice, ast.Tuple):
-            rest = [e for e in node.slice.elts if not (isinstance(e, ast.Constant) and e.value is None)]
+            rest = [e for e in node.slice.elts if not is_none(e)]
             if len(rest) == 1 and len(node.slice.elts) == 2:
                 return parse_string_annotation(rest[0]), True
     return node, False

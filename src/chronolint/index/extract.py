@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import re
 
+from chronolint.engine.astutil import is_none, keyword
 from chronolint.engine.names import NameResolver
 from chronolint.index.columns import (
     annotation_inner,
@@ -21,7 +22,6 @@ from chronolint.index.columns import (
     is_datetime_annotation,
     is_sqlmodel_field,
     is_true,
-    keyword,
     pydantic_datetime_annotation,
     strip_optional,
     type_facts,
@@ -341,7 +341,7 @@ def _base_column(name: str, stmt: ast.stmt, kind: str) -> dict:
 def _apply_defaults(column: dict, call: ast.Call) -> None:
     for key in _DEFAULT_KEYS:
         kw = keyword(call, key)
-        if kw is None or (isinstance(kw.value, ast.Constant) and kw.value.value is None):
+        if kw is None or is_none(kw.value):
             continue
         flag = {"default_factory": "has_default"}.get(key, f"has_{key}")
         column[flag] = True

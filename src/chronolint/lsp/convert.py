@@ -34,7 +34,6 @@ def to_lsp_diagnostic(lines: list[str], diagnostic: Diagnostic, codec) -> types.
         message=diagnostic.message,
         severity=types.DiagnosticSeverity.Error if diagnostic.code is None else types.DiagnosticSeverity.Warning,
         code=diagnostic.code or "invalid-syntax",
-        code_description=types.CodeDescription(href=diagnostic.url) if diagnostic.url else None,
         source=SOURCE,
     )
 

@@ -1,7 +1,7 @@
 """What a rule is: code, name, message, docs, examples, detector, and (optionally) its fix.
 
 A rule subclasses `Rule`, writes its docs in the class docstring under the sections in
-`DOC_SECTIONS`, lists `VALID` and `INVALID` examples, and implements one or more
+`DOC_SECTIONS` (plus `## Options` when it reads options), lists `VALID` and `INVALID` examples, and implements one or more
 `visit_<AstNodeType>(node, ctx)` methods (called during the engine's single walk of the
 tree) and/or `check_module(ctx)` for whole-module analyses. It reports through
 `ctx.report(...)`. Rules hold no per-file state on `self`; use `ctx.state(self)`.
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from chronolint.engine.context import Context
 
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
+OPTIONS_SECTION = "Options"  # required exactly when the rule reads options (`Rule.options`)
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,9 @@ class Rule:
     # a shape rather than a word, or `AllOf` these.
     needles: ClassVar = ()
     needs_index: ClassVar[bool] = False
+    # The configuration keys the rule reads (`Settings.rule_options`), each documented in
+    # the docstring's `## Options` section (`migrations.baseline` for a nested key).
+    options: ClassVar[tuple[str, ...]] = ()
     fix_applicability: ClassVar[Applicability | None] = None
     VALID: ClassVar[list] = []
     INVALID: ClassVar[list] = []
@@ -89,8 +93,16 @@ class Rule:
         holds every finding, suppressed or not (for CHR100, unused noqa codes)."""
 
     def compute_fix(self, diagnostic, fix_context):
-        """Return a `Fix` for one of this rule's diagnostics, or None (see chronolint.fixer)."""
+        """Return a `Fix` for one of this rule's diagnostics, or None: for fixes that need
+        libcst (`fix_context.node` is the libcst node at the diagnostic's range; see
+        chronolint.fixer.context). A fix made of text edits known at detection is passed
+        to `ctx.report(..., fix=...)` instead, and the rule does not override this."""
         return None
+
+    @property
+    def computes_fixes(self) -> bool:
+        """The rule computes fixes with libcst (it overrides `compute_fix`)."""
+        return type(self).compute_fix is not Rule.compute_fix
 
     def needles_for(self, settings, index) -> tuple[str, ...] | None:
         """The pre-filter for this run: the rule runs on a file holding one of these strings;

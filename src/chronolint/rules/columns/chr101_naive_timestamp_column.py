@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 from chronolint.rules.api import Applicability, Fix, Invalid, Rule, Valid
-from chronolint.rules.columns._common import INDEX_NEEDLES, in_alembic_revision
+from chronolint.rules.columns.helpers import INDEX_NEEDLES, in_alembic_revision
 
 _TYPES = "from datetime import datetime\nfrom sqlalchemy import Column, DateTime, TIMESTAMP\nfrom sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\nclass Base(DeclarativeBase):\n    pass\n\n"
 
@@ -13,6 +14,15 @@ _SQLMODEL_TABLE = ("from datetime import datetime\nfrom typing import Optional\n
 
 def _uv_lock(sqlmodel: str) -> str:
     return f'version = 1\n\n[[package]]\nname = "sqlmodel"\nversion = "{sqlmodel}"\nsource = {{ registry = "https://pypi.org/simple" }}\n'
+
+
+
+@dataclass(frozen=True)
+class _AddTimezone:
+    """CHR101's `fix_data`: the column's type takes `timezone=True` (the index read it as fixable)."""
+
+
+_ADD_TIMEZONE = _AddTimezone()
 
 
 class NaiveTimestampColumn(Rule):
@@ -155,10 +165,10 @@ class NaiveTimestampColumn(Rule):
             else:
                 why = "no `timezone=True`" if column.fixable else "stored without a time zone"
             ctx.report(self, start=start, end=end, model=column.owner.rsplit(".", 1)[-1], attr=column.attr, why=why,
-                       fix_data="timezone" if column.fixable else None)
+                       fix_data=_ADD_TIMEZONE if column.fixable else None)
 
     def compute_fix(self, diagnostic, fix_context):
-        if diagnostic.fix_data != "timezone":
+        if not isinstance(diagnostic.fix_data, _AddTimezone):
             return None
         import libcst as cst  # only when a fix is computed: detection never pays for libcst
 

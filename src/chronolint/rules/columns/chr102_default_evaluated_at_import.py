@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import ast
+import enum
 import re
 
 
 from chronolint.rules.api import AllOf, Applicability, Fix, Invalid, Rule, Valid
-from chronolint.rules.columns._common import column_declaration
+from chronolint.rules.columns.helpers import column_declaration
 
 # Calls that read a clock: evaluated once, at import, when written as a column default.
 CLOCK_CALLS = frozenset({
@@ -104,11 +105,11 @@ class DefaultEvaluatedAtImport(Rule):
         import libcst as cst  # only when a fix is computed: detection never pays for libcst
 
         code = fix_context.code_for_node(node)
-        if style == "lambda":
+        if style is _DefaultFix.LAMBDA:
             edit = fix_context.replace(node, f"lambda: {code}")
-        elif style == "drop-call" and isinstance(node, cst.Call):
+        elif style is _DefaultFix.DROP_CALL and isinstance(node, cst.Call):
             edit = fix_context.replace(node, fix_context.code_for_node(node.func))
-        elif style == "default-factory":
+        elif style is _DefaultFix.DEFAULT_FACTORY:
             arg = fix_context.parent(node)
             if not isinstance(arg, cst.Arg):
                 return None
@@ -137,11 +138,19 @@ def _clock_call(value: ast.AST, ctx) -> ast.Call | None:
     return None
 
 
-def _fix_style(family: str, value: ast.AST, clock: ast.Call) -> str | None:
+class _DefaultFix(enum.Enum):
+    """How the default is made per-row (CHR102's `fix_data`)."""
+
+    LAMBDA = "lambda"  # SQLAlchemy: `default=lambda: <call>`
+    DEFAULT_FACTORY = "default-factory"  # SQLModel: `default_factory=lambda: <call>`
+    DROP_CALL = "drop-call"  # Django: `default=timezone.now`
+
+
+def _fix_style(family: str, value: ast.AST, clock: ast.Call) -> _DefaultFix | None:
     if family == "sqlalchemy":
-        return "lambda"
+        return _DefaultFix.LAMBDA
     if family == "sqlmodel":
-        return "default-factory"
+        return _DefaultFix.DEFAULT_FACTORY
     if value is clock and not clock.args and not clock.keywords:
-        return "drop-call"
+        return _DefaultFix.DROP_CALL
     return None

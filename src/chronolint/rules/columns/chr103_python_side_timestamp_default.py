@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import ast
 
-from chronolint.index.columns import is_sql_expression, keyword
+from chronolint.engine.astutil import keyword
+from chronolint.index.columns import is_sql_expression
 from chronolint.rules.api import Invalid, Rule, Valid
-from chronolint.rules.columns._common import column_declaration, created_at_names, declared_attribute, updated_at_names
+from chronolint.analysis.timestamp_columns import created_at_names, updated_at_names
+from chronolint.rules.columns.helpers import column_declaration, declared_attribute
 
 _HEAD = "from datetime import datetime, timezone\nfrom sqlalchemy import Column, DateTime, func\n\nclass M:\n"
 
@@ -43,9 +45,16 @@ class PythonSideTimestampDefault(Rule):
 
     ## Fix safety
     No fix: moving the default to the server changes the schema and needs a migration.
+
+    ## Options
+    - `created-at-names` (default `["created_at", "created"]`): the column names that mean
+      "created"; the first one a model has is its `created_at`.
+    - `updated-at-names` (default `["updated_at", "modified_at", "last_modified", "updated"]`): the
+      column names that mean "last changed"; the first one a model has is its `updated_at`.
     """
 
     code = "CHR103"
+    options = ("created-at-names", "updated-at-names")
     short = "`created_at`/`updated_at` filled by a Python-side default instead of the database clock"
     name = "python-side-timestamp-default"
     message = "`{attr}` is stamped by the Python clock (`{key}=`); prefer `server_default=func.now()`"

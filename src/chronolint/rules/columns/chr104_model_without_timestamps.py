@@ -4,13 +4,8 @@ import os
 import re
 
 from chronolint.rules.api import Invalid, Location, Rule, Valid
-from chronolint.rules.columns._common import (
-    INDEX_NEEDLES,
-    created_at_names,
-    in_alembic_revision,
-    named_column,
-    updated_at_names,
-)
+from chronolint.analysis.timestamp_columns import created_at_names, named_column, updated_at_names
+from chronolint.rules.columns.helpers import INDEX_NEEDLES, in_alembic_revision
 
 # Other spellings of the two roles (mlflow `creation_time`, `last_updated_time`; Flask-AppBuilder
 # `created_on`): a model with one of them has the timestamp, under another name. `changed_at`
@@ -59,9 +54,16 @@ class ModelWithoutTimestamps(Rule):
 
     ## Fix safety
     No fix: adding columns changes the schema.
+
+    ## Options
+    - `created-at-names` (default `["created_at", "created"]`): the column names that mean
+      "created"; the first one a model has is its `created_at`.
+    - `updated-at-names` (default `["updated_at", "modified_at", "last_modified", "updated"]`): the
+      column names that mean "last changed"; the first one a model has is its `updated_at`.
     """
 
     code = "CHR104"
+    options = ("created-at-names", "updated-at-names")
     name = "model-without-timestamps"
     message = "model `{model}` has no `{missing}` column"
     default_enabled = False

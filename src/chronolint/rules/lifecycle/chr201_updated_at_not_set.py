@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from chronolint.rules.api import Applicability, Edit, Fix, Invalid, Rule, Valid
+from chronolint.rules.api import Applicability, Edit, Fix, Invalid, Location, Rule, Valid
 from chronolint.analysis.receivers import receiver_types
-from chronolint.rules.columns._common import named_column, updated_at_exempt, updated_at_names
-from chronolint.rules.lifecycle._common import def_name_range, model_needles, statement_writes
+from chronolint.analysis.timestamp_columns import named_column, updated_at_exempt, updated_at_names
+from chronolint.engine.astutil import def_name_range
+from chronolint.rules.lifecycle.helpers import model_needles, statement_writes
 
 _MODELS = {"models.py": (
     "from datetime import datetime\n"
@@ -93,10 +95,16 @@ class UpdatedAtNotSet(Rule):
             await self.session.commit()
     ```
 
+    ## Fix safety
+    Unsafe: inserts `obj.updated_at = <now>` after the last change, spelled as the file
+    already sets `updated_at` elsewhere, or as an aware `datetime.now(<UTC>)` for an
+    aware or unknown column. It adds a write the code did not make before.
+
     ## Options
-    - `updated-at-names` (list of column names): what counts as the `updated_at` column.
-    - `explicit-updated-at` (bool, default false): also check models whose `updated_at`
-      has `onupdate`.
+    - `updated-at-names` (default `["updated_at", "modified_at", "last_modified", "updated"]`): the
+      column names that mean "last changed"; the first one a model has is its `updated_at`.
+    - `explicit-updated-at` (default `false`): also flag changes to a model whose `updated_at`
+      has an `onupdate` (for code paths that bypass the ORM's flush, or a team policy).
     - `updated-at-exempt` (list of globs on column names, default
       `["last_*_at", "is_pinned", "pinned", "*_count"]`): columns whose writes never
       require `updated_at`, on top of timestamp columns. Set it to add your own
@@ -110,14 +118,10 @@ class UpdatedAtNotSet(Rule):
     `updated_at`) and 1 false one that the timestamp-column exemption already covers.
     Forgetting `updated_at` everywhere is the bug this rule exists for, so consistency is
     no evidence of policy. Say the policy with `updated-at-exempt` instead.
-
-    ## Fix safety
-    Unsafe: inserts `obj.updated_at = <now>` after the last change, spelled as the file
-    already sets `updated_at` elsewhere, or as an aware `datetime.now(<UTC>)` for an
-    aware or unknown column. It adds a write the code did not make before.
     """
 
     code = "CHR201"
+    options = ("updated-at-names", "explicit-updated-at", "updated-at-exempt")
     short = "A function changes a model instance but never sets its `updated_at`"
     name = "updated-at-not-set"
     message = "`{function}` changes `{model}.{attr}` but never sets `{model}.{updated}`{why}"
@@ -150,9 +154,14 @@ class UpdatedAtNotSet(Rule):
     ]
     INVALID = [
         Invalid(_HEAD + "def rename(agent: Agent, name: str) -> None:\n    agent.name = name\n", files=_MODELS,
+                messages=("`rename` changes `Agent.name` but never sets `Agent.updated_at` (no `onupdate`)",),
+                ranges=(((4, 5), (4, 11)),),
                 unsafe_fixed=_HEAD + "def rename(agent: Agent, name: str) -> None:\n    agent.name = name\n    agent.updated_at = datetime.now(timezone.utc)\n"),
-        Invalid(_HEAD + "async def rename(session, agent_id: str, name: str) -> None:\n    agent = await session.get(Agent, agent_id)\n    setattr(agent, 'name', name)\n", files=_MODELS),
-        Invalid(_HEAD + "def bump(perf: Perf) -> None:\n    perf.total += 1\n", files=_MODELS, settings={"explicit-updated-at": True}),
+        Invalid(_HEAD + "async def rename(session, agent_id: str, name: str) -> None:\n    agent = await session.get(Agent, agent_id)\n    setattr(agent, 'name', name)\n", files=_MODELS,
+                messages=("`rename` changes `Agent.name` but never sets `Agent.updated_at` (no `onupdate`)",),
+                ranges=(((4, 11), (4, 17)),)),
+        Invalid(_HEAD + "def bump(perf: Perf) -> None:\n    perf.total += 1\n", files=_MODELS, settings={"explicit-updated-at": True},
+                messages=("`bump` changes `Perf.total` but never sets `Perf.updated_at` (`explicit-updated-at`)",)),
         # A content change alongside bookkeeping is still a change.
         Invalid(_HEAD + "def use(agent: Agent, name: str) -> None:\n    agent.last_used_at = datetime.now(timezone.utc)\n"
                 "    agent.name = name\n", files=_MODELS),
@@ -186,24 +195,34 @@ class UpdatedAtNotSet(Rule):
                 continue
             model, attr, updated, receiver, last_write = finding
             why = " (no `onupdate`)" if not updated.refreshes_on_update else " (`explicit-updated-at`)"
-            start, end = def_name_range(function, ctx)
-            fix_data = _fix_data(ctx, receiver, updated, last_write)
+            start, end = def_name_range(ctx.source, function)
             ctx.report(self, start=start, end=end, function=function.name, model=model.name, attr=attr,
-                       updated=updated.attr, why=why, fix_data=fix_data)
+                       updated=updated.attr, why=why, fix_data=_set_updated_at(ctx, receiver, updated, last_write))
 
     def compute_fix(self, diagnostic, fix_context):
         data = diagnostic.fix_data
-        if not data:
+        if not isinstance(data, _SetUpdatedAt):
             return None
-        value, edits = data["reuse"], ()
+        value, edits = data.reuse, ()
         if value is None:
-            utc = fix_context.utc()
-            if utc is None or data["datetime"] is None:
+            utc = fix_context.utc()  # libcst: the file's spelling of UTC, with its import
+            if utc is None or data.datetime is None:
                 return None
-            value, edits = f"{data['datetime']}.now({utc.expr})", utc.edits
-        line = f"{fix_context.newline}{data['indent']}{data['target']} = {value}"
-        insert = Edit(data["at"], data["at"], line)
-        return Fix(Applicability.UNSAFE, f"Set `{data['target']}`", (insert, *edits))
+            value, edits = f"{data.datetime}.now({utc.expr})", utc.edits
+        line = f"{fix_context.newline}{data.indent}{data.target} = {value}"
+        insert = Edit(data.at, data.at, line)
+        return Fix(Applicability.UNSAFE, f"Set `{data.target}`", (insert, *edits))
+
+
+@dataclass(frozen=True)
+class _SetUpdatedAt:
+    """Where and how the fix inserts `obj.updated_at = <now>` (CHR201's `fix_data`)."""
+
+    at: Location  # the end of the last change; the new line goes after it
+    indent: str
+    target: str  # `agent.updated_at`
+    reuse: str | None  # how the file already stamps `updated_at`, to reuse as the value
+    datetime: str | None  # how the `datetime` class is reachable, for `<datetime>.now(<UTC>)`
 
 
 def _first_stale_receiver(function, writes, ctx):
@@ -212,7 +231,7 @@ def _first_stale_receiver(function, writes, ctx):
     types = receiver_types(ctx)
     names = updated_at_names(ctx.settings)
     exempt = updated_at_exempt(ctx.settings)
-    explicit = bool(ctx.settings.get("explicit-updated-at", False))
+    explicit = ctx.settings.rule_options.explicit_updated_at
     by_receiver: dict[str, list] = {}
     for write in writes:
         by_receiver.setdefault(write.receiver_key, []).append(write)
@@ -292,7 +311,7 @@ def _bookkeeping(column, exempt) -> bool:
     return column.is_timestamp or any(fnmatchcase(column.attr, pattern) for pattern in exempt)
 
 
-def _fix_data(ctx, receiver: ast.AST, updated, statement: ast.stmt) -> dict | None:
+def _set_updated_at(ctx, receiver: ast.AST, updated, statement: ast.stmt) -> _SetUpdatedAt | None:
     """Where and how to insert `obj.updated_at = <now>`: after the last change, on its own
     line at the same indentation (not when the change shares a line with `if x:`)."""
     line = ctx.source.line(statement.lineno) or ""
@@ -303,13 +322,13 @@ def _fix_data(ctx, receiver: ast.AST, updated, statement: ast.stmt) -> dict | No
     reuse = _existing_now_expression(ctx, updated_at_names(ctx.settings))
     if reuse is None and updated.aware is False:
         return None
-    return {
-        "at": ctx.source.location(statement.end_lineno, statement.end_col_offset),
-        "indent": indent,
-        "target": f"{ast.unparse(receiver)}.{updated.attr}",
-        "reuse": reuse,
-        "datetime": _datetime_spelling(ctx),
-    }
+    return _SetUpdatedAt(
+        at=ctx.source.location(statement.end_lineno, statement.end_col_offset),
+        indent=indent,
+        target=f"{ast.unparse(receiver)}.{updated.attr}",
+        reuse=reuse,
+        datetime=_datetime_spelling(ctx),
+    )
 
 
 def _existing_now_expression(ctx, names) -> str | None:

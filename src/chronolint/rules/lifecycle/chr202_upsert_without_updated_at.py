@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import ast
 
-from chronolint.index.columns import dotted, keyword
+from chronolint.engine.astutil import keyword
+from chronolint.index.columns import dotted
 from chronolint.analysis.receivers import receiver_types, walk_own_body
 from chronolint.rules.api import Invalid, Rule, Valid
-from chronolint.rules.columns._common import named_column, updated_at_names
+from chronolint.analysis.timestamp_columns import named_column, updated_at_names
 
 _UPSERTS = frozenset({"on_conflict_do_update", "on_duplicate_key_update"})
 _INSERT_CHAIN = frozenset({"values", "returning", "inline", "from_select", "with_dialect_options", "prefix_with"})
@@ -60,9 +61,14 @@ class UpsertWithoutUpdatedAt(Rule):
 
     ## Fix safety
     No fix.
+
+    ## Options
+    - `updated-at-names` (default `["updated_at", "modified_at", "last_modified", "updated"]`): the
+      column names that mean "last changed"; the first one a model has is its `updated_at`.
     """
 
     code = "CHR202"
+    options = ("updated-at-names",)
     short = "An upsert whose update part does not set `updated_at`"
     name = "upsert-without-updated-at"
     message = "upsert on `{model}` does not set `{updated}` (`onupdate` does not fire for upserts)"

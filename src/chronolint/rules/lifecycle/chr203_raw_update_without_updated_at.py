@@ -4,8 +4,8 @@ import ast
 import re
 
 from chronolint.rules.api import AllOf, Invalid, Rule, Valid, WholeWords
-from chronolint.rules.columns._common import named_column, updated_at_names
-from chronolint.rules.migrations.revision import is_migration_module
+from chronolint.analysis.migrations import is_migration_module
+from chronolint.analysis.timestamp_columns import named_column, updated_at_names
 from chronolint.sql import parse_update
 
 _TEXT_FUNCTIONS = frozenset({"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text", "sqlmodel.text"})
@@ -60,9 +60,14 @@ class RawUpdateWithoutUpdatedAt(Rule):
 
     ## Fix safety
     No fix.
+
+    ## Options
+    - `updated-at-names` (default `["updated_at", "modified_at", "last_modified", "updated"]`): the
+      column names that mean "last changed"; the first one a model has is its `updated_at`.
     """
 
     code = "CHR203"
+    options = ("updated-at-names",)
     short = "Raw SQL `UPDATE ... SET` that does not set `updated_at`"
     name = "raw-update-without-updated-at"
     message = "raw `UPDATE {table}` does not set `{updated}` (the ORM's `onupdate` does not run for raw SQL)"

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from chronolint.analysis.receivers import receiver_types
 from chronolint.rules.api import Invalid, Rule, Valid
-from chronolint.rules.columns._common import created_at_names
-from chronolint.rules.lifecycle._common import attribute_writes, model_needles
+from chronolint.analysis.timestamp_columns import created_at_names
+from chronolint.rules.lifecycle.helpers import attribute_writes, model_needles
 
 _MODELS = {"models.py": (
     "from sqlalchemy import Column, DateTime, Integer, func\nfrom sqlalchemy.orm import declarative_base\n\n"
@@ -45,9 +45,14 @@ class CreatedAtReassigned(Rule):
 
     ## Fix safety
     No fix.
+
+    ## Options
+    - `created-at-names` (default `["created_at", "created"]`): the column names that mean
+      "created"; the first one a model has is its `created_at`.
     """
 
     code = "CHR204"
+    options = ("created-at-names",)
     short = "`created_at` reassigned after the object was created"
     name = "created-at-reassigned"
     message = "`{model}.{attr}` reassigned after the row was created"

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from chronolint.analysis.receivers import receiver_types
-from chronolint.index.columns import keyword
+from chronolint.engine.astutil import keyword
 from chronolint.rules.api import AllOf, Applicability, Edit, Fix, Invalid, Location, Rule, Valid, WholeWords
 
 _MODELS = {"orders/models.py": (
@@ -167,37 +168,72 @@ class AutoNowBypassed(Rule):
         found = _CHECKS[func.attr](node, function, ctx)
         if found is None:
             return
-        model, missing, fix_data = found
+        model, missing, plan = found
         if _overridden(model, func.attr, missing, ctx):
             return
-        # The method's name (a node of its own, which the fixer needs to find the finding).
+        # The method's name: where the finding is shown.
         start = ctx.source.location(func.end_lineno, func.end_col_offset - len(func.attr))
         end = ctx.source.location(func.end_lineno, func.end_col_offset)
         field = "`, `".join(missing)
+        names = tuple(missing)
+        fix = plan.fix(names) if isinstance(plan, _AddToFields) else None
+        fix_data = replace(plan, names=names) if isinstance(plan, (_SetInUpdate, _SetInLoop)) else None
         ctx.report(self, start=start, end=end, call=_CALLS[func.attr], why=_WHY[func.attr], model=model.name, field=field,
-                   fix_data=dict(fix_data, names=tuple(missing)) if fix_data else None)
+                   fix=fix, fix_data=fix_data)
 
     def compute_fix(self, diagnostic, fix_context):
         data = diagnostic.fix_data
-        if not data:
+        if not isinstance(data, (_SetInUpdate, _SetInLoop)):
             return None
-        names = data["names"]
-        if data["kind"] == "field":
-            added = "".join(f", {data['quote']}{n}{data['quote']}" for n in names)
-            return Fix(Applicability.UNSAFE, f"Add {_list(names)} to `update_fields`", (Edit(data["at"], data["at"], added),))
-        now = fix_context.django_now()
+        now = fix_context.django_now()  # libcst: how this file reaches Django's `timezone.now`
         if now is None:
             return None
-        if data["kind"] == "keyword":
+        names = data.names
+        if isinstance(data, _SetInUpdate):
             added = "".join(f", {n}={now.expr}" for n in names)
-            return Fix(Applicability.UNSAFE, f"Set {_list(names)} in the update", (Edit(data["at"], data["at"], added), *now.edits))
+            return Fix(Applicability.UNSAFE, f"Set {_list(names)} in the update", (Edit(data.at, data.at, added), *now.edits))
         # bulk_update: set the attribute on each object, then name the field.
-        newline, indent, item = fix_context.newline, data["indent"], data["item"]
+        newline, indent, item = fix_context.newline, data.indent, data.item
         body = "".join(f"{indent}    {item}.{n} = {now.expr}{newline}" for n in names)
-        loop = Edit(data["line_start"], data["line_start"], f"{indent}for {item} in {data['objs']}:{newline}{body}")
-        added = "".join(f", {data['quote']}{n}{data['quote']}" for n in names)
+        loop = Edit(data.line_start, data.line_start, f"{indent}for {item} in {data.objs}:{newline}{body}")
+        added = "".join(f", {data.quote}{n}{data.quote}" for n in names)
         return Fix(Applicability.DISPLAY_ONLY, f"Set {_list(names)} on each object and add it to the fields",
-                   (loop, Edit(data["at"], data["at"], added), *now.edits))
+                   (loop, Edit(data.at, data.at, added), *now.edits))
+
+
+@dataclass(frozen=True)
+class _AddToFields:
+    """`save(update_fields=[...])`, `bulk_create(..., update_fields=[...])`: the missing names
+    go at the end of the literal list, quoted as its last item is (a text fix)."""
+
+    at: Location
+    quote: str
+
+    def fix(self, names: tuple[str, ...]) -> Fix:
+        added = "".join(f", {self.quote}{n}{self.quote}" for n in names)
+        return Fix(Applicability.UNSAFE, f"Add {_list(names)} to `update_fields`", (Edit(self.at, self.at, added),))
+
+
+@dataclass(frozen=True)
+class _SetInUpdate:
+    """CHR205's `fix_data` for `update(...)`: `, updated_at=<now>` after the last keyword."""
+
+    at: Location
+    names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _SetInLoop:
+    """CHR205's `fix_data` for `bulk_update(objs, [...])` (display-only): a loop that sets
+    the fields on each object before the statement, and the names added to the list."""
+
+    at: Location
+    quote: str
+    objs: str
+    item: str
+    indent: str
+    line_start: Location
+    names: tuple[str, ...] = ()
 
 
 def _list(names) -> str:
@@ -219,7 +255,7 @@ def _check_update(call: ast.Call, function, ctx):
     if not missing:
         return None
     last = call.keywords[-1].value
-    return model, missing, {"kind": "keyword", "at": _end(last, ctx)}
+    return model, missing, _SetInUpdate(_end(last, ctx))
 
 
 def _check_save(call: ast.Call, function, ctx):
@@ -247,9 +283,9 @@ def _check_bulk_update(call: ast.Call, function, ctx):
     found = _check_field_list(model, fields, ctx)
     if found is None:
         return None
-    model, missing, data = found
-    loop = _loop_data(call, objs, ctx) if data else None
-    return model, missing, dict(data, kind="loop", **loop) if loop else None
+    model, missing, fields = found
+    loop = _loop_data(call, objs, ctx) if fields else None
+    return model, missing, _SetInLoop(fields.at, fields.quote, **loop) if loop else None
 
 
 _CALLS = {"update": "update()", "bulk_update": "bulk_update()", "save": "save(update_fields=...)",
@@ -275,7 +311,7 @@ def _check_field_list(model, node: ast.AST, ctx):
     last = node.elts[-1]
     segment = ast.get_source_segment(ctx.source.text, last) or "''"
     quote = segment[0] if segment[:1] in {"'", '"'} else None
-    return model, missing, ({"kind": "field", "at": _end(last, ctx), "quote": quote} if quote else None)
+    return model, missing, (_AddToFields(_end(last, ctx), quote) if quote else None)
 
 
 def _missing(model, written: set[str]) -> list[str]:

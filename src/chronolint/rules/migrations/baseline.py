@@ -14,7 +14,7 @@ import os
 import re
 from functools import lru_cache
 
-from chronolint.rules.migrations.revision import Revision
+from chronolint.analysis.migrations import Revision
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CREATE_DATE = re.compile(r"^\s*Create Date:\s*(\d{4}-\d{2}-\d{2})", re.MULTILINE)
@@ -25,7 +25,8 @@ _QUOTED = re.compile(r"['\"]([^'\"]+)['\"]")
 
 
 def baseline_setting(settings) -> str | None:
-    return (settings.get("migrations") or {}).get("baseline")
+    """`[tool.chronolint.migrations] baseline`, if set."""
+    return settings.rule_options.migrations_baseline
 
 
 def is_at_or_below_baseline(filename: str, text: str, revision: Revision, baseline: str | None) -> bool:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from chronolint.rules.api import Applicability, Invalid, Location, Rule, Valid
-from chronolint.rules.migrations._common import (
+from chronolint.rules.migrations.helpers import (
     REVISION_NEEDLES,
     end_of,
     indent_unit,
@@ -10,11 +10,11 @@ from chronolint.rules.migrations._common import (
     revision_analysis,
     unsafe_fix,
 )
+from chronolint.rules.migrations._examples import BARE_REVISION_HEAD
+from chronolint.rules.migrations._examples import REVISION_HEAD as _HEAD
 from chronolint.rules.migrations.downgrade import downgrade_function
 from chronolint.rules.migrations.ops import NotInvertible
-from chronolint.rules.migrations.revision import does_nothing
-
-_HEAD = '"""add tenant\n\nRevision ID: b2\nRevises: a1\nCreate Date: 2024-03-01 10:00:00\n"""\nfrom alembic import op\nimport sqlalchemy as sa\n\nrevision = "b2"\ndown_revision = "a1"\n\n\n'
+from chronolint.analysis.migrations import does_nothing
 
 
 class MissingDowngrade(Rule):
@@ -69,9 +69,14 @@ class MissingDowngrade(Rule):
     Alembic operations. The message says which.
 
     Old revisions can be excluded with `[tool.chronolint.migrations] baseline`.
+
+    ## Options
+    - `migrations.baseline` (a revision id or a `YYYY-MM-DD` date; default unset): revisions at
+      or below it are history, and the rule stays quiet on them.
     """
 
     code = "CHR401"
+    options = ("migrations.baseline",)
     short = "An Alembic revision without `downgrade()`"
     name = "alembic-revision-without-downgrade"
     message = "Alembic revision has no `downgrade()`; it cannot be rolled back"
@@ -90,6 +95,10 @@ class MissingDowngrade(Rule):
                 unsafe_fixed=_HEAD + "def upgrade():\n    op.add_column('t', sa.Column('c', sa.Integer()))\n\n\n"
                 "def downgrade():\n    op.drop_column('t', 'c')\n"),
         Invalid(_HEAD + "def upgrade():\n    op.drop_column('t', 'c')\n"),
+        # No docstring on line 1: the finding sits at 1:1, and the fix is still offered.
+        Invalid(BARE_REVISION_HEAD + "def upgrade():\n    op.add_column('t', sa.Column('c', sa.Integer()))\n",
+                unsafe_fixed=BARE_REVISION_HEAD + "def upgrade():\n    op.add_column('t', sa.Column('c', sa.Integer()))\n\n\n"
+                "def downgrade():\n    op.drop_column('t', 'c')\n"),
         Invalid(_HEAD + "def upgrade():\n    op.add_column('t', sa.Column('c', sa.Integer()))\n",
                 settings={"migrations": {"baseline": "2024-01-01"}}),
     ]
@@ -108,7 +117,4 @@ class MissingDowngrade(Rule):
         after = end_of(ctx, upgrade)
         at = Location(after.row, len(ctx.source.line(after.row)) + 1)
         fix = unsafe_fix("Generate `downgrade()` as the inverse of `upgrade()`", insert(at, "\n\n\n" + function.rstrip("\n")))
-        ctx.report(self, start=start, end=end, fix_data=fix)
-
-    def compute_fix(self, diagnostic, fix_context):
-        return diagnostic.fix_data
+        ctx.report(self, start=start, end=end, fix=fix)

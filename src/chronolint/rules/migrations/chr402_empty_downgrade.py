@@ -1,19 +1,19 @@
 from __future__ import annotations
 
+from chronolint.engine.astutil import def_name_range
 from chronolint.rules.api import Applicability, Edit, Invalid, Rule, Valid
-from chronolint.rules.migrations._common import (
+from chronolint.rules.migrations.helpers import (
     REVISION_NEEDLES,
     changes_schema,
     end_of,
     indent_unit,
-    name_range,
     revision_analysis,
     unsafe_fix,
 )
-from chronolint.rules.migrations.chr401_missing_downgrade import _HEAD
+from chronolint.rules.migrations._examples import REVISION_HEAD as _HEAD
 from chronolint.rules.migrations.downgrade import downgrade_body
 from chronolint.rules.migrations.ops import NotInvertible
-from chronolint.rules.migrations.revision import does_nothing, is_docstring
+from chronolint.analysis.migrations import does_nothing, is_docstring
 
 
 class EmptyDowngrade(Rule):
@@ -79,9 +79,14 @@ class EmptyDowngrade(Rule):
     Unsafe, as CHR401: the body is replaced by the generated inverse of `upgrade()`, and
     no fix is offered (the message says why) when an operation cannot be inverted from
     what the revision states.
+
+    ## Options
+    - `migrations.baseline` (a revision id or a `YYYY-MM-DD` date; default unset): revisions at
+      or below it are history, and the rule stays quiet on them.
     """
 
     code = "CHR402"
+    options = ("migrations.baseline",)
     name = "alembic-downgrade-does-nothing"
     message = "`downgrade()` does nothing while `upgrade()` changes the schema"
     needles = REVISION_NEEDLES
@@ -129,13 +134,13 @@ class EmptyDowngrade(Rule):
             return
         if not changes_schema(analysis.collector.collect(upgrade), ctx.tree):
             return
-        start, end = name_range(ctx, downgrade)
+        start, end = def_name_range(ctx.source, downgrade)
         try:
             body = downgrade_body(upgrade, ctx.source.text, analysis.collector, indent_unit(downgrade))
         except NotInvertible as why:
             ctx.report(self, start=start, end=end, message=f"{self.message} (no fix: {why})")
             return
-        ctx.report(self, start=start, end=end, fix_data=self._fix(ctx, downgrade, body))
+        ctx.report(self, start=start, end=end, fix=self._fix(ctx, downgrade, body))
 
     @staticmethod
     def _fix(ctx, downgrade, body: list[str]):
@@ -150,6 +155,3 @@ class EmptyDowngrade(Rule):
             at = end_of(ctx, downgrade.body[-1])
             edit = Edit(at, at, "\n" + "\n".join(indent + line for line in body))
         return unsafe_fix("Generate `downgrade()` as the inverse of `upgrade()`", edit)
-
-    def compute_fix(self, diagnostic, fix_context):
-        return diagnostic.fix_data

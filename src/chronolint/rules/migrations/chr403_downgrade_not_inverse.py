@@ -2,19 +2,19 @@ from __future__ import annotations
 
 import ast
 
+from chronolint.engine.astutil import def_name_range
 from chronolint.rules.api import Applicability, Invalid, Rule, Valid
-from chronolint.rules.migrations._common import (
+from chronolint.rules.migrations.helpers import (
     REVISION_NEEDLES,
     indent_unit,
     insert,
-    name_range,
     revision_analysis,
     unsafe_fix,
 )
-from chronolint.rules.migrations.chr401_missing_downgrade import _HEAD
+from chronolint.rules.migrations._examples import REVISION_HEAD as _HEAD
 from chronolint.rules.migrations.inverse_match import missing_inverses, read_downgrade
 from chronolint.rules.migrations.ops import NotInvertible, Op, inverse_source
-from chronolint.rules.migrations.revision import (
+from chronolint.analysis.migrations import (
     does_nothing,
     is_docstring,
     raises_not_implemented,
@@ -89,9 +89,14 @@ class DowngradeNotInverse(Rule):
     states. It changes what a rollback does. No fix is offered when the operation
     cannot be inverted from what the revision states (a `drop_column` whose column
     definition is not in the file).
+
+    ## Options
+    - `migrations.baseline` (a revision id or a `YYYY-MM-DD` date; default unset): revisions at
+      or below it are history, and the rule stays quiet on them.
     """
 
     code = "CHR403"
+    options = ("migrations.baseline",)
     short = "A `downgrade()` that does not undo every operation of `upgrade()`"
     name = "alembic-downgrade-not-inverse"
     message = "`downgrade()` does not undo everything `upgrade()` does"
@@ -118,12 +123,18 @@ class DowngradeNotInverse(Rule):
     INVALID = [
         Invalid(_HEAD + _TENANT_UP + "def downgrade():\n    op.drop_column('orders', 'tenant_id')\n",
                 unsafe_fixed=_HEAD + _TENANT_UP + "def downgrade():\n    op.drop_column('invoices', 'tenant_id')\n"
-                "    op.drop_column('orders', 'tenant_id')\n"),
+                "    op.drop_column('orders', 'tenant_id')\n",
+                messages=("`downgrade()` does not undo `add_column` of `invoices.tenant_id` from `upgrade()`",),
+                ranges=(((19, 5), (19, 14)),)),
         Invalid(_HEAD + "T = 'users'\n\ndef upgrade():\n    with op.batch_alter_table(T) as batch_op:\n"
                 "        batch_op.create_index('ix_users_email', ['email'])\n        batch_op.add_column(sa.Column('x', sa.Text()))\n\n\n"
-                "def downgrade():\n    with op.batch_alter_table(T) as batch_op:\n        batch_op.drop_column('x')\n"),
+                "def downgrade():\n    with op.batch_alter_table(T) as batch_op:\n        batch_op.drop_column('x')\n",
+                messages=("`downgrade()` does not undo `create_index` of `ix_users_email` from `upgrade()`",)),
         Invalid(_HEAD + "def upgrade():\n    op.drop_column('users', 'legacy')\n    op.rename_table('a', 'b')\n\n\n"
-                "def downgrade():\n    op.create_index('ix', 'c', ['d'])\n"),
+                "def downgrade():\n    op.create_index('ix', 'c', ['d'])\n",
+                messages=("`downgrade()` does not undo `drop_column` of `users.legacy`, `rename_table` of `a → b` from "
+                          "`upgrade()` (no fix: `drop_column` at line 15 removes a definition the revision does not state, "
+                          "so it cannot be recreated)",)),
     ]
 
     def check_module(self, ctx) -> None:
@@ -139,7 +150,7 @@ class DowngradeNotInverse(Rule):
         missing = missing_inverses(collector.collect(revision.upgrade), down)
         if not missing:
             return
-        start, end = name_range(ctx, downgrade)
+        start, end = def_name_range(ctx.source, downgrade)
         listed = ", ".join(f"`{op.name}` of `{_target(op)}`" for op in missing)
         message = f"`downgrade()` does not undo {listed} from `upgrade()`"
         try:
@@ -147,7 +158,7 @@ class DowngradeNotInverse(Rule):
         except NotInvertible as why:
             ctx.report(self, start=start, end=end, message=f"{message} (no fix: {why})")
             return
-        ctx.report(self, start=start, end=end, message=message, fix_data=fix)
+        ctx.report(self, start=start, end=end, message=message, fix=fix)
 
     @staticmethod
     def _fix(ctx, missing: list[Op], downgrade):
@@ -166,9 +177,6 @@ class DowngradeNotInverse(Rule):
         at = ctx.source.location(first.lineno, first.col_offset)
         text = "\n".join(lines).replace("\n", "\n" + indent) + "\n" + indent
         return unsafe_fix("Add the missing inverse operations to `downgrade()`", insert(at, text))
-
-    def compute_fix(self, diagnostic, fix_context):
-        return diagnostic.fix_data
 
 
 def _segment(ctx, node) -> str:

@@ -3,14 +3,14 @@ from __future__ import annotations
 import ast
 
 from chronolint.rules.api import Applicability, Edit, Invalid, Rule, Valid
-from chronolint.rules.migrations._common import (
+from chronolint.rules.migrations.helpers import (
     REVISION_NEEDLES,
     end_of,
     insert,
     revision_analysis,
     unsafe_fix,
 )
-from chronolint.rules.migrations.chr401_missing_downgrade import _HEAD
+from chronolint.rules.migrations._examples import REVISION_HEAD as _HEAD
 from chronolint.rules.migrations.ops import Op
 
 # Types that store a timestamp without a time zone unless given `timezone=True`.
@@ -67,9 +67,14 @@ class NaiveTimestampInMigration(Rule):
     ## Fix safety
     Unsafe: adds `timezone=True`, which changes the column's type in the database
     (`timestamptz` on PostgreSQL) and what the application must write into it.
+
+    ## Options
+    - `migrations.baseline` (a revision id or a `YYYY-MM-DD` date; default unset): revisions at
+      or below it are history, and the rule stays quiet on them.
     """
 
     code = "CHR404"
+    options = ("migrations.baseline",)
     short = "A naive timestamp type in an Alembic migration"
     name = "naive-timestamp-in-migration"
     message = "`{type}` without `timezone=True` creates a timestamp column without time zone"
@@ -103,7 +108,7 @@ class NaiveTimestampInMigration(Rule):
             for type_node in _column_types(op):
                 qualified = ctx.names.resolve_qualified_name(_type_callee(type_node), [upgrade])
                 if qualified in NAIVE_TIMESTAMP_TYPES and _is_naive(type_node):
-                    ctx.report(self, type_node, fix_data=self._fix(ctx, type_node),
+                    ctx.report(self, type_node, fix=self._fix(ctx, type_node),
                                type=ast.get_source_segment(ctx.source.text, _type_callee(type_node)))
 
     @staticmethod
@@ -116,9 +121,6 @@ class NaiveTimestampInMigration(Rule):
         end = end_of(ctx, type_node)
         before_paren = ctx.source.location(type_node.end_lineno, type_node.end_col_offset - 1)
         return unsafe_fix("Add `timezone=True`", Edit(before_paren, end, "timezone=True)"))
-
-    def compute_fix(self, diagnostic, fix_context):
-        return diagnostic.fix_data
 
 
 def _type_callee(node: ast.AST) -> ast.AST:

@@ -4,9 +4,9 @@ import ast
 import re
 
 from chronolint.rules.api import AllOf, Applicability, Edit, Invalid, Location, Rule, Valid, WholeWords
-from chronolint.rules.migrations._common import is_history, unsafe_fix
+from chronolint.analysis.migrations import alembic_revision, module_constants
 from chronolint.rules.migrations._sql_text import PLACEHOLDER, sql_argument, string_literals
-from chronolint.rules.migrations.revision import alembic_revision, module_constants
+from chronolint.rules.migrations.helpers import is_history, unsafe_fix
 from chronolint.sql import NaiveTimestamp, naive_timestamp_columns
 
 
@@ -47,9 +47,14 @@ class NaiveTimestampInSql(Rule):
     Unsafe: `timestamp [without time zone]` becomes `timestamptz` (precision kept), which
     changes the column's type; `timestamptz` is PostgreSQL's spelling. Offered only when
     the SQL is a plain string literal written without escapes.
+
+    ## Options
+    - `migrations.baseline` (a revision id or a `YYYY-MM-DD` date; default unset): revisions at
+      or below it are history, and the rule stays quiet on them.
     """
 
     code = "CHR405"
+    options = ("migrations.baseline",)
     name = "naive-timestamp-in-sql"
     message = "SQL adds {column} as `timestamp` without time zone; use `timestamptz`"
     # A timestamp type, the DDL words (TABLE, and ALTER or CREATE, in any case) and a call
@@ -101,10 +106,7 @@ class NaiveTimestampInSql(Rule):
         for literal, text in string_literals(argument, state["constants"]):
             for hit in naive_timestamp_columns(text):
                 column = "a column" if PLACEHOLDER in hit.column else f"`{hit.column}`"
-                ctx.report(self, node, fix_data=_fix(ctx, literal, hit), column=column)
-
-    def compute_fix(self, diagnostic, fix_context):
-        return diagnostic.fix_data
+                ctx.report(self, node, fix=_fix(ctx, literal, hit), column=column)
 
 
 _POSTGRES = frozenset({"postgresql", "postgres"})

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import ast
 
+from chronolint.engine.astutil import is_none
 from chronolint.rules.api import AllOf, Invalid, Rule, Valid
-from chronolint.rules.migrations._common import is_history
+from chronolint.rules.migrations.helpers import is_history
 
 # Operation → (its reverse parameter, that parameter's position).
 _REVERSIBLE = {
@@ -42,9 +43,14 @@ class IrreversibleDjangoOperation(Rule):
 
     ## Fix safety
     No fix: only the author knows whether the operation can be undone.
+
+    ## Options
+    - `migrations.baseline` (a revision id or a `YYYY-MM-DD` date; default unset): revisions at
+      or below it are history, and the rule stays quiet on them.
     """
 
     code = "CHR406"
+    options = ("migrations.baseline",)
     short = "Django `RunPython`/`RunSQL` without a reverse"
     name = "irreversible-django-operation"
     message = "`{operation}` without `{reverse}` cannot be reversed"
@@ -76,5 +82,5 @@ class IrreversibleDjangoOperation(Rule):
         reverse = next((k.value for k in node.keywords if k.arg == parameter), None)
         if reverse is None and len(node.args) > position:
             reverse = node.args[position]
-        if reverse is None or (isinstance(reverse, ast.Constant) and reverse.value is None):
+        if reverse is None or is_none(reverse):
             ctx.report(self, node, operation=operation, reverse=parameter)

@@ -6,7 +6,7 @@ from pathlib import PurePath
 
 from chronolint.rules.api import Invalid, Rule, Valid
 from chronolint.rules.migrations._sql_text import sql_argument, string_literals
-from chronolint.rules.migrations.revision import (
+from chronolint.analysis.migrations import (
     alembic_revision,
     is_django_migration,
     module_constants,

@@ -17,7 +17,7 @@ from chronolint.rules.migrations.ops import (
     inverse_source,
     name_value,
 )
-from chronolint.rules.migrations.revision import alembic_revision, is_docstring
+from chronolint.analysis.migrations import alembic_revision, is_docstring
 
 
 def _is_filler(stmt: ast.stmt) -> bool:

@@ -11,7 +11,7 @@ _MIN_MAX = {"datetime.datetime.min": "min", "datetime.datetime.max": "max"}
 _SAFE_USES = ZONE_FREE_PARTS | {"replace-tzinfo"}
 
 
-def is_wrapper_call(call: ast.Call, wrappers: list[str], ctx) -> bool:
+def is_wrapper_call(call: ast.Call, wrappers: tuple[str, ...], ctx) -> bool:
     """`call` is one of the configured functions that make their argument aware: a
     wrapper given as a bare name matches by its last segment (`ensure_aware`), a dotted
     one by the qualified or written name (`app.utils.ensure_aware`)."""
@@ -59,9 +59,15 @@ class DatetimeMinMax(Rule):
     Same as ruff's DTZ901, plus the configurable wrapper allow-list and `.date()`
     (ruff flags both), and a `.replace(tzinfo=...)` found after other `.replace(...)`
     calls. `.replace(tzinfo=None)` is flagged (ruff accepts any `tzinfo=`).
+
+    ## Options
+    - `datetime-min-max-wrappers` (default `[]`): functions that make their argument aware;
+      `datetime.min`/`datetime.max` passed to one is not flagged. A bare name matches the last
+      segment of the call, a dotted one the qualified or written name.
     """
 
     code = "CHR009"
+    options = ("datetime-min-max-wrappers",)
     name = "datetime-min-max"
     message = "`datetime.{bound}` is naive; use `datetime.{bound}.replace(tzinfo=timezone.utc)`"
     default_enabled = False
@@ -93,7 +99,7 @@ class DatetimeMinMax(Rule):
         if bound is None or decisive_use(node, ctx.ancestors) in _SAFE_USES:
             return
         parent = ctx.parent()
-        wrappers = ctx.settings.get("datetime-min-max-wrappers") or []
+        wrappers = ctx.settings.rule_options.datetime_min_max_wrappers
         if isinstance(parent, ast.Call) and node is not parent.func and is_wrapper_call(parent, wrappers, ctx):
             return
         ctx.report(self, node, bound=bound, fix_data={"attribute": f"datetime.{bound}"})

@@ -92,11 +92,8 @@ class UnusedNoqa(Rule):
     def _report(self, ctx, comment, unused: list[str]) -> None:
         line = ctx.source.line(comment.row)
         edit = remove_codes_edit(line, comment, set(unused))
-        # The whole comment token, as libcst sees it, so the fixer finds the node.
+        # The whole comment, from its `#` to the end of the line.
         start = Location(comment.row, comment.comment_start + 1)
         end = Location(comment.row, len(line) + 1)
-        ctx.report(self, start=start, end=end, fix_data=edit,
+        ctx.report(self, start=start, end=end, fix=Fix(Applicability.SAFE, "Remove the unused `noqa` code", (edit,)),
                    plural="s" if len(unused) > 1 else "", codes=", ".join(unused))
-
-    def compute_fix(self, diagnostic, fix_context):
-        return Fix(Applicability.SAFE, "Remove the unused `noqa` code", (diagnostic.fix_data,))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from chronolint.rules.api import Location, WholeWords
+from chronolint.rules.api import WholeWords
 from chronolint.analysis.receivers import walk_own_body
 
 
@@ -56,14 +56,6 @@ def _setattr_write(call: ast.Call, statement: ast.stmt) -> AttributeWrite | None
     name = call.args[1]
     attr = name.value if isinstance(name, ast.Constant) and isinstance(name.value, str) else None
     return AttributeWrite(call.args[0], attr, statement)
-
-
-def def_name_range(function: ast.FunctionDef | ast.AsyncFunctionDef, ctx) -> tuple[Location, Location]:
-    """The function's name on its `def` line (where function-level findings go)."""
-    line = ctx.source.line(function.lineno) or ""
-    column = line.find(function.name, max(line.find("def "), 0))
-    start = Location(function.lineno, column + 1)
-    return start, Location(function.lineno, column + 1 + len(function.name))
 
 
 def model_needles(settings, index, names: tuple[str, ...]) -> WholeWords | None:

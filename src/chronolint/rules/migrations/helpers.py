@@ -13,7 +13,7 @@ from chronolint.rules.migrations.baseline import (
     is_at_or_below_baseline,
 )
 from chronolint.rules.migrations.ops import INVERSES, OpCollector, name_value
-from chronolint.rules.migrations.revision import (
+from chronolint.analysis.migrations import (
     Revision,
     alembic_revision,
     is_django_migration,
@@ -30,19 +30,10 @@ class RevisionAnalysis:
     collector: OpCollector
 
 
-class _SharedState:
-    """Key for the analysis every Alembic rule reads from the same file."""
-
-    code = "alembic-revision"
-
-
 def revision_analysis(ctx) -> RevisionAnalysis | None:
     """The Alembic revision this file defines, unless it is not one or is at or below the
     configured baseline; computed once per file."""
-    state = ctx.state(_SharedState)
-    if "analysis" not in state:
-        state["analysis"] = _analyse(ctx)
-    return state["analysis"]
+    return ctx.shared("alembic-revision", _analyse)
 
 
 def _analyse(ctx) -> RevisionAnalysis | None:
@@ -54,15 +45,15 @@ def _analyse(ctx) -> RevisionAnalysis | None:
 
 def is_history(ctx) -> bool:
     """A migration (Alembic or Django) at or below the configured baseline: rules stay quiet."""
-    state = ctx.state(_SharedState)
-    if "history" not in state:
-        baseline = baseline_setting(ctx.settings)
-        revision = alembic_revision(ctx.tree) if baseline else None
-        if revision is not None:
-            state["history"] = is_at_or_below_baseline(ctx.filename, ctx.source.text, revision, baseline)
-        else:
-            state["history"] = bool(baseline) and is_django_migration(ctx.tree) and django_created_by(ctx.source.text, baseline)
-    return state["history"]
+    return ctx.shared("migration-history", _is_history)
+
+
+def _is_history(ctx) -> bool:
+    baseline = baseline_setting(ctx.settings)
+    revision = alembic_revision(ctx.tree) if baseline else None
+    if revision is not None:
+        return is_at_or_below_baseline(ctx.filename, ctx.source.text, revision, baseline)
+    return bool(baseline) and is_django_migration(ctx.tree) and django_created_by(ctx.source.text, baseline)
 
 
 def changes_schema(ops, tree: ast.Module | None = None) -> bool:
@@ -123,19 +114,9 @@ def _widens_enum(op, enums: dict[str, tuple[str, ...]]) -> bool:
     return old is not None and new is not None and set(old) <= set(new)
 
 
-def name_range(ctx, function: ast.FunctionDef) -> tuple[Location, Location]:
-    """The function's name in its `def` line: where a function-level finding is shown
-    (and a node the fixer can find)."""
-    line = ctx.source.line(function.lineno)
-    column = line.find(function.name, function.col_offset) if line.isascii() else -1
-    if column < 0:
-        return ctx.source.location(function.lineno, function.col_offset), ctx.source.location(function.lineno, function.col_offset + 3)
-    return Location(function.lineno, column + 1), Location(function.lineno, column + 1 + len(function.name))
-
-
 def module_range(ctx) -> tuple[Location, Location]:
-    """Where a module-level finding is shown: line 1 (the revision's docstring, which
-    Alembic writes first, so the fixer finds a node there), or an empty range at 1:1."""
+    """Where a module-level finding is shown: the revision's docstring on line 1 (which
+    Alembic writes first), or an empty range at 1:1."""
     first = ctx.tree.body[0] if ctx.tree.body else None
     if first is not None and first.lineno == 1 and is_docstring(first):
         return ctx.source.node_range(first.value)

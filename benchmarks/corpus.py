@@ -22,6 +22,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -300,7 +301,7 @@ def ensure_corpus(
         else:
             project_dir = unpack(pin, download_wheel(pin, cache), dest)
             status = "downloaded, verified, unpacked"
-        write_neutral_config(project_dir)
+        write_project_config(project_dir, pin, cache)
         if log:
             log(f"{pin.dirname:<28} {status}")
         dirs.append(project_dir)
@@ -312,6 +313,51 @@ def write_neutral_config(dest: Path) -> None:
     path = dest / "pyproject.toml"
     if not path.exists() or path.read_text(encoding="utf-8") != NEUTRAL_PYPROJECT:
         path.write_text(NEUTRAL_PYPROJECT, encoding="utf-8")
+
+
+def wheel_requirements(wheel: Path) -> list[str]:
+    """The wheel's own `Requires-Dist` lines (its METADATA): what the project's
+    pyproject.toml declares as its dependencies, those of extras with their marker."""
+    with zipfile.ZipFile(wheel) as archive:
+        names = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA") and n.count("/") == 1]
+        if not names:
+            return []
+        text = archive.read(names[0]).decode("utf-8", "replace")
+    return [line.split(":", 1)[1].strip() for line in text.split("\n\n", 1)[0].splitlines()
+            if line.startswith("Requires-Dist:")]
+
+
+_EXTRA = re.compile(r"""\s*;?\s*\(?\s*extra\s*==\s*['"]([^'"]+)['"]\s*\)?\s*$""")
+
+
+def write_project_config(project_dir: Path, pin: Pin, cache: Path) -> None:
+    """The project's own pyproject.toml: the config-discovery stop of NEUTRAL_PYPROJECT plus
+    the wheel's declared dependencies (and those of its extras), as the project's repository
+    states them: chronolint reads library versions from them (SQLModel's datetime mapping,
+    Django's USE_TZ default). The requirements are kept in the unpack marker, so the wheel
+    is read once."""
+    marker = read_marker(project_dir) or {}
+    requires = marker.get("requires")
+    if not isinstance(requires, list):
+        requires = wheel_requirements(download_wheel(pin, cache))
+        marker["requires"] = requires
+        (project_dir / MARKER_NAME).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
+    plain, extras = [], {}
+    for requirement in requires:
+        found = _EXTRA.search(requirement.split(";", 1)[1]) if ";" in requirement else None
+        if found is None:
+            plain.append(requirement)
+        else:
+            extras.setdefault(found.group(1), []).append(requirement.split(";", 1)[0].strip())
+    listed = "".join(f"    {json.dumps(r)},\n" for r in plain)
+    text = (NEUTRAL_PYPROJECT + f"\n[project]\nname = {json.dumps(pin.name)}\nversion = {json.dumps(pin.version)}\n"
+            f"dependencies = [\n{listed}]\n")
+    if extras:
+        text += "\n[project.optional-dependencies]\n" + "".join(
+            f"{json.dumps(name)} = [{', '.join(json.dumps(r) for r in group)}]\n" for name, group in sorted(extras.items()))
+    path = project_dir / "pyproject.toml"
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -56,6 +56,7 @@ def test_flask_sqlmodel_and_django_naming_and_awareness(tmp_path):
         "sm.py": "from datetime import datetime\nfrom sqlmodel import SQLModel, Field\nclass HeroTeam(SQLModel, table=True):\n    id: int = Field(primary_key=True)\n    at: datetime | None = None\n",
         "shop/settings.py": "USE_TZ = False\n",
         "orders/models.py": "from django.db import models\nclass Order(models.Model):\n    at = models.DateTimeField(null=True, auto_now=True)\n    class Meta:\n        pass\n",
+        "requirements.txt": "sqlmodel==0.0.38\n",
     })
     index = build_index(root, use_cache=False)
     assert index.by_name("AgentSession")[0].table == "agent_session"

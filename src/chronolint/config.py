@@ -60,6 +60,12 @@ def _call_invalidation(key, value):
     return value
 
 
+def _library_versions(key, value):
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise ConfigError(f"`{key}` must be a table of library = \"version\" (e.g. {{ sqlmodel = \"0.0.50\" }})")
+    return dict(value)
+
+
 def _migrations(key, value):
     if not isinstance(value, dict):
         raise ConfigError(f"`{key}` must be a table")
@@ -93,6 +99,9 @@ SCHEMA = {
     "created-at-names": _str_list,
     "datetime-min-max-wrappers": _str_list,
     "migrations": _migrations,
+    # The version of a library whose meaning changes between releases (SQLModel, Django,
+    # SQLAlchemy), when the project's lock files and pins do not say it.
+    "library-versions": _library_versions,
     # CHR301: does a call to a method of an object forget None checks on its attributes?
     # "assigned" (default): only those the method is known to assign; "all": every one.
     "flow-call-invalidation": _call_invalidation,

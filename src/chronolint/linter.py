@@ -27,6 +27,7 @@ from chronolint.fixer import policy
 from chronolint.fixer.apply import apply_fixes
 from chronolint.fixer.attach import attach_fixes
 from chronolint.fixer.writing import FileChangedError, write_atomically
+from chronolint.index.files import linted_trees
 from chronolint.index.projects import ProjectIndexes, index_for_paths
 from chronolint.index.store import read_module
 
@@ -139,16 +140,20 @@ class Workspace:
     project index per project root, built on first use, from disk plus `overrides` (open
     editor buffers). Each file gets its own project's index, as in the CLI."""
 
-    def __init__(self, resolver: ConfigResolver, *, overrides: dict[str, str] | None = None, use_cache: bool = True):
+    def __init__(self, resolver: ConfigResolver, *, overrides: dict[str, str] | None = None, use_cache: bool = True,
+                 trees: list[str] | None = None):
+        """`trees`: where a project without a root marker is (a language server's workspace
+        folders); the working directory by default, as for a flake8 run."""
         self.resolver = resolver
         self.overrides = overrides
         self.use_cache = use_cache
+        self.trees = None if trees is None else tuple(trees)
         self._indexes: ProjectIndexes | None = None
 
     def index_for(self, path: str):
         """The index of the project holding `path`; None when no enabled rule needs one."""
         if self._indexes is None:
-            self._indexes = ProjectIndexes(self.resolver, overrides=self.overrides, use_cache=self.use_cache)
+            self._indexes = ProjectIndexes(self.resolver, overrides=self.overrides, use_cache=self.use_cache, trees=self.trees)
         index = self._indexes.for_file(path)
         if self.use_cache:
             save_manifests()
@@ -171,6 +176,17 @@ class Workspace:
             return FileResult(path), settings, None
         index = self.index_for(path)
         return lint_text(path, text, settings, index, tree=tree, apply_noqa=apply_noqa, fixes=fixes), settings, index
+
+
+def project_index_of(path: str, resolver: ConfigResolver, paths: list[str] | None = None, use_cache: bool = True):
+    """The index of the project holding `path`, built whether or not an enabled rule needs
+    one (`check --show-settings`); `paths` are the run's paths, which place a project
+    without a root marker."""
+    indexes = ProjectIndexes(resolver, use_cache=use_cache, trees=linted_trees(paths or [path]), always=True)
+    index = indexes.for_file(path)
+    if use_cache:
+        save_manifests()
+    return index
 
 
 # Below this many files to lint (or index), starting worker processes costs more than it saves.
@@ -220,7 +236,7 @@ def lint_paths(paths: list[str], resolver: ConfigResolver, use_cache: bool = Tru
     whatever the number of jobs."""
     found = discover(paths, resolver)
     result = RunResult(path_errors=found.errors)
-    indexes = ProjectIndexes(resolver, use_cache=use_cache)
+    indexes = ProjectIndexes(resolver, use_cache=use_cache, trees=linted_trees(paths))
     pending = indexes.pending_reads(found.files)  # all of them on a cold run: read in parallel
     indexes.provide(dict(zip([path for path, _ in pending], _parallel_map(_read_module, pending, jobs))))
     work = _Work(resolver, indexes, use_cache and fix_mode is None, fix_mode, fixes)

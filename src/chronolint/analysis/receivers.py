@@ -133,13 +133,36 @@ class ReceiverTypes:
     def _name_model(self, name: str, function: ast.AST, depth: int) -> ModelInfo | None:
         parameter = _parameter(function, name)
         if parameter is not None:
-            return self._annotated(parameter.annotation, function) if parameter.annotation is not None else None
+            if parameter.annotation is None:
+                return self._enclosing_model(function, parameter)
+            return self._annotated(parameter.annotation, function)
         values = self._function_bindings(function).get(name, [])
         found = {id(m): m for m in (self._binding_model(v, function, depth) for v in values) if m is not None}
         unknown = [v for v in values if self._binding_model(v, function, depth) is None and not is_none(v)]
         if len(found) == 1 and not unknown:
             return next(iter(found.values()))
         return None
+
+    def _enclosing_model(self, function: ast.AST, parameter: ast.arg) -> ModelInfo | None:
+        """`self` in a method of a module-level class the index knows as a model: that model
+        (not in a static or class method, and only the method's first parameter)."""
+        args = getattr(function, "args", None)
+        first = (*args.posonlyargs, *args.args)[:1] if args is not None else ()
+        if not first or first[0] is not parameter:
+            return None
+        if any((dotted(d) or "").rsplit(".", 1)[-1] in {"staticmethod", "classmethod"} for d in getattr(function, "decorator_list", [])):
+            return None
+        owner = self._method_owner().get(id(function))
+        if owner is None or self._shadowed(owner.name, []):
+            return None
+        return self.index.models.get(f"{self.module}.{owner.name}")
+
+    def _method_owner(self) -> dict[int, ast.ClassDef]:
+        """id(method) -> its module-level class, for the functions directly in a class body."""
+        if not hasattr(self, "_owners"):
+            self._owners = {id(stmt): cls for cls in self._classes.values() for stmt in cls.body
+                            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        return self._owners
 
     def _binding_model(self, binding, function, depth) -> ModelInfo | None:
         if isinstance(binding, tuple):  # ("annotation", node) or ("loop", iterable)

@@ -50,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--quiet", "-q", action="store_true", help="print findings only, no summary")
     check.add_argument("--show-files", action="store_true",
                        help="print the files that would be linted (absolute, sorted), lint nothing")
+    check.add_argument("--show-settings", action="store_true",
+                       help="print the resolved settings of the first file and the library versions "
+                            "the project index uses, with where each came from; lint nothing")
     fixing.add_arguments(check)
     check.add_argument("--output-file", metavar="FILE", help="write the report to FILE instead of stdout")
     check.add_argument("--add-noqa", action="store_true",
@@ -123,6 +126,55 @@ def _show_files(paths: list[str], resolver: ConfigResolver) -> int:
     return EXIT_ERROR if found.errors else EXIT_CLEAN
 
 
+def _show_settings(paths: list[str], resolver: ConfigResolver, *, use_cache: bool) -> int:
+    """`--show-settings`, as in ruff: the settings that apply to the first file found (sorted),
+    the rules they enable, and what the project index knows of the project's libraries."""
+    from chronolint.discovery import discover
+    from chronolint.linter import project_index_of
+
+    found = discover(paths, resolver)
+    if not found.files:
+        print("error: no Python file found under the given paths", file=sys.stderr)
+        return EXIT_ERROR
+    path = sorted(os.path.abspath(p) for p in found.files)[0]
+    settings = resolver.for_file(path)
+    index = project_index_of(path, resolver, paths, use_cache=use_cache)
+    lines = [f"Resolved settings for: {_toml(path)}",
+             f"Settings path: {_toml(str(settings.config_path)) if settings.config_path else '(defaults: no configuration file)'}",
+             "", "# Settings"]
+    lines += [f"{key} = {_toml(value)}" for key, value in sorted(settings.options.items())]
+    lines += [f"enabled-rules = {_toml([rule.code for rule in settings.enabled_rules])}", "", "# Project index",
+              f"root = {_toml(index.root)}"]
+    if index.django_use_tz is not None or index.django_use_tz_source:
+        value = "unknown" if index.django_use_tz is None else _toml(index.django_use_tz)
+        lines.append(f"django-use-tz = {value}  # {index.django_use_tz_source}")
+    lines += ["", "# Library versions (what decided each, first that decides: configuration, lock file,"
+              " requirements, pyproject.toml, virtualenv)"]
+    for name in index.library_versions.tracked:
+        version = index.library_versions.get(name)
+        if version is None:
+            lines.append(f"{name} = unknown  # no lock file, pin, requirement or virtualenv names it")
+        else:
+            lines.append(f"{name} = {_toml(version.describe())}  # {version.source}")
+    print("\n".join(lines))
+    return EXIT_CLEAN
+
+
+def _toml(value) -> str:
+    """A value as TOML spells it (strings quoted, booleans lower case, lists and tables)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_toml(k) if not str(k).replace('-', '').replace('_', '').isalnum() else k} = {_toml(v)}"
+                                for k, v in value.items()) + " }" if value else "{}"
+    text = str(value)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def run_check(args) -> int:
     try:
         resolver = ConfigResolver(_overrides(args), config_file=args.config,
@@ -134,6 +186,8 @@ def run_check(args) -> int:
             )
         if args.show_files:
             return _show_files(args.paths or ["."], resolver)
+        if args.show_settings:
+            return _show_settings(args.paths or ["."], resolver, use_cache=not args.no_cache)
         stdin_text = None
         if args.add_noqa and (args.stdin_filename or fixing.mode(args) is not None or args.diff):
             raise ConfigError("--add-noqa cannot be combined with --stdin-filename, --fix or --diff")

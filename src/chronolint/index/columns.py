@@ -33,6 +33,10 @@ KNOWN_AWARE_TYPES = frozenset({
 })
 COLUMN_FUNCTIONS = frozenset({"Column", "mapped_column"})
 DATETIME_ANNOTATIONS = frozenset({"datetime.datetime", "pendulum.DateTime"})
+# pydantic's datetime annotations: SQLModel maps them to a naive / an aware column
+# (from 0.0.45; older SQLModel refuses them).
+NAIVE_DATETIME_ANNOTATIONS = frozenset({"pydantic.NaiveDatetime", "pydantic.types.NaiveDatetime"})
+AWARE_DATETIME_ANNOTATIONS = frozenset({"pydantic.AwareDatetime", "pydantic.types.AwareDatetime"})
 SQL_EXPRESSION_ROOTS = ("sqlalchemy",)
 SQL_EXPRESSION_NAMES = frozenset({"func", "text", "literal_column", "FetchedValue", "DefaultClause", "Computed"})
 
@@ -207,3 +211,18 @@ def strip_optional(node: ast.AST) -> tuple[ast.AST, bool]:
 
 def is_datetime_annotation(node: ast.AST | None, qualify: Qualify) -> bool:
     return node is not None and dotted(node) is not None and (qualify(node) or "") in DATETIME_ANNOTATIONS
+
+
+def pydantic_datetime_annotation(node: ast.AST | None, qualify: Qualify) -> str | None:
+    """"plain" for `datetime`, "naive" for `NaiveDatetime`, "aware" for `AwareDatetime`
+    (what SQLModel maps a field's annotation from); None for anything else."""
+    if node is None or dotted(node) is None:
+        return None
+    qualified = qualify(node) or ""
+    if qualified in DATETIME_ANNOTATIONS:
+        return "plain"
+    if qualified in NAIVE_DATETIME_ANNOTATIONS:
+        return "naive"
+    if qualified in AWARE_DATETIME_ANNOTATIONS:
+        return "aware"
+    return None

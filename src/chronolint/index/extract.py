@@ -22,19 +22,23 @@ from chronolint.index.columns import (
     is_datetime_annotation,
     is_sqlmodel_field,
     is_true,
+    pydantic_datetime_annotation,
     strip_optional,
     type_facts,
 )
 
-EXTRACTOR_VERSION = 7  # 7: Django relation fields (target, related_name, many-to-many)
+EXTRACTOR_VERSION = 9  # 7: Django relation fields; 8: SQLModel datetime kinds, helpers, settings modules
 # A file is read further only if it mentions one of these.
 # Text a module must hold to define models, mapped columns, column types or USE_TZ. Kept
 # narrow on purpose: `Field(` (pydantic) or a bare `Column` would send most files of a
 # large project through `ast.parse` for nothing.
 INDEX_NEEDLES = (
     "Column(", "mapped_column", "Mapped[", "models.Model", "TypeDecorator", "declarative",
-    "DeclarativeBase", "USE_TZ", "SQLModel", "table=True", "db.Model", "registry(", "__tablename__",
+    "DeclarativeBase", "USE_TZ", "INSTALLED_APPS", "SQLModel", "DateTime(", "TIMESTAMP(", "table=True", "db.Model", "registry(", "__tablename__",
 )
+# A project's own clock helpers: a function returning one of these calls is summarised.
+CLOCK_NEEDLES = ("utcnow(", ".now(", "utcfromtimestamp(", ".astimezone(")
+_NAIVE_CLOCKS = frozenset({"datetime.datetime.utcnow", "datetime.datetime.utcfromtimestamp", "datetime.datetime.today"})
 # Django fields, also in models that subclass a project base (no `models.Model` in the file).
 _DJANGO_FIELD = re.compile(r"\bmodels\.\w*Field\(")
 
@@ -46,6 +50,8 @@ def may_define_models(text: str) -> bool:
         return False
     if any(needle in text for needle in INDEX_NEEDLES):
         return True
+    if "return" in text and any(needle in text for needle in CLOCK_NEEDLES):
+        return True  # a clock helper: `def utc_now(): return datetime.now(timezone.utc)`
     # Substring checks first: the pattern alone costs more than reading the file.
     return "Field(" in text and "models." in text and _DJANGO_FIELD.search(text) is not None
 _DEFAULT_KEYS = ("default", "default_factory", "onupdate", "server_default", "server_onupdate")
@@ -107,13 +113,85 @@ def extract_module(tree: ast.Module, rel_path: str) -> dict:
     """Everything the index needs from one module, as JSON-able data."""
     module = module_name(rel_path)
     qualify = ModuleNames(tree, module, rel_path.endswith("__init__.py"))
-    data: dict = {"module": module, "classes": [], "declarative_bases": [], "flask_dbs": [], "use_tz": None}
+    data: dict = {"module": module, "classes": [], "declarative_bases": [], "flask_dbs": [], "use_tz": None,
+                  "django_settings": False, "functions": {}}
     for stmt in tree.body:
         if isinstance(stmt, ast.ClassDef):
             data["classes"].append(_class_record(stmt, qualify))
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
             _module_assignment(stmt, qualify, data)
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            summary = _function_summary(stmt, qualify)
+            if summary is not None:
+                data["functions"][stmt.name] = summary
     return data
+
+
+def _clock_awareness(value: ast.AST, qualify) -> bool | None:
+    """True/False when `value` is a datetime known aware/naive from the call alone
+    (`datetime.now(timezone.utc)`, `datetime.utcnow()`, `x.astimezone(tz)`); else None."""
+    if not isinstance(value, ast.Call) or any(isinstance(a, ast.Starred) for a in value.args) \
+            or any(k.arg is None for k in value.keywords):
+        return None
+    name = qualify(value.func) or ""
+    if name in _NAIVE_CLOCKS:
+        return False
+    if name in {"datetime.datetime.now", "datetime.datetime.fromtimestamp"}:
+        position = 0 if name.endswith(".now") else 1
+        tz = keyword(value, "tz").value if keyword(value, "tz") is not None else \
+            value.args[position] if len(value.args) > position else None
+        return tz is not None and not (isinstance(tz, ast.Constant) and tz.value is None)
+    if isinstance(value.func, ast.Attribute) and value.func.attr == "astimezone" and value.args:
+        inner = value.func.value
+        return True if isinstance(inner, ast.Call) and _clock_awareness(inner, qualify) is not None else None
+    return None
+
+
+def _returned_values(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST | None]:
+    """The values of the function's own `return` statements (not those of nested
+    functions, classes or lambdas); a bare `return` is None."""
+    found, stack = [], list(function.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Return):
+            found.append(node.value)
+        stack.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def _function_summary(function: ast.FunctionDef | ast.AsyncFunctionDef, qualify) -> dict | None:
+    """What a project helper returns, one call deep and never recursive: a column
+    (`return Column(DateTime(timezone=True), ...)`) or a column type (`return
+    DateTime(timezone=True)`), as the column's type facts; or a datetime whose awareness
+    the returned call shows (`return datetime.now(timezone.utc)`, `return
+    datetime.utcnow()`). None when it returns anything else, or its returns disagree
+    (the helper is then unknown)."""
+    values = _returned_values(function)
+    if not values or any(v is None for v in values) or isinstance(function, ast.AsyncFunctionDef):
+        return None
+    summaries = []
+    for value in values:
+        if isinstance(value, ast.Call) and column_function(value, qualify):
+            type_node = column_type_node(value, qualify)
+            facts = type_facts(type_node, qualify) if type_node is not None else None
+            if facts is None:
+                return None
+            summaries.append({"returns": "column", "timestamp": facts.timestamp, "aware": facts.aware, "custom": facts.custom})
+        elif _clock_awareness(value, qualify) is not None:
+            summaries.append({"returns": "datetime", "aware": _clock_awareness(value, qualify)})
+        elif isinstance(value, (ast.Call, ast.Attribute, ast.Name)):
+            facts = type_facts(value, qualify)
+            if facts.timestamp is not True:  # only SQLAlchemy's own timestamp types
+                return None
+            summaries.append({"returns": "type", "timestamp": facts.timestamp, "aware": facts.aware, "custom": facts.custom})
+        else:
+            return None
+    first = summaries[0]
+    if first["returns"] == "datetime":
+        return first if all(s == first for s in summaries) else None
+    return first if all(s == first for s in summaries) and (first["timestamp"] or first["custom"]) else None
 
 
 def _module_assignment(stmt: ast.Assign | ast.AnnAssign, qualify, data: dict) -> None:
@@ -124,6 +202,8 @@ def _module_assignment(stmt: ast.Assign | ast.AnnAssign, qualify, data: dict) ->
         return
     if names == ["USE_TZ"]:
         data["use_tz"] = constant_bool(value)
+    elif names == ["INSTALLED_APPS"]:
+        data["django_settings"] = True  # a settings module: without USE_TZ, Django's default holds
     if not isinstance(value, ast.Call):
         return
     callee = qualify(value.func) or ""
@@ -254,7 +334,7 @@ def _base_column(name: str, stmt: ast.stmt, kind: str) -> dict:
         "attr": name, "line": stmt.lineno, "kind": kind, "timestamp": False, "aware": None, "custom": None,
         "from_annotation": False, "nullable": True, "key": False, "fixable": False, "report": _span(stmt),
         "has_default": False, "has_onupdate": False, "has_server_default": False, "has_server_onupdate": False,
-        "auto_now": False, "annotated_datetime": False,
+        "auto_now": False, "annotated_datetime": False, "sqlmodel_datetime": None, "helper": None,
     }
 
 
@@ -319,7 +399,7 @@ def _is_plain_field_annotation(annotation, value, qualify) -> bool:
     if value is not None and not isinstance(value, ast.Constant):
         return False
     inner, _ = strip_optional(annotation)
-    return is_datetime_annotation(inner, qualify)
+    return pydantic_datetime_annotation(inner, qualify) is not None
 
 
 def _sqlmodel_field(name, stmt, annotation, call, qualify) -> dict:
@@ -332,10 +412,22 @@ def _sqlmodel_field(name, stmt, annotation, call, qualify) -> dict:
         nested = _sqlalchemy_column(name, stmt, sa_column.value, inner, optional, qualify)
         nested["kind"] = "sqlmodel"
         return nested
-    if sa_type is not None:
+    annotated = pydantic_datetime_annotation(inner, qualify)
+    column["annotated_datetime"] = annotated is not None
+    if sa_column is not None:
+        # `sa_column=_aware_column()`, `sa_column=COLUMN`: the column is whatever that is,
+        # never the annotation's. A project helper is read when the index links.
+        value = sa_column.value
+        callee = qualify(value.func) if isinstance(value, ast.Call) and not value.args and not value.keywords else None
+        column.update(timestamp=None if annotated is None else True, aware=None, report=_span(value), helper=callee)
+    elif sa_type is not None:
         _apply_type(column, type_facts(sa_type.value, qualify), sa_type.value)
-    elif is_datetime_annotation(inner, qualify):
-        column.update(timestamp=True, aware=False, report=_span(annotation))
+    elif annotated is not None:
+        # SQLModel maps the annotation: `NaiveDatetime` naive, `AwareDatetime` aware, and a
+        # plain `datetime` naive before 0.0.45, aware (`UTCDateTime`) from 0.0.45 on: the
+        # linker decides it from the project's SQLModel version.
+        column.update(timestamp=True, aware={"naive": False, "aware": True}.get(annotated),
+                      sqlmodel_datetime=annotated, report=_span(annotation))
     if call is not None:
         _apply_defaults(column, call)
         _apply_column_kwargs(column, keyword(call, "sa_column_kwargs"))

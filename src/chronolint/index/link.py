@@ -8,12 +8,17 @@ import re
 from dataclasses import dataclass, field
 
 from chronolint.index.model import ColumnInfo, ModelInfo, ProjectIndex, related_module
+from chronolint.index.versions import LibraryVersions
 
 DECLARATIVE_BASE_CLASSES = frozenset({
     "sqlalchemy.orm.DeclarativeBase", "sqlalchemy.orm.DeclarativeBaseNoMeta",
     "sqlalchemy.orm.decl_api.DeclarativeBase", "sqlalchemy.orm.decl_api.DeclarativeBaseNoMeta",
 })
 SQLMODEL_CLASSES = frozenset({"sqlmodel.SQLModel", "sqlmodel.main.SQLModel"})
+# Library releases that change what a declaration means (checked against the real
+# libraries by tests/test_library_versions.py).
+SQLMODEL_AWARE_SINCE = (0, 0, 45)  # plain `datetime` field → `UTCDateTime`, aware
+DJANGO_USE_TZ_DEFAULT_SINCE = (5, 0)  # `USE_TZ` defaults to True
 
 
 @dataclass
@@ -31,18 +36,31 @@ class _Class:
 class Linker:
     """Links the per-module records into models with their full (inherited) columns."""
 
-    def __init__(self, root: str, modules: list[dict]):
+    def __init__(self, root: str, modules: list[dict], versions: LibraryVersions | None = None):
         self.root = root
         self.modules = modules
         self.classes: dict[str, _Class] = {}
         self.by_name: dict[str, list[_Class]] = {}
         self.declarative_names: set[str] = set()
         self.flask_dbs: set[str] = set()
+        self.functions: dict[str, dict] = {}  # qualified name -> summary (extract._function_summary)
+        self.functions_by_name: dict[str, list[str]] = {}
+        self.versions = LibraryVersions({}) if versions is None else versions
         use_tz = {m["use_tz"] for m in modules if m.get("use_tz") is not None}
         self.use_tz = use_tz.pop() if len(use_tz) == 1 else None
+        self.use_tz_source = "settings" if self.use_tz is not None else "settings disagree" if use_tz else ""
+        if not use_tz and any(m.get("django_settings") for m in modules):
+            # Settings that never set `USE_TZ`: Django's default, False before 5.0, True from it.
+            self.use_tz = self.versions.at_least("django", *DJANGO_USE_TZ_DEFAULT_SINCE)
+            django = self.versions.get("django")
+            self.use_tz_source = "Django's default, unknown version" if django is None else \
+                f"Django's default for django {django.describe()} ({django.source})"
         for module in modules:
             self.declarative_names.update(f"{module['module']}.{n}" for n in module["declarative_bases"])
             self.flask_dbs.update(f"{module['module']}.{n}" for n in module["flask_dbs"])
+            for name, summary in (module.get("functions") or {}).items():
+                self.functions[f"{module['module']}.{name}"] = summary
+                self.functions_by_name.setdefault(name, []).append(f"{module['module']}.{name}")
             for record in module["classes"]:
                 qualified = f"{module['module']}.{record['name']}"
                 cls = _Class(record, module["module"], module["path"], qualified)
@@ -59,12 +77,36 @@ class Linker:
         related = [c for c in candidates if related_module(c.module, module)]
         return related[0] if len(related) == 1 else None
 
+    def function(self, qualified: str | None) -> dict | None:
+        """The summary of the project function `qualified` names (as imported), or None."""
+        if not qualified:
+            return None
+        if qualified in self.functions:
+            return self.functions[qualified]
+        module, _, name = qualified.rpartition(".")
+        related = [q for q in self.functions_by_name.get(name, []) if related_module(q.rpartition(".")[0], module)]
+        return self.functions[related[0]] if len(related) == 1 else None
+
+    def _helper_type(self, qualified: str | None, returns: set[str]) -> tuple[bool | None, bool | None]:
+        """(timestamp?, aware?) of a column made by a project helper returning a column or
+        a column type (`returns`); (None, None) when the helper cannot be read."""
+        summary = self.function(qualified)
+        if summary is None or summary.get("returns") not in returns:
+            return None, None
+        if summary.get("custom"):
+            return self._custom_type(summary["custom"], set())
+        return summary.get("timestamp"), summary.get("aware") if summary.get("timestamp") else None
+
     def link(self) -> ProjectIndex:
-        index = ProjectIndex(root=self.root, django_use_tz=self.use_tz)
+        index = ProjectIndex(root=self.root, django_use_tz=self.use_tz, library_versions=self.versions,
+                             django_use_tz_source=self.use_tz_source,
+                             clocks={q: s["aware"] for q, s in sorted(self.functions.items()) if s.get("returns") == "datetime"})
         for cls in self.classes.values():
             self._classify(cls, ())
         for cls in self.classes.values():
-            if cls.role in {"model", "schema"} or (cls.role == "mixin" and self._own_columns(cls)):
+            # A SQLModel class without `table=True` is a schema: its fields become columns
+            # only through the table models that inherit them.
+            if cls.role == "model" or (cls.role == "mixin" and self._own_columns(cls)):
                 info = self._model_info(cls)
                 (index.models if cls.role != "mixin" else index.mixins)[cls.qualified] = info
         return index
@@ -83,9 +125,13 @@ class Linker:
             self._classify_base(cls, base, seen + (cls.qualified,))
             if cls.role in {"base", "model", "schema"}:
                 break
-        if cls.role == "other" and record["columns"]:
+        # A plain class is a mixin only with columns that are columns wherever they are
+        # declared (`Column(...)`, `mapped_column(...)`, `Mapped[...]`): a bare `at: datetime`
+        # is a column only in a SQLModel class (pydantic schemas, dataclasses, plain classes).
+        declared = [c for c in record["columns"] if c["kind"] != "sqlmodel"]
+        if cls.role == "other" and declared:
             cls.role = "mixin"
-            cls.kind = record["columns"][0]["kind"]
+            cls.kind = declared[0]["kind"]
 
     def _classify_base(self, cls: _Class, base: dict, seen: tuple) -> None:
         qualified, spelled = base["q"], base["spelled"] or ""
@@ -113,7 +159,10 @@ class Linker:
     # -- model facts ------------------------------------------------------------------
 
     def _own_columns(self, cls: _Class) -> list[dict]:
-        return cls.record["columns"]
+        """The columns `cls` declares: SQLModel fields only in SQLModel models and schemas."""
+        if cls.kind == "sqlmodel" and cls.role in {"model", "schema"}:
+            return cls.record["columns"]
+        return [c for c in cls.record["columns"] if c["kind"] != "sqlmodel"]
 
     def _mro(self, cls: _Class, seen: set | None = None) -> list[_Class]:
         """Project classes from the most basic to `cls` itself (a simple linearisation)."""
@@ -135,9 +184,9 @@ class Linker:
         mro = self._mro(cls)
         columns: dict[str, ColumnInfo] = {}
         for owner in mro:
-            for column in owner.record["columns"]:
+            for column in self._own_columns(owner):
                 columns[column["attr"]] = self._column_info(column, owner, mro)
-        abstract = record["abstract"] or record["django_abstract"] or cls.role == "schema"
+        abstract = record["abstract"] or record["django_abstract"]
         return ModelInfo(
             name=record["name"], module=cls.module, path=cls.path, line=record["line"], kind=cls.kind,
             table=None if abstract else self._table_name(cls, mro), bases=tuple(b["spelled"] or "" for b in record["bases"]),
@@ -166,12 +215,22 @@ class Linker:
         timestamp, aware = column["timestamp"], column["aware"]
         if column["custom"]:
             timestamp, aware = self._custom_type(column["custom"], set())
+            if (timestamp, aware) == (None, None):  # `mapped_column(utc_timestamp())`: a type helper
+                timestamp, aware = self._helper_type(column["custom"], {"type"})
             if timestamp is None and column.get("annotated_datetime"):
                 timestamp = True
+        elif column.get("helper"):
+            # `Field(sa_column=aware_column())`: the helper's column, one call deep.
+            found, aware = self._helper_type(column["helper"], {"column"})
+            timestamp = found if found is not None else timestamp
         elif column["from_annotation"]:
             aware = self._annotation_map_awareness(mro)
         elif column["kind"] == "django" and timestamp:
             aware = self.use_tz
+        elif column.get("sqlmodel_datetime") == "plain":
+            # SQLModel 0.0.45 maps a plain `datetime` to `UTCDateTime` (aware); before, to a
+            # naive `DateTime`. Unknown when the project's files do not decide the version.
+            aware = self.versions.at_least("sqlmodel", *SQLMODEL_AWARE_SINCE)
         return ColumnInfo(
             attr=column["attr"], line=column["line"], is_timestamp=bool(timestamp), aware=aware if timestamp else None,
             nullable=column["nullable"], has_default=column["has_default"], has_onupdate=column["has_onupdate"],

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
+from chronolint.index.versions import LibraryVersions
+
 # Positions, and a model's columns (hashed one by one, without their positions).
 _NOT_FINGERPRINTED = frozenset({"line", "span", "columns"})
 
@@ -64,6 +66,13 @@ class ProjectIndex:
     models: dict[str, ModelInfo] = field(default_factory=dict)  # by qualified name
     django_use_tz: bool | None = None
     mixins: dict[str, ModelInfo] = field(default_factory=dict)  # column mixins, by qualified name
+    # The project's library versions and where each came from (`index.versions`).
+    library_versions: LibraryVersions = field(default_factory=lambda: LibraryVersions({}))
+    # Where `django_use_tz` came from: "settings", "Django's default for django ==5.0.6 (uv.lock)", "".
+    django_use_tz_source: str = ""
+    # The project's clock helpers: a top-level function's qualified name -> whether the
+    # datetime it returns is aware (`def utc_now(): return datetime.now(timezone.utc)`).
+    clocks: dict[str, bool] = field(default_factory=dict)
 
     def fingerprint(self) -> str:
         """A hash of what the index says about the project, for cache keys. Positions
@@ -77,7 +86,9 @@ class ProjectIndex:
 
         models = [(group, q, facts(m), [facts(c) for c in m.columns.values()])
                   for group, table in (("model", self.models), ("mixin", self.mixins)) for q, m in sorted(table.items())]
-        return hashlib.sha256(repr((self.root, self.django_use_tz, models)).encode()).hexdigest()
+        versions = self.library_versions.fingerprint()
+        clocks = sorted(self.clocks.items())
+        return hashlib.sha256(repr((self.root, self.django_use_tz, versions, clocks, models)).encode()).hexdigest()
 
     def classes_in(self, path: str) -> list[ModelInfo]:
         """Models and mixins declared in the file `path`."""
@@ -99,6 +110,18 @@ class ProjectIndex:
             if len(matching) == 1:
                 return matching[0]
         return None
+
+    def clock(self, qualified: str | None) -> bool | None:
+        """Whether the project function `qualified` (as imported) returns an aware (True) or
+        a naive (False) datetime; None when it is no clock helper the index could read."""
+        if not qualified or not self.clocks:
+            return None
+        if qualified in self.clocks:
+            return self.clocks[qualified]
+        module, _, name = qualified.rpartition(".")
+        found = {aware for q, aware in self.clocks.items()
+                 if q.rpartition(".")[2] == name and related_module(q.rpartition(".")[0], module)}
+        return found.pop() if len(found) == 1 else None
 
     def by_name(self, name: str) -> list[ModelInfo]:
         return [m for m in self.models.values() if m.name == name]

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from chronolint.engine.cache import Manifest, save_manifests
-from chronolint.index.files import find_project_root, python_files
+from chronolint.index.files import find_project_root, linted_trees, python_files
 from chronolint.index.model import ProjectIndex
 from chronolint.index.store import ProjectModules, project_manifest
 
@@ -15,7 +15,8 @@ from chronolint.index.store import ProjectModules, project_manifest
 def index_for_paths(paths: list[str], resolver, *, overrides: dict[str, str] | None = None,
                     use_cache: bool = True) -> ProjectIndex | None:
     """The index of the project holding `paths[0]`, or None when no enabled rule needs it."""
-    index = ProjectIndexes(resolver, overrides=overrides, use_cache=use_cache).for_file(paths[0]) if paths else None
+    indexes = ProjectIndexes(resolver, overrides=overrides, use_cache=use_cache, trees=linted_trees(paths))
+    index = indexes.for_file(paths[0]) if paths else None
     if use_cache:
         save_manifests()
     return index
@@ -25,8 +26,13 @@ class ProjectIndexes:
     """One index per project root, built on first use: a run over several projects
     (`chronolint check app1 app2`) gives each file the index of its own project."""
 
-    def __init__(self, resolver, *, overrides: dict[str, str] | None = None, use_cache: bool = True):
+    def __init__(self, resolver, *, overrides: dict[str, str] | None = None, use_cache: bool = True,
+                 trees: tuple[str, ...] | None = None, always: bool = False):
+        """`trees`: where a project without a root marker is (`files.linted_trees`: the
+        run's paths; a language server's workspace folders); the working directory by default."""
         self.resolver = resolver
+        self.always = always  # build an index even when no enabled rule needs one (--show-settings)
+        self.trees = linted_trees() if trees is None else tuple(os.path.abspath(t) for t in trees)
         self.overrides = overrides
         self.use_cache = use_cache
         self._by_root: dict[Path, ProjectModules] = {}
@@ -40,8 +46,8 @@ class ProjectIndexes:
         folder = os.path.dirname(path)  # as given: one run does not change directory
         if folder not in self._root_of:
             # A folder's files share their settings (the nearest config file upwards).
-            needed = any(rule.needs_index for rule in self.resolver.for_file(path).enabled_rules)
-            self._root_of[folder] = find_project_root(path, self._marked) if needed else None
+            needed = self.always or any(rule.needs_index for rule in self.resolver.for_file(path).enabled_rules)
+            self._root_of[folder] = find_project_root(path, self._marked, self.trees) if needed else None
         return self._root_of[folder]
 
     def _project(self, path: str) -> ProjectModules | None:
@@ -52,7 +58,8 @@ class ProjectIndexes:
         if project is None:
             project = self._by_root[root] = ProjectModules(
                 root, overrides=self.overrides, cache_dir=self._cache_dir(path), use_cache=self.use_cache,
-                files=self._walked.pop(root, None), ready=self._ready)
+                files=self._walked.pop(root, None), ready=self._ready,
+                library_versions=self.resolver.for_file(path).get("library-versions"))
         return project
 
     def _cache_dir(self, path: str) -> Path | None:

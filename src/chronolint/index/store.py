@@ -17,6 +17,7 @@ from chronolint.index.extract import EXTRACTOR_VERSION, extract_module, may_defi
 from chronolint.index.files import python_files
 from chronolint.index.link import Linker
 from chronolint.index.model import ProjectIndex
+from chronolint.index.versions import read_library_versions
 
 MAX_INDEXED_BYTES = 2_000_000
 
@@ -37,9 +38,11 @@ class ProjectModules:
 
     def __init__(self, root: str | Path, *, overrides: dict[str, str] | None = None,
                  cache_dir: str | Path | None = None, use_cache: bool = True,
-                 files: list[str] | None = None, ready: dict[str, tuple | None] | None = None):
+                 files: list[str] | None = None, ready: dict[str, tuple | None] | None = None,
+                 library_versions: dict[str, str] | None = None):
         """`files` is `python_files(root)` if already walked; `ready` maps paths to
-        `read_module` results computed ahead (in parallel, by `ProjectIndexes`)."""
+        `read_module` results computed ahead (in parallel, by `ProjectIndexes`);
+        `library_versions` the configured `library-versions` (see `index.versions`)."""
         # Absolute, not resolved: module paths are compared with the linted files' own
         # absolute paths, which keep a symlink they were reached through.
         self.root = Path(os.path.abspath(root))
@@ -51,7 +54,10 @@ class ProjectModules:
         ready = {} if ready is None else ready
         self.modules: list[dict] = []
         self.checked: dict[str, dict] = {}  # manifest entries found current by this run
-        inputs = hashlib.sha256(f"{EXTRACTOR_VERSION}\0{self.root}".encode("utf-8", "surrogatepass"))
+        # Lock files, pins and the configured versions: what linking reads besides modules.
+        self.configured_versions = library_versions
+        self.versions = read_library_versions(str(self.root), library_versions)
+        inputs = hashlib.sha256(f"{EXTRACTOR_VERSION}\0{self.root}\0{self.versions.fingerprint()!r}".encode("utf-8", "surrogatepass"))
         for path in sorted(self.paths):
             if path in self.overrides:
                 text = self.overrides[path]
@@ -70,7 +76,7 @@ class ProjectModules:
     def link(self) -> ProjectIndex:
         if self._index is None:
             try:
-                self._index = Linker(str(self.root), self.modules).link()
+                self._index = Linker(str(self.root), self.modules, self.versions).link()
             except (KeyError, TypeError, AttributeError, ValueError):
                 if self.manifest is None:
                     raise
@@ -80,7 +86,8 @@ class ProjectModules:
                 for path in self.paths:
                     self.manifest.entries.get(path, {}).pop("index", None)
                 self.manifest.changed()
-                self._index = build_index(self.root, overrides=self.overrides, cache_dir=self.cache_dir, use_cache=False)
+                self._index = ProjectModules(self.root, overrides=self.overrides, cache_dir=self.cache_dir, use_cache=False,
+                                             library_versions=self.configured_versions).link()
         return self._index
 
     def fingerprint(self) -> str:

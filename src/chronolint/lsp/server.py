@@ -26,6 +26,8 @@ from chronolint.lsp.convert import SOURCE, is_offered, to_location, to_lsp_diagn
 
 DEBOUNCE_SECONDS = 0.2
 CONFIG_FILES = frozenset({"pyproject.toml", "chronolint.toml", ".chronolint.toml"})
+# Files the project index reads library versions from (pyproject.toml is a config file).
+VERSION_FILES = ("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock", "requirements*.txt", "requirements/*.txt")
 FIX_ALL_KIND = "source.fixAll.chronolint"
 log = logging.getLogger(__name__)
 
@@ -88,6 +90,7 @@ class ChronolintServer(LanguageServer):
         super().__init__("chronolint", __version__)
         self.client_settings = ClientSettings()
         self.root: str | None = None
+        self.folders: list[str] = []
         self.resolver: ConfigResolver | None = None
         self.config_error: str | None = None
         self.linted: dict[str, Linted] = {}
@@ -118,7 +121,7 @@ class ChronolintServer(LanguageServer):
         if self._workspace is None:
             buffers = {to_fs_path(uri): doc.source for uri, doc in self.workspace.text_documents.items()
                        if to_fs_path(uri)}
-            self._workspace = Workspace(self.resolver, overrides=buffers)
+            self._workspace = Workspace(self.resolver, overrides=buffers, trees=self.folders or None)
         return self._workspace
 
     def forget_index(self) -> None:
@@ -303,6 +306,8 @@ def build_server() -> ChronolintServer:
         folders = params.workspace_folders or []
         root_uri = folders[0].uri if folders else params.root_uri
         ls.root = to_fs_path(root_uri) if root_uri else None
+        # A project without a root marker is the workspace folder holding it.
+        ls.folders = [p for p in (to_fs_path(f.uri) for f in folders) if p] or ([ls.root] if ls.root else [])
         ls.client_settings = ClientSettings.from_options(params.initialization_options)
         ls.reload_settings()
 
@@ -313,7 +318,8 @@ def build_server() -> ChronolintServer:
         watched = workspace.did_change_watched_files if workspace else None
         if watched is None or not watched.dynamic_registration:
             return
-        watchers = [types.FileSystemWatcher(glob_pattern=f"**/{name}") for name in (*sorted(CONFIG_FILES), "*.py")]
+        watchers = [types.FileSystemWatcher(glob_pattern=f"**/{name}")
+                    for name in (*sorted(CONFIG_FILES), *VERSION_FILES, "*.py")]
         registration = types.Registration(
             id="chronolint-watched-files", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
             register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers),

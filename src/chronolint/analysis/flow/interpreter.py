@@ -146,7 +146,7 @@ class Interpreter(Frame):
         for arg in node.args:
             self.ev(arg, state)
         keyword_values = [(kw, self.ev(kw.value, state)) for kw in node.keywords]
-        value = call_value(node, self.resolve, self.module.django_use_tz)
+        value = call_value(node, self.resolve, self.module.django_use_tz) or self.module.clock_value(node, self)
         if value is None:
             value = method_value(node, receiver) or UNKNOWN
             self.check_constructor(node, keyword_values)

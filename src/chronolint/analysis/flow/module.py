@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from chronolint.analysis.flow.facts import Value, annotation_value, string_annotation, union_members
+from chronolint.analysis.flow.facts import DATETIME, Null, Value, annotation_value, string_annotation, union_members
 from chronolint.analysis.flow.interpreter import Finding, Interpreter
 from chronolint.analysis.flow.paths import self_attributes_assigned
 from chronolint.analysis.receivers import receiver_types
@@ -45,6 +45,36 @@ class ModuleFlow:
         self._cache: dict = {}
         self.local_classes = {n.name: n for n in ctx.tree.body if isinstance(n, ast.ClassDef)}
         self.timestamp_attributes = timestamp_attributes(ctx.index)
+
+    def clock_value(self, call: ast.Call, flow) -> Value | None:
+        """A call of a project clock helper (`utc_now()` from `app.utils.clock`): the
+        datetime the index says it returns, aware or naive, as a direct call would be."""
+        clocks = getattr(self.ctx.index, "clocks", None)
+        if not clocks or not isinstance(call.func, (ast.Name, ast.Attribute)):
+            return None
+        name = call.func.attr if isinstance(call.func, ast.Attribute) else call.func.id
+        if not any(q.endswith("." + name) for q in clocks):
+            return None
+        qualified = flow.resolve(call.func)
+        if qualified and (qualified.startswith(".") or "." not in qualified):
+            qualified = self._absolute(qualified)
+        aware = self.ctx.index.clock(qualified)
+        return None if aware is None else Value(DATETIME, Null.NOT_NONE, aware)
+
+    def _absolute(self, qualified: str) -> str:
+        """A relative (`.clock.utc_now`) or module-local (`utc_now`) name made absolute
+        against this file's module (its path under the project root)."""
+        import os
+
+        rel = os.path.relpath(os.path.abspath(self.ctx.filename), self.ctx.index.root).replace(os.sep, "/")
+        parts = rel[:-3].split("/") if rel.endswith(".py") else rel.split("/")
+        module = parts[:-1] if parts[-1] == "__init__" else parts
+        if "." not in qualified:
+            return ".".join([*module, qualified])
+        level = len(qualified) - len(qualified.lstrip("."))
+        package = parts[:-1]
+        package = package[: len(package) - (level - 1)] if level > 1 else package
+        return ".".join([*package, qualified[level:]])
 
     def assigned_by_method(self, cls: ast.ClassDef | None, name: str) -> set[str]:
         """The `self.<attr>` a method of `cls` assigns: what a call to it may change."""

@@ -8,6 +8,13 @@ from chronolint.rules.columns.helpers import INDEX_NEEDLES, in_alembic_revision
 
 _TYPES = "from datetime import datetime\nfrom sqlalchemy import Column, DateTime, TIMESTAMP\nfrom sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\nclass Base(DeclarativeBase):\n    pass\n\n"
 
+_SQLMODEL_TABLE = ("from datetime import datetime\nfrom typing import Optional\nfrom sqlmodel import SQLModel, Field\n"
+                   "class A(SQLModel, table=True):\n    id: int = Field(primary_key=True)\n    at: Optional[datetime] = None\n")
+
+
+def _uv_lock(sqlmodel: str) -> str:
+    return f'version = 1\n\n[[package]]\nname = "sqlmodel"\nversion = "{sqlmodel}"\nsource = {{ registry = "https://pypi.org/simple" }}\n'
+
 
 
 @dataclass(frozen=True)
@@ -24,8 +31,19 @@ class NaiveTimestampColumn(Rule):
     Checks for model timestamp columns stored without a time zone: `Column(DateTime)`,
     `DateTime()`, `TIMESTAMP`, dialect `TIMESTAMP`/`DATETIME`, a bare `Mapped[datetime]`
     (SQLAlchemy maps it to naive `DateTime` unless the base's `type_annotation_map` says
-    otherwise), SQLModel `datetime` fields, and Django `DateTimeField` when the settings
-    say `USE_TZ = False`.
+    otherwise), SQLModel `NaiveDatetime` fields, plain `datetime` fields on SQLModel
+    before 0.0.45, and Django `DateTimeField` when the settings say `USE_TZ = False` (or
+    do not set it, on Django before 5.0).
+
+    Library versions come from the project's lock files, pins and `pyproject.toml`
+    (`chronolint check --show-settings FILE` shows them and where each came from). A
+    plain SQLModel `datetime` field is reported only when they decide the version: from
+    0.0.45 on, SQLModel maps it to its aware `UTCDateTime`.
+
+    Only classes the index proves to be models or column mixins are read: a table
+    model, a subclass of a mapped base, a Django model, or a class declaring
+    `Column(...)` / `mapped_column(...)`. Pydantic schemas, dataclasses and SQLModel
+    classes without `table=True` are not tables.
 
     Project column types (`TypeDecorator`s) whose `impl` is aware, or that convert values
     to UTC in their hooks, are aware. A custom type chronolint cannot read is never
@@ -85,7 +103,27 @@ class NaiveTimestampColumn(Rule):
               files={"app/types.py": "from sqlalchemy.types import TypeDecorator, DateTime\nclass UtcDateTime(TypeDecorator):\n    impl = DateTime(timezone=True)\n    cache_ok = True\n"}),
         Valid(_TYPES + "from vendor import FancyTime\nclass A(Base):\n    __tablename__ = 'a'\n    at: Mapped[datetime] = mapped_column(FancyTime())\n"),
         Valid("from datetime import datetime\nfrom sqlmodel import SQLModel\nclass AAPI(SQLModel):\n    at: datetime\n"),
+        # SQLModel 0.0.45 and later map a plain `datetime` field to the aware `UTCDateTime`.
+        Valid(_SQLMODEL_TABLE, files={"uv.lock": _uv_lock("0.0.50")}),
+        # No file of the project says which SQLModel it runs: the column's type is unknown.
+        Valid(_SQLMODEL_TABLE),
+        # Models only where the index proves them: a pydantic response schema, a frozen
+        # dataclass and a plain class, in a module that names `registry(` and `declarative`.
+        Valid("from dataclasses import dataclass\nfrom datetime import datetime\nfrom pydantic import BaseModel\n"
+              "# handlers come from registry(name); models are declarative, elsewhere\n"
+              "class ItemOut(BaseModel):\n    created_at: datetime\n"
+              "@dataclass(frozen=True)\nclass Restocked:\n    at: datetime\n"
+              "class Entry:\n    at: datetime\n"),
+        # `sa_column=` a project helper that cannot be read: unknown, never naive.
+        Valid("from datetime import datetime\nfrom sqlmodel import SQLModel, Field\nfrom app.columns import stamp_column\n"
+              "class A(SQLModel, table=True):\n    id: int = Field(primary_key=True)\n    at: datetime = Field(sa_column=stamp_column())\n",
+              files={"uv.lock": _uv_lock("0.0.38")}),
         Valid("from django.db import models\nclass A(models.Model):\n    at = models.DateTimeField()\n", files={"settings.py": "USE_TZ = True\n"}),
+        # Settings without `USE_TZ`: True by default from Django 5.0, unknown when no file pins Django.
+        Valid("from django.db import models\nclass A(models.Model):\n    at = models.DateTimeField()\n",
+              files={"settings.py": "INSTALLED_APPS = ['shop']\n", "requirements.txt": "Django==5.0.6\n"}),
+        Valid("from django.db import models\nclass A(models.Model):\n    at = models.DateTimeField()\n",
+              files={"settings.py": "INSTALLED_APPS = ['shop']\n"}),
         # optuna: a model copied into an Alembic revision for a data migration.
         Valid("from alembic import op\nfrom sqlalchemy import Column, DateTime, Integer\n"
               "from sqlalchemy.orm import declarative_base\nrevision = 'b'\ndown_revision = 'a'\n"
@@ -102,8 +140,13 @@ class NaiveTimestampColumn(Rule):
                 unsafe_fixed=_TYPES + "class A(Base):\n    __tablename__ = 'a'\n    at = Column(DateTime(timezone=True))\n"),
         Invalid(_TYPES + "class A(Base):\n    __tablename__ = 'a'\n    at: Mapped[datetime] = mapped_column(TIMESTAMP(precision=3))\n    b: Mapped[datetime]\n", count=2),
         Invalid(_TYPES + "from sqlalchemy.dialects import postgresql\nclass A(Base):\n    __tablename__ = 'a'\n    at = mapped_column(postgresql.TIMESTAMP(), nullable=False)\n"),
-        Invalid("from datetime import datetime\nfrom typing import Optional\nfrom sqlmodel import SQLModel, Field\nclass A(SQLModel, table=True):\n    id: int = Field(primary_key=True)\n    at: Optional[datetime] = None\n"),
+        Invalid(_SQLMODEL_TABLE, files={"requirements.txt": "sqlmodel==0.0.38\n"}),
+        Invalid(_SQLMODEL_TABLE.replace("Optional[datetime]", "Optional[NaiveDatetime]").replace("from typing", "from pydantic import NaiveDatetime\nfrom typing"),
+                files={"uv.lock": _uv_lock("0.0.50")}),
         Invalid("from django.db import models\nclass A(models.Model):\n    at = models.DateTimeField(null=True)\n", files={"settings.py": "USE_TZ = False\n"}),
+        # Settings without `USE_TZ` on Django 4.2 (the requirements pin it): False by default.
+        Invalid("from django.db import models\nclass A(models.Model):\n    at = models.DateTimeField(null=True)\n",
+                files={"settings.py": "INSTALLED_APPS = ['shop']\n", "requirements.txt": "Django==4.2.16\n"}),
     ]
 
     def check_module(self, ctx) -> None:
@@ -116,7 +159,11 @@ class NaiveTimestampColumn(Rule):
             reported.add(column.span)
             line, col, end_line, end_col = column.span
             start, end = ctx.source.location(line, col), ctx.source.location(end_line, end_col)
-            why = "`USE_TZ = False`" if model.kind == "django" else "no `timezone=True`" if column.fixable else "stored without a time zone"
+            if model.kind == "django":
+                defaulted = ctx.index.django_use_tz_source.startswith("Django's default")
+                why = "`USE_TZ` is False by default before Django 5.0" if defaulted else "`USE_TZ = False`"
+            else:
+                why = "no `timezone=True`" if column.fixable else "stored without a time zone"
             ctx.report(self, start=start, end=end, model=column.owner.rsplit(".", 1)[-1], attr=column.attr, why=why,
                        fix_data=_ADD_TIMEZONE if column.fixable else None)
 

@@ -94,6 +94,13 @@ class ColumnAwarenessMismatch(FlowRule):
         Valid(_HEADER + "    invoice.failed_at = datetime.now(timezone.utc).replace(tzinfo=None)\n", files=_MODELS),
         Valid(_HEADER + "    invoice.paid_at = None\n", files=_MODELS),
         Valid("from datetime import datetime\nclass Row:\n    paid_at = None\ndef f(row: Row):\n    row.paid_at = datetime.utcnow()\n"),
+        # A SQLModel schema (no `table=True`) is no table, whatever its fields say.
+        Valid("from datetime import datetime, timezone\nfrom sqlmodel import SQLModel\nclass InvoiceRead(SQLModel):\n"
+              "    paid_at: datetime | None = None\ndef f(read: InvoiceRead):\n    read.paid_at = datetime.now(timezone.utc)\n",
+              files={"uv.lock": '[[package]]\nname = "sqlmodel"\nversion = "0.0.38"\n'}),
+        # A static method's first parameter is not `self`.
+        Valid(_MODELS["app/models.py"].replace("from datetime import datetime", "from datetime import datetime, timezone")
+              + "\n    @staticmethod\n    def fail(self):\n        self.failed_at = datetime.now(timezone.utc)\n"),
     ]
     INVALID = [
         Invalid(_HEADER + "    invoice.paid_at = datetime.utcnow()\n", files=_MODELS,
@@ -109,6 +116,9 @@ class ColumnAwarenessMismatch(FlowRule):
         # Not a naive-UTC call (local time): reported, with no fix.
         Invalid(_HEADER + "    when = datetime.now()\n    invoice.paid_at = when\n", files=_MODELS,
                 messages=("naive datetime assigned to timezone-aware column `Invoice.paid_at`",), ranges=(((6, 23), (6, 27)),)),
+        # `self` in a model's own method is that model.
+        Invalid(_MODELS["app/models.py"].replace("from datetime import datetime", "from datetime import datetime, timezone")
+                + "\n    def fail(self):\n        self.failed_at = datetime.now(timezone.utc)\n"),
     ]
 
     def compute_fix(self, diagnostic, fix_context):

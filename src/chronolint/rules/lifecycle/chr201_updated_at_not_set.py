@@ -28,6 +28,7 @@ _MODELS = {"models.py": (
     "    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), onupdate=func.now())\n"
 )}
 _HEAD = "from datetime import datetime, timezone\nfrom models import Agent, Perf\n\n"
+_AGENT_END = "    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))\n\n"
 _SKIPPED_FUNCTIONS = frozenset({"__init__", "__post_init__", "__setattr__"})
 
 
@@ -130,6 +131,10 @@ class UpdatedAtNotSet(Rule):
     VALID = [
         Valid(_HEAD + "def rename(agent: Agent, name: str) -> None:\n    agent.name = name\n    agent.updated_at = datetime.now(timezone.utc)\n", files=_MODELS),
         Valid(_HEAD + "def bump(perf: Perf) -> None:\n    perf.total += 1\n", files=_MODELS),
+        # A sibling method that sets `updated_at` (zenml's `internal_update` calls `self.update`).
+        Valid(_MODELS["models.py"].replace(_AGENT_END, _AGENT_END[:-1]
+              + "    def touch(self):\n        self.updated_at = datetime.now()\n\n"
+              + "    def rename(self, name):\n        self.touch()\n        self.name = name\n\n")),
         Valid(_HEAD + "def create(name: str) -> Agent:\n    agent = Agent(id='x')\n    agent.name = name\n    return agent\n", files=_MODELS),
         Valid(_HEAD + "def rename(agent, name: str) -> None:\n    agent.name = name\n", files=_MODELS),
         Valid(_HEAD + "def apply(agent: Agent, updates: dict) -> None:\n    for key, value in updates.items():\n        setattr(agent, key, value)\n", files=_MODELS),
@@ -163,6 +168,8 @@ class UpdatedAtNotSet(Rule):
         # An empty list drops the default globs (the timestamp-column exemption stays).
         Invalid(_HEAD + "def pin(agent: Agent) -> None:\n    agent.is_pinned = True\n", files=_MODELS,
                 settings={"updated-at-exempt": []}),
+        # `self` in a model's own method is that model.
+        Invalid(_MODELS["models.py"].replace(_AGENT_END, _AGENT_END[:-1] + "    def rename(self, name):\n        self.name = name\n\n")),
     ]
 
     def needles_for(self, settings, index):
@@ -235,6 +242,8 @@ def _first_stale_receiver(function, writes, ctx):
         model = types.model_of(receiver, function)
         if model is None or types.is_fresh(receiver, function):
             continue
+        if isinstance(receiver, ast.Name) and receiver.id == "self" and _sibling_sets(function, ctx, names):
+            continue  # `self.update(...)`: a method of the same class that sets updated_at
         updated = named_column(model, names)
         if updated is None or (updated.refreshes_on_update and not explicit):
             continue
@@ -242,6 +251,24 @@ def _first_stale_receiver(function, writes, ctx):
         if changed:
             return model, changed[0].attr, updated, receiver, changed[-1].statement
     return None
+
+
+def _sibling_sets(function, ctx, names) -> bool:
+    """The method calls `self.other(...)`, a method of its own module-level class that
+    assigns `self.<updated_at>` (one call deep)."""
+    owner = next((c for c in ctx.tree.body if isinstance(c, ast.ClassDef) and function in c.body), None)
+    if owner is None:
+        return False
+    methods = {s.name: s for s in owner.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    called = {n.func.attr for n in ast.walk(function) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+              and isinstance(n.func.value, ast.Name) and n.func.value.id == "self"}
+    for name in called & set(methods):
+        for node in ast.walk(methods[name]):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else []
+            if any(isinstance(t, ast.Attribute) and t.attr in names and isinstance(t.value, ast.Name) and t.value.id == "self" for t in targets):
+                return True
+    return False
+
 
 
 def _fills_a_null(write, statement: ast.stmt, ancestors: list[ast.AST]) -> bool:

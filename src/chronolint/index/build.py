@@ -17,7 +17,9 @@ from pathlib import Path
 from chronolint.engine.cache import CACHE_DIR, Manifest, manifest_for, save_manifests, text_digest
 from chronolint.engine.config import DEFAULT_EXCLUDE
 from chronolint.engine.source import SourceError, read_source
-from chronolint.index.extract import EXTRACTOR_VERSION, extract_module, may_define_models
+from chronolint.index.extract import EXTRACTOR_VERSION, empty_module, extract_module, may_define_models
+from chronolint.index.history import extract as history_extract
+from chronolint.index.history.replay import replay
 from chronolint.index.model import ColumnInfo, ModelInfo, ProjectIndex, related_module
 
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", ".git")
@@ -165,15 +167,25 @@ def _is_under(path: str, root: Path) -> bool:
 
 
 def _extract(path: str, root: Path, text: str) -> dict | None:
-    """The module's record for the index, or None when it cannot define a model."""
-    if not may_define_models(text):
+    """The module's record for the index, or None when it cannot define a model nor
+    holds facts for the migration replay (`chronolint.index.history`)."""
+    models, history = may_define_models(text), history_extract.wants(text)
+    if not models and not history:
         return None
+    rel_path = Path(path).relative_to(root).as_posix()
     try:
         tree = ast.parse(text, filename=path)
     except (SyntaxError, ValueError, RecursionError):
+        if history and history_extract.is_revision_text(text):
+            return {**empty_module(rel_path), "path": path, "history": history_extract.broken_record(rel_path)}
         return None
-    data = extract_module(tree, Path(path).relative_to(root).as_posix())
+    data = extract_module(tree, rel_path) if models else empty_module(rel_path)
     data["path"] = path
+    facts = history_extract.history_record(tree, text, rel_path) if history else None
+    if facts is not None:
+        data["history"] = facts
+    elif not models:
+        return None
     return data
 
 
@@ -275,6 +287,10 @@ class Linker:
             if cls.role in {"model", "schema"} or (cls.role == "mixin" and self._own_columns(cls)):
                 info = self._model_info(cls)
                 (index.models if cls.role != "mixin" else index.mixins)[cls.qualified] = info
+        # The schema the migration history builds (the one hook of `index.history`).
+        histories = [m["history"] for m in self.modules if "history" in m]
+        if histories:
+            index.schema = replay(histories, self._db_type_kind)
         return index
 
     # -- classification -------------------------------------------------------------
@@ -380,7 +396,12 @@ class Linker:
             aware = self._annotation_map_awareness(mro)
         elif column["kind"] == "django" and timestamp:
             aware = self.use_tz
+        db_aware = aware
+        if column["custom"]:
+            kind = self._db_type_kind(column["custom"])
+            db_aware = {"aware": True, "naive": False}.get(kind) if kind else None
         return ColumnInfo(
+            column_name=column.get("name") or column["attr"], db_aware=db_aware if timestamp else None,
             attr=column["attr"], line=column["line"], is_timestamp=bool(timestamp), aware=aware if timestamp else None,
             nullable=column["nullable"], has_default=column["has_default"], has_onupdate=column["has_onupdate"],
             has_server_default=column["has_server_default"], has_server_onupdate=column["has_server_onupdate"],
@@ -422,6 +443,25 @@ class Linker:
             return True, True
         return True, (False if not facts["has_hooks"] else None)
 
+
+    def _db_type_kind(self, qualified: str, seen: set | None = None) -> str | None:
+        """What the database column of a project type is: its `impl`'s "aware", "naive"
+        or "other" (whatever its hooks do to values), or None when unknown."""
+        seen = set() if seen is None else seen
+        cls = self.find(qualified)
+        if cls is None or cls.qualified in seen or not cls.record["typedecorator"]:
+            return None
+        seen.add(cls.qualified)
+        impl = cls.record["typedecorator"]["impl"]
+        if impl["custom"]:
+            return self._db_type_kind(impl["custom"], seen)
+        if impl["timestamp"] is None:
+            for base in cls.record["bases"]:
+                found = self._db_type_kind(base["q"], seen) if base["q"] else None
+                if found:
+                    return found
+            return None
+        return "other" if not impl["timestamp"] else "aware" if impl["aware"] else "naive"
 
     def _inherited_type(self, cls: _Class, seen: set) -> tuple[bool | None, bool | None]:
         """A project type without its own `impl` (`class EventTime(UtcDateTime)`) is its base."""

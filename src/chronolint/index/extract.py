@@ -26,7 +26,7 @@ from chronolint.index.columns import (
     type_facts,
 )
 
-EXTRACTOR_VERSION = 6
+EXTRACTOR_VERSION = 7
 # A file is read further only if it mentions one of these.
 # Text a module must hold to define models, mapped columns, column types or USE_TZ. Kept
 # narrow on purpose: `Field(` (pydantic) or a bare `Column` would send most files of a
@@ -101,6 +101,11 @@ def _assigned_names(tree: ast.Module) -> set[str]:
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(stmt, ast.AnnAssign) else []
         names.update(t.id for t in targets if isinstance(t, ast.Name))
     return names
+
+
+def empty_module(rel_path: str) -> dict:
+    """The record of a module that declares no class the index links (a revision)."""
+    return {"module": module_name(rel_path), "classes": [], "declarative_bases": [], "flask_dbs": [], "use_tz": None}
 
 
 def extract_module(tree: ast.Module, rel_path: str) -> dict:
@@ -269,6 +274,10 @@ def _apply_defaults(column: dict, call: ast.Call) -> None:
 
 def _sqlalchemy_column(name, stmt, call, inner, optional, qualify) -> dict:
     column = _base_column(name, stmt, "sqlalchemy")
+    if call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
+        column["name"] = call.args[0].value  # `Column("db_name", ...)`
+    elif keyword(call, "name") is not None and isinstance(keyword(call, "name").value, ast.Constant):
+        column["name"] = keyword(call, "name").value.value
     type_node = column_type_node(call, qualify)
     primary = is_true(getattr(keyword(call, "primary_key"), "value", None))
     column["key"] = primary or any((dotted(a.func) or "").endswith("ForeignKey") for a in call.args if isinstance(a, ast.Call))

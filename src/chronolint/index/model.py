@@ -28,6 +28,8 @@ class ColumnInfo:
     fixable: bool = False  # a `timezone=True` keyword can be added to the type expression
     from_annotation: bool = False  # type taken from `Mapped[datetime]` (and `type_annotation_map`)
     is_key: bool = False  # primary key or foreign key
+    column_name: str = ""  # the database column's name (`Column("name", ...)`), else `attr`
+    db_aware: bool | None = None  # the database type's awareness (a TypeDecorator's `impl`)
 
     @property
     def refreshes_on_update(self) -> bool:
@@ -58,6 +60,7 @@ class ProjectIndex:
     models: dict[str, ModelInfo] = field(default_factory=dict)  # by qualified name
     django_use_tz: bool | None = None
     mixins: dict[str, ModelInfo] = field(default_factory=dict)  # column mixins, by qualified name
+    schema: dict = field(default_factory=dict)  # what the migration history builds (index.history.replay)
 
     def fingerprint(self) -> str:
         """A hash of what the index says about the project, for cache keys. Positions
@@ -71,7 +74,7 @@ class ProjectIndex:
 
         models = [(group, q, facts(m), [facts(c) for c in m.columns.values()])
                   for group, table in (("model", self.models), ("mixin", self.mixins)) for q, m in sorted(table.items())]
-        return hashlib.sha256(repr((self.root, self.django_use_tz, models)).encode()).hexdigest()
+        return hashlib.sha256(repr((self.root, self.django_use_tz, models, self.schema)).encode()).hexdigest()
 
     def classes_in(self, path: str) -> list[ModelInfo]:
         """Models and mixins declared in the file `path`."""

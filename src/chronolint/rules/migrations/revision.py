@@ -21,6 +21,8 @@ class Revision:
     downgrade: ast.FunctionDef | None
     constants: dict[str, str] = field(default_factory=dict)
     functions: dict[str, ast.FunctionDef] = field(default_factory=dict)
+    branch_labels: tuple[str, ...] = ()
+    depends_on: tuple[str, ...] = ()
 
 
 def _assigned_names(stmt: ast.stmt) -> list[str]:
@@ -69,6 +71,8 @@ def alembic_revision(tree: ast.Module) -> Revision | None:
         downgrade=functions.get("downgrade"),
         constants=module_constants(tree),
         functions=functions,
+        branch_labels=_string_or_strings(values.get("branch_labels")),
+        depends_on=_string_or_strings(values.get("depends_on")),
     )
 
 

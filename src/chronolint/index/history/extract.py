@@ -67,8 +67,14 @@ def startup_ddl(tree: ast.Module) -> list[list]:
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and "add column" in node.value.lower():
             for change in ddl_changes(node.value):
                 if change.kind == "add_column":
-                    found.append([change.table, change.column, node.lineno])
+                    found.append([change.table, change.column, node.lineno + _line_of(node.value, change.column)])
     return found
+
+
+def _line_of(sql: str, column: str) -> int:
+    """Lines from the start of the string to its `ADD COLUMN <column>`."""
+    match = re.search(r"ADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?[\"`]?" + re.escape(column), sql, re.IGNORECASE)
+    return sql.count("\n", 0, match.start()) if match else 0
 
 
 class _Reader:

@@ -69,20 +69,29 @@ def _sql_identifier(name: str) -> str:
     return name if _PLAIN_IDENTIFIER.match(name) else '"' + name.replace('"', '""') + '"'
 
 
-def plan_revision(root: str | Path, zone: str = "UTC") -> Plan | None:
-    """What the closing revision of the project at `root` does; None without drift."""
+def plan_revision(root: str | Path, zone: str = "UTC", history: str | None = None) -> Plan | None:
+    """What the closing revision of the project at `root` does; None without drift.
+    `history` (a folder of revisions, relative to the root) picks one history when the
+    project has several."""
     root = Path(os.path.abspath(root))
     project = ProjectModules(root, use_cache=False)
     index = project.link()
     found = [d for d in drifts(index)]
+    if not index.schema.get("tables"):
+        raise RevisionError("no Alembic history found under this project: nothing to compare the models with")
+    known = sorted({s["history"] for states in index.schema["tables"].values() for s in states})
+    if history is not None:
+        history = history.strip("/")
+        if history not in known:
+            raise RevisionError(f"`{history}` is not a migration history of this project (histories: {', '.join(known)})")
+        found = [d for d in found if history in (d.histories or (d.history,))]
     if not found:
-        if not index.schema.get("tables"):
-            raise RevisionError("no Alembic history found under this project: nothing to compare the models with")
         return None
-    histories = sorted({d.history for d in found})
-    if len(histories) > 1:
-        raise RevisionError(f"drift in several migration histories ({', '.join(histories)}); run once per history is not supported yet")
-    history = histories[0]
+    histories = sorted({h for d in found for h in (d.histories or (d.history,))})
+    if history is None and len(histories) > 1:
+        raise RevisionError(f"the drift concerns {len(histories)} migration histories ({', '.join(histories)}); "
+                            f"pick one with `--history FOLDER` and run once per history")
+    history = history or histories[0]
     records = [m["history"]["revision"] for m in project.modules if "revision" in m.get("history", {})]
     group = next((g for g in _components(records) if min(r["folder"] for r in g) == history), None)
     if group is None or topological(group) is None:
@@ -302,11 +311,11 @@ def render(plan: Plan, rev: str, message: str, now: datetime) -> str:
 
 
 def write_revision(path: str | Path, message: str = "close schema drift", zone: str = "UTC",
-                   rev: str | None = None, now: datetime | None = None) -> Written:
+                   rev: str | None = None, now: datetime | None = None, history: str | None = None) -> Written:
     """Plan and write the closing revision of the project holding `path`."""
     _check_zone(zone)
     root = find_project_root(str(path))
-    plan = plan_revision(root, zone)
+    plan = plan_revision(root, zone, history)
     if plan is None or not plan.upgrade:
         return Written(None, plan)
     rev = rev or uuid.uuid4().hex[-12:]

@@ -66,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     revision.add_argument("-m", "--message", default="close schema drift", help="the revision's message")
     revision.add_argument("--zone", default="UTC", help="the zone naive values are read in when a column "
                           "becomes `timestamptz` (default: UTC)")
+    revision.add_argument("--history", metavar="FOLDER", help="the folder of revisions to write into, when the project "
+                          "has several histories (relative to the project root)")
     revision.add_argument("--diff", action="store_true", help="print the revision, write nothing")
 
     rule = sub.add_parser("rule", help="explain a rule, or list them all")
@@ -238,11 +240,11 @@ def run_revision(args) -> int:
     try:
         if args.diff:
             autogen._check_zone(args.zone)
-            plan = autogen.plan_revision(autogen.find_project_root(args.path), args.zone)
+            plan = autogen.plan_revision(autogen.find_project_root(args.path), args.zone, args.history)
             written = autogen.Written(None, plan, autogen.render(plan, "<new>", args.message, autogen.datetime.now())
                                       if plan is not None and plan.upgrade else "")
         else:
-            written = autogen.write_revision(args.path, args.message, args.zone)
+            written = autogen.write_revision(args.path, args.message, args.zone, history=args.history)
     except autogen.RevisionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -290,7 +290,7 @@ class Linker:
         # The schema the migration history builds (the one hook of `index.history`).
         histories = [m["history"] for m in self.modules if "history" in m]
         if histories:
-            index.schema = replay(histories, self._db_type_kind)
+            index.schema = replay(histories, self._db_type_kind, lambda q: getattr(index.resolve(q), "table", None))
         return index
 
     # -- classification -------------------------------------------------------------
@@ -377,6 +377,8 @@ class Linker:
             return record["django_db_table"] or f"{app_label}_{record['name'].lower()}"
         if cls.kind == "sqlmodel" and not record["has_tablename"]:
             return record["name"].lower()
+        if not record["has_tablename"] and any(a.record.get("tablename_rule") == "snake" for a in mro[:-1]):
+            return _snake_case(record["name"])  # a base's `__tablename__` made from the class name
         for ancestor in reversed(mro[:-1]):
             if ancestor.record["tablename"] and ancestor.role == "model":
                 if cls.flask and any(c["key"] and c["attr"] == "id" for c in record["columns"]):

@@ -149,6 +149,7 @@ def _class_record(node: ast.ClassDef, qualify) -> dict:
         "decorated_declarative": any((dotted(d.func if isinstance(d, ast.Call) else d) or "").endswith("as_declarative") for d in node.decorator_list),
         "tablename": None,
         "has_tablename": False,
+        "tablename_rule": None,
         "abstract": False,
         "django_abstract": False,
         "django_db_table": None,
@@ -173,6 +174,9 @@ def _class_statement(stmt: ast.stmt, qualify, record: dict) -> None:
     if isinstance(stmt, ast.ClassDef) and stmt.name == "Meta":
         _django_meta(stmt, record)
         return
+    if isinstance(stmt, ast.FunctionDef) and stmt.name == "__tablename__":
+        _declared_tablename(stmt, record)
+        return
     if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
         name, annotation, value = stmt.targets[0].id, None, stmt.value
     elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
@@ -195,6 +199,18 @@ def _class_statement(stmt: ast.stmt, qualify, record: dict) -> None:
         column = read_column(name, annotation, value, qualify, stmt)
         if column is not None:
             record["columns"].append(column)
+
+
+def _declared_tablename(function: ast.FunctionDef, record: dict) -> None:
+    """`@declared_attr def __tablename__(cls)`: a literal it returns, or "snake" when it
+    derives the name from `cls.__name__` (prefect's camel-to-snake base)."""
+    record["has_tablename"] = True
+    returns = [n.value for n in ast.walk(function) if isinstance(n, ast.Return)]
+    if len(returns) == 1 and isinstance(returns[0], ast.Constant) and isinstance(returns[0].value, str):
+        record["tablename"] = returns[0].value
+    elif len(returns) == 1 and any(isinstance(n, ast.Attribute) and n.attr == "__name__" for n in ast.walk(returns[0])) \
+            and any(isinstance(n, ast.Attribute) and n.attr == "lower" for n in ast.walk(returns[0])):
+        record["tablename_rule"] = "snake"
 
 
 def _mark_constraint_keys(node: ast.ClassDef, record: dict) -> None:
@@ -390,7 +406,8 @@ def _typedecorator_facts(node: ast.ClassDef, qualify) -> dict:
     """Is this project column type aware? By its `impl`, or by UTC handling in its hooks."""
     impl = {"timestamp": None, "aware": None, "custom": None}
     for stmt in node.body:
-        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "impl" for t in stmt.targets):
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(stmt, ast.AnnAssign) and stmt.value is not None else []
+        if any(isinstance(t, ast.Name) and t.id == "impl" for t in targets):
             facts = type_facts(stmt.value, qualify)
             impl = {"timestamp": facts.timestamp, "aware": facts.aware, "custom": facts.custom}
     hooks = {s.name: s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}

@@ -7,7 +7,7 @@ model's `timezone=` (CHR409). Computed once per index.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from chronolint.index.model import ColumnInfo, ModelInfo, ProjectIndex
 
@@ -18,12 +18,13 @@ class Drift:
     model: ModelInfo
     column: ColumnInfo
     table: str  # the history's key for the table
-    history: str  # the folder of the history's revisions
+    history: str  # the folder of the history's revisions (the first, when several build the table)
     ddl: tuple[str, int] | None = None  # startup DDL adding the column (missing)
     history_type: str | None = None  # "aware" | "naive" (awareness)
     revision: str | None = None  # the revision that last set the column's type
     revision_path: str | None = None
     revision_line: int | None = None
+    histories: tuple[str, ...] = ()  # every history that builds the table
 
 
 def table_key(schema: dict, table: str | None) -> str | None:
@@ -56,24 +57,33 @@ def _drifts(index: ProjectIndex):
         key = table_key(schema, model.table)
         if key is None:
             continue
-        table = schema["tables"][key]
-        if table["unknown"]:
+        states = schema["tables"][key]
+        if any(state["unknown"] for state in states):
             continue
         for column in model.columns.values():
             if not _belongs(index, model, column):
                 continue
-            name = (column.column_name or column.attr).lower()
-            state = table["columns"].get(name)
-            if state is None:
-                ddl = schema.get("ddl", {}).get(f"{key.rsplit('.', 1)[-1]}.{name}")
-                yield Drift("missing", model, column, key, table["history"], ddl=tuple(ddl) if ddl else None)
-                continue
-            kind, revision, path, line = state
-            if not column.is_timestamp or column.db_aware is None or kind not in ("aware", "naive"):
-                continue
-            if column.db_aware != (kind == "aware"):
-                yield Drift("awareness", model, column, key, table["history"], history_type=kind,
-                            revision=revision, revision_path=path, revision_line=line)
+            found = [_drift(schema, model, column, key, state) for state in states]
+            # Several histories build the table (one per database): all must disagree.
+            if found and all(found) and len({d.kind for d in found}) == 1:
+                yield replace(found[0], histories=tuple(state["history"] for state in states))
+
+
+def _drift(schema: dict, model: ModelInfo, column: ColumnInfo, key: str, table: dict) -> Drift | None:
+    name = (column.column_name or column.attr).lower()
+    state = table["columns"].get(name)
+    if state is None:
+        if table.get("open"):
+            return None
+        ddl = schema.get("ddl", {}).get(f"{key.rsplit('.', 1)[-1]}.{name}")
+        return Drift("missing", model, column, key, table["history"], ddl=tuple(ddl) if ddl else None)
+    kind, revision, path, line = state
+    if not column.is_timestamp or column.db_aware is None or kind not in ("aware", "naive"):
+        return None
+    if column.db_aware == (kind == "aware"):
+        return None
+    return Drift("awareness", model, column, key, table["history"], history_type=kind,
+                 revision=revision, revision_path=path, revision_line=line)
 
 
 def _belongs(index: ProjectIndex, model: ModelInfo, column: ColumnInfo) -> bool:

@@ -17,7 +17,8 @@ import posixpath
 import re
 
 from chronolint.engine.names import NameResolver
-from chronolint.index.columns import column_type_node, dotted, keyword, type_facts
+from chronolint.index.columns import SA_ROOTS, column_type_node, dotted, keyword, type_facts
+from chronolint.index.history.replay import CLASS_TABLE
 from chronolint.sql import ddl_changes
 
 # A file is read for the replay when it holds one of these.
@@ -81,17 +82,23 @@ class _Reader:
     def __init__(self, tree: ast.Module, text: str, revision):
         from chronolint.rules.migrations.ops import OpCollector
 
-        self.names = NameResolver(tree, text)
+        self.resolver = NameResolver(tree, text)
+        self.tree = tree
+        self._parents: dict | None = None
         self.revision = revision
         self.constants = revision.constants
-        self.collector = OpCollector(self.names, revision.constants, revision.functions)
+        self.collector = OpCollector(self.resolver, revision.constants, revision.functions)
 
     def qualify(self, node: ast.AST) -> str | None:
-        return self.names.resolve_qualified_name(node, []) or dotted(node)
+        return self.resolver.resolve_qualified_name(node, []) or dotted(node)
 
     def type_of(self, node: ast.AST | None):
         if node is None:
             return None
+        target = node.func if isinstance(node, ast.Call) else node
+        imported = self.resolver.resolve_qualified_name(target, []) if dotted(target) else None
+        if imported and imported.split(".", 1)[0] not in SA_ROOTS and "." in imported:
+            return ["custom", imported]  # a project type (`prefect...database.Timestamp()`): its impl decides
         facts = type_facts(node, self.qualify)
         if facts.custom:
             return ["custom", facts.custom]
@@ -105,10 +112,69 @@ class _Reader:
         from chronolint.rules.migrations.ops import name_value
 
         value = name_value(node, self.constants)
+        if value is None and isinstance(node, ast.Attribute) and node.attr == "__tablename__":
+            qualified = self.qualify(node.value)  # `SqlRun.__tablename__`: the linker knows its table
+            return CLASS_TABLE + qualified if qualified else None
         return value.lower() if value is not None else None
 
+    def names(self, node: ast.AST | None) -> list[str] | None:
+        """The table names an op's argument can take: one name; each string of a literal
+        list a loop variable runs over (`for table in ["a", "b"]:`); each literal a module
+        helper is called with for this parameter. None when any is unknown."""
+        single = self.name(node)
+        if single is not None:
+            return [single]
+        if not isinstance(node, ast.Name):
+            return None
+        for ancestor in self.ancestors(node):
+            if isinstance(ancestor, (ast.For, ast.comprehension)) and isinstance(ancestor.target, ast.Name) \
+                    and ancestor.target.id == node.id:
+                if not isinstance(ancestor.iter, (ast.List, ast.Tuple, ast.Set)):
+                    return None
+                values = [self.name(e) for e in ancestor.iter.elts]
+                return None if None in values or not values else values
+            if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                return self.call_site_values(ancestor, node.id)
+        return None
+
+    def call_site_values(self, function, param: str) -> list[str] | None:
+        params = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
+        if param not in params or function.name not in self.revision.functions or function.name == "upgrade":
+            return None
+        position = params.index(param)
+        values: list[str] = []
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == function.name:
+                bound = node.args[position] if position < len(node.args) else getattr(keyword(node, param), "value", None)
+                value = self.name(bound)
+                if value is None:
+                    return None
+                values.append(value)
+        return values or None
+
+    def assignments(self, name: ast.Name) -> list[ast.Assign]:
+        """Assignments to `name` in the function that holds it."""
+        function = next((a for a in self.ancestors(name) if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+        if function is None:
+            return []
+        return [n for n in ast.walk(function) if isinstance(n, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id == name.id for t in n.targets)]
+
+    def ancestors(self, node: ast.AST):
+        if self._parents is None:
+            self._parents = {child: parent for parent in ast.walk(self.tree) for child in ast.iter_child_nodes(parent)}
+        while node in self._parents:
+            node = self._parents[node]
+            yield node
+
     def column(self, node: ast.AST | None) -> tuple[str, object] | None:
-        """(name, type) of `sa.Column("name", Type, ...)`."""
+        """(name, type) of `sa.Column("name", Type, ...)`, also returned by a module helper."""
+        if isinstance(node, ast.Name):  # `column = sa.Column(...)` earlier in the function
+            assigned = [a.value for a in self.assignments(node)]
+            node = assigned[0] if len(assigned) == 1 else None
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in self.revision.functions:
+            returns = [n for n in ast.walk(self.revision.functions[node.func.id]) if isinstance(n, ast.Return)]
+            node = returns[0].value if len(returns) == 1 else None
         if not (isinstance(node, ast.Call) and node.args and (dotted(node.func) or "").rsplit(".", 1)[-1] == "Column"):
             return None
         name = self.name(node.args[0])
@@ -155,9 +221,34 @@ def _op(reader: _Reader, op) -> list[list]:
         return _create_table(reader, op.call, schema, line)
     if op.args is None:
         return [["unknown", None, None, line]]
+    if name != "rename_table":
+        tables = reader.names(op.arg("table_name"))
+        if tables is None:
+            return _any_table_op(reader, op, schema, line)
+        if len(tables) > 1:
+            return [o for table in tables for o in _table_op(reader, op, schema, table, line)]
+        return _table_op(reader, op, schema, tables[0], line)
     table = reader.name(op.arg("table_name")) if name != "rename_table" else reader.name(op.arg("old_table_name"))
     if table is None:
         return [["unknown", schema, None, line]]
+    return _table_op(reader, op, schema, table, line)
+
+
+def _any_table_op(reader: _Reader, op, schema, line: int) -> list[list]:
+    """An operation on a table whose name the replay cannot tell (a loop over computed
+    names): what it can still say. Adding a column: any table may have it now (any
+    column, when its name is unknown too). Retyping or dropping one: its type (any
+    column's) is unknown in every table. Anything else: every table is unknown."""
+    if op.name == "add_column":
+        column = reader.column(op.arg("column"))
+        return [["maybe-add", schema, column[0] if column else None, line]]
+    if op.name in ("alter_column", "drop_column") and "new_column_name" not in op.args:
+        return [["maybe-type", schema, reader.name(op.arg("column_name")), line]]
+    return [["unknown", schema, None, line]]
+
+
+def _table_op(reader: _Reader, op, schema, table: str, line: int) -> list[list]:
+    name = op.name
     if name == "drop_table":
         return [["drop", schema, table, line]]
     if name == "rename_table":
@@ -184,7 +275,8 @@ def _op(reader: _Reader, op) -> list[list]:
 
 def _create_table(reader: _Reader, call: ast.Call, schema, line: int) -> list[list]:
     first = call.args[0] if call.args else getattr(keyword(call, "table_name"), "value", None)
-    table = reader.name(first)
+    tables = reader.names(first)
+    table = tables[0] if tables and len(tables) == 1 else None
     if schema is None:
         schema_kw = keyword(call, "schema")
         schema = reader.name(schema_kw.value) if schema_kw is not None else None

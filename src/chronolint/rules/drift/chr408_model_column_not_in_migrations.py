@@ -83,6 +83,21 @@ class ModelColumnNotInMigrations(DriftRule):
                                  "    if 'source' not in columns:\n        op.add_column('events', sa.Column('source', sa.String(40)))\n"))),
         # No migration history at all.
         Valid(events_model("    source: Mapped[str] = mapped_column(sa.String(40))\n"), filename=_M),
+        # mlflow: ops in a loop over literal table names, and in a helper called with literals.
+        Valid(events_model("    source: Mapped[str] = mapped_column(sa.String(40))\n    kind: Mapped[str] = mapped_column(sa.String(9))\n"),
+              filename=_M, files=history(revision("b1", "a1",
+                  "    for table in ['events', 'archive']:\n        op.add_column(table, sa.Column('source', sa.String(40)))\n"
+                  "    _add('events')\n",
+                  extra="\ndef _add(table_name):\n    op.add_column(table_name, sa.Column('kind', sa.String(9)))\n"))),
+        # mlflow: columns added to tables computed at run time: any table may have any column now.
+        Valid(events_model("    source: Mapped[str] = mapped_column(sa.String(40))\n"), filename=_M, files=history(
+            revision("b1", "a1", "    for table, columns in analytics_columns().items():\n"
+                                 "        for column in columns:\n            op.add_column(table, column)\n",
+                     extra="from app.analytics import analytics_columns\n"))),
+        # prefect: two histories (one per database) build the table; one of them adds the column.
+        Valid(events_model("    source: Mapped[str] = mapped_column(sa.String(40))\n"), filename=_M, files={
+            **history(revision("b1", "a1", "    op.add_column('events', sa.Column('source', sa.String(40)))\n")),
+            "migrations/sqlite/s1.py": revision("s1", None, "    op.create_table('events', sa.Column('id', sa.Integer(), primary_key=True))\n")}),
         # A column named in the model differently from its attribute.
         Valid(events_model("    when: Mapped[datetime] = mapped_column('at', sa.DateTime())\n"), files=history(), filename=_M),
     ]
@@ -94,6 +109,10 @@ class ModelColumnNotInMigrations(DriftRule):
         # Dropped by a later revision but still in the model.
         Invalid(events_model("    at: Mapped[datetime] = mapped_column(sa.DateTime())\n"), filename=_M, files=history(
             revision("b1", "a1", "    op.drop_column('events', 'at')\n"))),
+        # mlflow: a revision names the table through the model class (`SqlEvent.__tablename__`).
+        Invalid(events_model("    source: Mapped[str] = mapped_column(sa.String(40))\n"), filename=_M, files=history(
+            revision("b1", "a1", "    op.add_column(Event.__tablename__, sa.Column('origin', sa.String(40)))\n",
+                     extra="from app.models import Event\n"))),
         # Renamed by a revision, the model kept the old name.
         Invalid(events_model("    at: Mapped[datetime] = mapped_column(sa.DateTime())\n"), filename=_M, files=history(
             revision("b1", "a1", "    op.alter_column('events', 'at', new_column_name='happened_at')\n"))),
@@ -101,7 +120,9 @@ class ModelColumnNotInMigrations(DriftRule):
 
     def describe(self, drift) -> str:
         model, column = drift.model, drift.column
-        where = f"`{model.name}.{column.attr}`: no revision in `{drift.history}` adds column `{drift.table}.{column.column_name or column.attr}`"
+        histories = f"`{drift.history}`" + (f" (nor in {len(drift.histories) - 1} other history)" if len(drift.histories) == 2
+                                             else f" (nor in {len(drift.histories) - 1} other histories)" if len(drift.histories) > 2 else "")
+        where = f"`{model.name}.{column.attr}`: no revision in {histories} adds column `{drift.table}.{column.column_name or column.attr}`"
         if drift.ddl:
             path, line = drift.ddl
             return f"{where}; it only exists through startup DDL at {relative(path, None)}:{line}"

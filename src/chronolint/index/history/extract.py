@@ -25,6 +25,7 @@ from chronolint.sql import ddl_changes
 REVISION_NEEDLES = ("down_revision",)
 STARTUP_DDL_NEEDLES = ("ADD COLUMN", "add column", "Add Column")
 _REFLECTION = frozenset({"inspect", "get_inspector", "from_engine", "reflect", "get_columns", "has_table"})
+_REFLECTION_TEXT = ("inspect", "get_inspector", "reflect", "get_columns", "has_table", "autoload")
 _EXECUTE = frozenset({"execute", "exec_driver_sql"})
 # `ALTER TABLE {name}`, `"... TABLE %s ..." % name`: a table named at run time.
 _DYNAMIC_TABLE = re.compile(r"TABLE\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?(?:ONLY\s+)?(?:\0|%|\{)", re.IGNORECASE)
@@ -188,9 +189,10 @@ def _revision(tree: ast.Module, text: str, rel_path: str, revision) -> dict:
     ops: list[list] = []
     for op in reader.collector.collect(revision.upgrade):
         ops += _op(reader, op)
-    ops += _executes(reader, revision.upgrade)
+    if "exec" in text.replace("op.execute", ""):
+        ops += _executes(reader, revision.upgrade)
     ops.sort(key=lambda o: o[-1])  # by line (helpers' ops keep their own lines)
-    if _reflects(reader, revision.upgrade):
+    if any(word in text for word in _REFLECTION_TEXT) and _reflects(reader, revision.upgrade):
         # Reflection: what the revision does depends on what the database holds.
         tables = {(o[1], o[2]) for o in ops if o[0] != "unknown"} | {(None, t) for t in _reflected(reader, revision.upgrade)}
         ops += [["unknown", schema, table, 0] for schema, table in sorted(tables, key=str)]

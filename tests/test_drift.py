@@ -282,3 +282,13 @@ def test_psycopg2_sends_a_naive_value_for_timestamptz_in_the_session_zone(pg_dat
         cur.execute("SELECT aware FROM t")
         stored = cur.fetchone()[0]
     assert stored.astimezone(timezone.utc) == datetime(2024, 1, 1, 17, 0, tzinfo=timezone.utc)
+
+
+def test_flake8_reports_the_same_drift(drift_findings):
+    from conftest import tool
+
+    result = run([tool("flake8"), "--select", "CHR408,CHR409", "--format", "%(row)d %(code)s", MODELS], cwd=DRIFT)
+    assert result.returncode == 1, result.stderr
+    got = sorted(tuple(line.split()) for line in result.stdout.splitlines())
+    want = sorted((str(d["location"]["row"]), d["code"]) for d in drift_findings)
+    assert got == want

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chronolint.engine.config import ConfigResolver
-from chronolint.engine.runner import lint_paths
+from chronolint.config import ConfigResolver
+from chronolint.linter import lint_paths
 
 
 def write_project(root: Path, example) -> Path:
@@ -34,7 +34,7 @@ def lint_example(root: Path, rule, example, extra_settings: dict | None = None):
 def fix_example(root: Path, rule, example, *, unsafe: bool) -> str:
     """The example's main file after `--fix` (with `--unsafe-fixes` when `unsafe`), only
     that rule selected; the unchanged code when nothing applies."""
-    from chronolint.fixer import FixMode
+    from chronolint.linter import FixMode
 
     target = write_project(root, example)
     overrides = {"select": [rule.code], **example.settings, "unsafe-fixes": unsafe}

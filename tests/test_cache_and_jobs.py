@@ -6,6 +6,8 @@ import json
 import os
 from pathlib import Path
 
+from chronolint.engine.cache import read_sealed, write_sealed
+
 BUG = "from datetime import datetime\nx = datetime.utcnow()\n"
 
 
@@ -22,14 +24,16 @@ def _manifest(root):
 
 
 def _entries(root):
-    return json.loads(_manifest(root).read_text())["files"]
+    return read_sealed(_manifest(root))["files"]
 
 
 def _write_entries(root, entries):
+    """Edit the cache as its owner could: sealed again with this user's key (as the
+    `chronolint` the test runs reads it; see test_cache_trust for everyone else)."""
     path = _manifest(root)
-    data = json.loads(path.read_text())
+    data = read_sealed(path)
     data["files"] = entries
-    path.write_text(json.dumps(data))
+    write_sealed(path, data)
 
 
 def _result_of(entries, name):

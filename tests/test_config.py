@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chronolint.engine.config import ConfigError, ConfigResolver, compile_patterns, path_matches
-from chronolint.rules import select_rules
+from chronolint.config import ConfigError, ConfigResolver, compile_patterns, path_matches
+from chronolint.registry import select_rules
 
 BAD = "from datetime import datetime\nx = datetime.now()\ny = datetime.utcnow()\n"
 

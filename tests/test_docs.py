@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chronolint.docs import load_figures, render_readme, rules_table
-from chronolint.rules import all_rules
+from chronolint.registry import all_rules
 from conftest import ROOT
 
 

@@ -7,7 +7,7 @@ import sys
 
 from conftest import ROOT
 
-from chronolint.rules import rule_by_code
+from chronolint.registry import rule_by_code
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import ecosystem  # the benchmarks folder holds scripts, not a package

@@ -219,8 +219,8 @@ def test_libcst_parses_only_a_file_with_a_fix(project):
         "parsed = []\n"
         "real = libcst.parse_module\n"
         "libcst.parse_module = lambda text, *a, **k: (parsed.append(text), real(text, *a, **k))[1]\n"
-        "from chronolint.engine.config import ConfigResolver\n"
-        "from chronolint.engine.runner import lint_paths\n"
+        "from chronolint.config import ConfigResolver\n"
+        "from chronolint.linter import lint_paths\n"
         "run = lint_paths([sys.argv[1]], ConfigResolver({'select': ['CHR0']}))\n"
         "print(len(run.diagnostics), len(parsed), sum('utcnow' in t for t in parsed))\n"
     )

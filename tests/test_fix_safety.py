@@ -17,9 +17,9 @@ import sys
 
 import pytest
 
-from chronolint.engine.config import ConfigResolver
-from chronolint.fixer import fix_source
-from chronolint.rules import all_rules
+from chronolint.config import ConfigResolver
+from chronolint.linter import fix_text as fix_source
+from chronolint.registry import all_rules
 
 INSTANT = 1_700_000_000.25  # 2023-11-14T22:13:20.25Z; Sao Paulo has had no DST since 2019
 ZONES = {"UTC": 0, "America/Sao_Paulo": -3 * 3600, "Asia/Kolkata": 5 * 3600 + 1800}

@@ -60,3 +60,32 @@ def test_extend_select_keeps_the_defaults(project):
     found = flake8(project, "--isolated", "--extend-select", "CHR", "--extend-ignore", "DTZ")
     assert "./app.py:3:5: CHR002" in found
     assert not any(" DTZ" in line for line in found)
+
+
+def _model_project(root: Path, table_aware: bool) -> None:
+    """A project whose model's `updated_at` is aware or naive, and a service writing it."""
+    root.mkdir()
+    (root / "pyproject.toml").write_text("[project]\nname = 'p'\nversion = '0'\n")
+    (root / "models.py").write_text(
+        "from sqlalchemy import DateTime\n"
+        "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\n\n"
+        "class Base(DeclarativeBase):\n    pass\n\n\n"
+        "class Order(Base):\n"
+        "    __tablename__ = 'orders'\n"
+        "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+        f"    updated_at: Mapped[object] = mapped_column(DateTime(timezone={table_aware}))\n"
+    )
+    (root / "service.py").write_text(
+        "from datetime import datetime, timezone\n\nfrom models import Order\n\n\n"
+        "def touch(order: Order) -> None:\n"
+        "    order.updated_at = datetime.now(timezone.utc)\n"
+    )
+
+
+def test_each_file_gets_its_own_projects_index(tmp_path):
+    """One flake8 process over two projects: an aware value into a naive column (CHR303) is
+    found only in the project whose column is naive, whichever file flake8 reads first."""
+    _model_project(tmp_path / "aware", table_aware=True)
+    _model_project(tmp_path / "naive", table_aware=False)
+    found = flake8(tmp_path, "--isolated", "--select", "CHR303", "-j", "1")
+    assert [line for line in found if "CHR303" in line] == ["./naive/service.py:7:24: CHR303"]

@@ -24,10 +24,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chronolint.engine.checker import lint_source
-from chronolint.engine.config import ConfigResolver
-from chronolint.fixer import fix_source
-from chronolint.index.build import index_for_paths
+from chronolint.linter import lint_text as lint_source
+from chronolint.config import ConfigResolver
+from chronolint.linter import fix_text as fix_source
+from chronolint.index.projects import index_for_paths
 
 from conftest import FIXTURES, ROOT
 

@@ -6,7 +6,8 @@ import pytest
 
 from pathlib import Path
 
-from chronolint.index.build import build_index, find_project_root
+from chronolint.index.files import find_project_root
+from chronolint.index.store import build_index
 from chronolint.sql import parse_update
 from conftest import FIXTURES
 
@@ -106,7 +107,7 @@ def test_parse_update():
 def test_project_root_without_markers_is_the_files_own_folder(tmp_path):
     """No pyproject.toml, setup.cfg or .git anywhere up: the project is the file's folder
     (never the filesystem root, which the index would then walk)."""
-    from chronolint.index.build import find_project_root
+    from chronolint.index.files import find_project_root
 
     if any((parent / marker).exists() for parent in tmp_path.parents for marker in ("pyproject.toml", "setup.cfg", ".git")):
         pytest.skip("a root marker exists above the temporary folder")

@@ -255,6 +255,27 @@ async def test_round_trip_timing_on_a_large_file(client: LanguageClient, tmp_pat
           f"open→publish {opened * 1000:.0f} ms; edit→publish {edited * 1000:.0f} ms (incl. 200 ms debounce)")
 
 
+async def test_index_rule_on_a_django_project_with_its_unsafe_fix(client: LanguageClient, tmp_path: Path):
+    """CHR205 needs the project index (the model's `auto_now` field, in another file):
+    the server reports it on the fixture's Django service and offers its unsafe fix."""
+    import shutil
+
+    from conftest import FIXTURES
+
+    project = tmp_path / "django_app"
+    shutil.copytree(FIXTURES / "django_app", project)
+    await start(client, project, options={"unsafeFixes": True, "select": ["CHR205"]})
+    path = project / "orders" / "maintenance.py"
+    uri = await open_document(client, path)
+    diagnostics = await published(client, uri, 1)
+    rows = sorted(d.range.start.line + 1 for d in diagnostics)
+    text = path.read_text()
+    assert rows == [i for i, line in enumerate(text.splitlines(), 1) if "# expect: CHR205" in line]
+    first = min(diagnostics, key=lambda d: d.range.start.line)
+    [action] = [a for a in await actions_for(client, uri, first) if a.title.startswith("CHR205:")]
+    assert "placed_at__lt=before).update(status=Order.Status.CANCELLED, updated_at=timezone.now())" in apply_edits(text, action)
+
+
 async def test_drift_follows_an_edited_revision_buffer(client: LanguageClient, tmp_path: Path):
     """CHR408 in an open models file goes away as soon as the open revision adds the
     column, unsaved: the project index replays the revision buffers."""

@@ -6,8 +6,8 @@ import ast
 import gc
 from pathlib import Path
 
-from chronolint.engine.config import ConfigResolver
-from chronolint.engine.runner import lint_paths
+from chronolint.config import ConfigResolver
+from chronolint.linter import lint_paths
 
 DEMO = Path(__file__).resolve().parent.parent / "fixtures" / "demo"
 

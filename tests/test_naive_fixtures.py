@@ -13,7 +13,7 @@ import pytest
 from conftest import FIXTURES, run, tool
 from markers import expected_findings
 
-from chronolint.rules import all_rules
+from chronolint.registry import all_rules
 
 NAIVE_CODES = frozenset(r.code for r in all_rules() if r.__module__.startswith("chronolint.rules.naive."))
 OPT_IN = sorted(r.code for r in all_rules() if r.code in NAIVE_CODES and not r.default_enabled)

@@ -1,4 +1,4 @@
-"""The ORM rules (CHR101–CHR104, CHR201–CHR204) on the fixture projects, through the
+"""The ORM rules (CHR101–CHR104, CHR201–CHR205) on the fixture projects, through the
 installed `chronolint` command and real flake8, compared with the `# expect:` markers."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from conftest import FIXTURES, run, tool
 from markers import expected_findings
 
-ORM_CODES = ("CHR101", "CHR102", "CHR103", "CHR104", "CHR201", "CHR202", "CHR203", "CHR204")
+ORM_CODES = ("CHR101", "CHR102", "CHR103", "CHR104", "CHR201", "CHR202", "CHR203", "CHR204", "CHR205")
 OPT_IN = "CHR103,CHR104,CHR204"
 PROJECTS = ("demo", "flask_legacy", "sqlmodel_app", "django_app", "clean_app")
 
@@ -39,7 +39,7 @@ def test_cli_findings_match_markers(chronolint, name):
 _FLAKE8_LINE = re.compile(r"^(?:\./)?(?P<path>[^:]+):(?P<row>\d+):\d+: (?P<code>CHR\d{3}) ")
 
 
-@pytest.mark.parametrize("name", ("demo", "flask_legacy", "sqlmodel_app"))
+@pytest.mark.parametrize("name", ("demo", "flask_legacy", "sqlmodel_app", "django_app"))
 def test_flake8_findings_match_markers(name):
     project = FIXTURES / name
     result = run([tool("flake8"), "--isolated", "--select", "CHR1,CHR2", f"--chronolint-extend-select={OPT_IN}", "."], cwd=project)
@@ -106,12 +106,15 @@ def test_index_cache_is_written_and_corrupt_entries_are_ignored(chronolint, fixt
         os.utime(path, (an_hour_ago, an_hour_ago))
     first = chronolint("check", "--select", "CHR201", ".", cwd=project)
     (manifest,) = (project / ".chronolint_cache").glob("*/files.json")
-    entries = json.loads(manifest.read_text())["files"]
+    from chronolint.engine.cache import read_sealed, write_sealed
+
+    data = read_sealed(manifest)  # as the cache's owner could (sealed with their key)
+    entries = data["files"]
     indexed = [e for e in entries.values() if e.get("index") and e["index"][2] is not None]
     assert indexed  # the models' extraction is cached
     for entry in indexed:
         entry["index"][2] = {"not": "an extraction"}  # wrong shape: must not crash or be used
-    manifest.write_text(json.dumps({"format": 3, "files": entries}))
+    write_sealed(manifest, data)
     second = chronolint("check", "--select", "CHR201", ".", cwd=project)
     assert second.stdout == first.stdout and "Traceback" not in second.stderr
     manifest.write_text("{not json")

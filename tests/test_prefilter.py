@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from chronolint.engine.checker import _mentions, _whole_words
-from chronolint.rules import rule_by_code
-from chronolint.rules.base import AllOf, WholeWords
+from chronolint.engine.prefilter import _mentions, _whole_words
+from chronolint.registry import rule_by_code
+from chronolint.engine.prefilter import AllOf, WholeWords
 from conftest import FIXTURES
 
 TEXTS = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(FIXTURES.rglob("*.py"))] + [

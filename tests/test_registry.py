@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from chronolint.rules import REGISTRY, all_rules
+from chronolint.registry import REGISTRY, all_rules
 from conftest import run
 
 

@@ -11,9 +11,9 @@ import sys
 
 import pytest
 
-from chronolint.engine.config import ConfigResolver
+from chronolint.config import ConfigResolver
 from chronolint.engine.source import read_source
-from chronolint.fixer import fix_file
+from chronolint.linter import fix_file
 
 GOOD_BUG = "from datetime import datetime\nx = datetime.utcnow()\n"
 FIXABLE = "from datetime import datetime\n\n\ndef stamp():\n    return datetime.utcnow()\n"
@@ -177,7 +177,7 @@ def _settings(tmp_path, **overrides):
 
 def test_file_deleted_between_discovery_and_reading(tmp_path):
     """Discovery listed it, then it vanished: the reader says so in one line."""
-    from chronolint.engine.runner import lint_file
+    from chronolint.linter import lint_file
 
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'race'\nversion = '0'\n")
     path = tmp_path / "gone.py"
@@ -237,9 +237,9 @@ def test_temp_files_are_not_left_behind(tmp_path):
 
 def test_a_crashing_rule_costs_one_file_not_the_run(tmp_path, monkeypatch):
     """An exception inside a rule becomes that file's one-line error; other files still lint."""
-    from chronolint.engine.config import ConfigResolver
-    from chronolint.engine.runner import lint_paths
-    from chronolint.rules import rule_by_code
+    from chronolint.config import ConfigResolver
+    from chronolint.linter import lint_paths
+    from chronolint.registry import rule_by_code
 
     (tmp_path / "boom.py").write_text("from datetime import datetime\nx = datetime.utcnow()\nBOOM = 1\n")
     (tmp_path / "ok.py").write_text(GOOD_BUG)

@@ -13,7 +13,7 @@ from typing import NamedTuple
 import pytest
 from conftest import FIXTURES, ROOT, run, tool
 
-from chronolint.rules import rule_by_code
+from chronolint.registry import rule_by_code
 
 PARITY = ROOT / "tests" / "data" / "parity"
 

@@ -9,7 +9,7 @@ import pytest
 
 from chronolint.engine.diagnostics import Applicability
 from chronolint.fixer.edits import apply_edits
-from chronolint.rules import all_rules
+from chronolint.registry import all_rules
 from chronolint.rules.base import DOC_SECTIONS
 from rule_harness import fix_example, lint_example
 
@@ -36,6 +36,11 @@ def test_invalid_example_is_flagged(case, tmp_path):
     rule, _, example = case
     found = [d for d in lint_example(tmp_path, rule, example) if d.code == rule.code]
     assert len(found) == example.count, f"{rule.code} on:\n{example.code}\nexpected {example.count}, got {found}"
+    if example.messages is not None:
+        assert tuple(d.message for d in found) == tuple(example.messages)
+    if example.ranges is not None:
+        spans = tuple(((d.start.row, d.start.column), (d.end.row, d.end.column)) for d in found)
+        assert spans == tuple(example.ranges)
 
 
 @pytest.mark.parametrize("case", CASES_FIXED, ids=[_id(c) for c in CASES_FIXED])

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from chronolint.engine.checker import _LEAF_TYPES, Context, _walk, _walk_plan
-from chronolint.engine.config import Settings
+from chronolint.engine.checker import _LEAF_TYPES, _walk, _walk_plan
+from chronolint.engine.context import Context
+from chronolint.config import Settings
 from chronolint.engine.names import FUNCTION_SCOPES
 from chronolint.engine.source import SourceFile
 from conftest import FIXTURES

@@ -28,7 +28,8 @@ from datetime import datetime
 from pathlib import Path
 
 from chronolint.engine.names import NameResolver
-from chronolint.index.build import ProjectModules, find_project_root
+from chronolint.index.files import find_project_root
+from chronolint.index.store import ProjectModules
 from chronolint.index.columns import column_type_node, dotted, keyword
 from chronolint.index.history.drift import Drift, drifts
 from chronolint.index.history.replay import _components, heads, topological

@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from chronolint.rules import all_rules
+from chronolint.registry import all_rules
 
 START, END = "<!-- rules-table:start -->", "<!-- rules-table:end -->"
 PRECISION_FILE = Path("benchmarks/ecosystem/precision.json")

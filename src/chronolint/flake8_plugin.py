@@ -11,9 +11,8 @@ import ast
 from typing import Iterator
 
 from chronolint import __version__
-from chronolint.engine.checker import lint_source
-from chronolint.engine.config import ConfigError, ConfigResolver
-from chronolint.index.build import index_for_paths
+from chronolint.config import ConfigError, ConfigResolver
+from chronolint.linter import Fixes, Workspace
 
 _OPTION_KEYS = {
     "chronolint_extend_select": "extend-select",
@@ -26,10 +25,9 @@ _OPTION_KEYS = {
 class Flake8Plugin:
     name = "chronolint"
     version = __version__
-    _resolver: ConfigResolver | None = None
     _overrides: dict = {}
     _config_file: str | None = None
-    _index: object = None  # the project index, built lazily once per process (False: not needed)
+    _workspace: Workspace | None = None  # settings and project indexes, kept for the process
 
     def __init__(self, tree: ast.AST, filename: str, lines: list[str]):
         self.tree = tree
@@ -58,31 +56,23 @@ class Flake8Plugin:
             overrides["explicit-updated-at"] = True
         cls._overrides = overrides
         cls._config_file = options.chronolint_config
-        cls._resolver = None
+        cls._workspace = None
 
     @classmethod
-    def resolver(cls) -> ConfigResolver:
-        if cls._resolver is None:
-            cls._resolver = ConfigResolver(cls._overrides, config_file=cls._config_file)
-        return cls._resolver
-
-    @classmethod
-    def project_index(cls, filename: str):
-        """Built from the project root of the first file this process lints."""
-        if cls._index is None:
-            cls._index = index_for_paths([filename], cls.resolver()) or False
-        return cls._index or None
+    def workspace(cls) -> Workspace:
+        """One per process: each file gets its own project's index, built on first use."""
+        if cls._workspace is None:
+            cls._workspace = Workspace(ConfigResolver(cls._overrides, config_file=cls._config_file))
+        return cls._workspace
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
+        text = "".join(self.lines)
         try:
-            settings = self.resolver().for_path(self.filename)
+            result, _, _ = self.workspace().lint(self.filename, text, tree=self.tree, apply_noqa=False,
+                                                  fixes=Fixes.NONE, skip_excluded=False)
         except ConfigError as exc:
             yield 1, 0, f"CHR000 chronolint configuration error: {exc}", type(self)
             return
-        text = "".join(self.lines)
-        index = self.project_index(self.filename)
-        result = lint_source(self.filename, text, settings, index=index, tree=self.tree, apply_noqa=False,
-                             compute_fixes=False)
         for d in result.diagnostics:
             if d.code is None:
                 continue  # flake8 reports syntax errors itself (E999)

@@ -9,7 +9,7 @@ import sys
 
 from chronolint.engine.diagnostics import Applicability
 from chronolint.engine.source import SourceError, read_source
-from chronolint.fixer import FixMode
+from chronolint.linter import FixMode
 
 EXIT_CLEAN, EXIT_FINDINGS = 0, 1
 
@@ -58,7 +58,7 @@ def fixable_counts(diagnostics, resolver) -> tuple[int, int]:
 
 
 def show_fixes(files) -> str:
-    from chronolint.rules import rule_by_code
+    from chronolint.registry import rule_by_code
 
     fixed = [f for f in files if f.fixes_applied]
     if not fixed:

@@ -8,8 +8,8 @@ import sys
 
 from chronolint import __version__
 from chronolint.cli import fixing, reporters
-from chronolint.engine.config import TARGET_VERSIONS, ConfigError, ConfigResolver
-from chronolint.engine.runner import RunResult, lint_file, lint_paths
+from chronolint.config import TARGET_VERSIONS, ConfigError, ConfigResolver
+from chronolint.linter import Fixes, RunResult, lint_file, lint_paths
 from chronolint.engine.source import SourceFile
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -99,13 +99,6 @@ def _overrides(args) -> dict:
                 raise ConfigError(f"--per-file-ignores expects GLOB:CODES, got {item!r}")
             table.setdefault(pattern, []).extend(codes.split())
         overrides["extend-per-file-ignores"] = table
-    from chronolint.rules import validate_selectors
-
-    for key in ("select", "extend-select", "extend-ignore"):
-        try:
-            validate_selectors(overrides.get(key, []))
-        except ConfigError as exc:
-            raise ConfigError(f"--{key.replace('extend-ignore', 'ignore')}: {exc}") from None
     return overrides
 
 
@@ -131,7 +124,7 @@ def _source_lines(stdin_text: str | None, stdin_name: str | None):
 
 def _show_files(paths: list[str], resolver: ConfigResolver) -> int:
     """`--show-files`, as in ruff: what discovery finds, one absolute path a line."""
-    from chronolint.engine.discovery import discover
+    from chronolint.discovery import discover
 
     found = discover(paths, resolver)
     for path in sorted(os.path.abspath(p) for p in found.files):
@@ -143,7 +136,8 @@ def _show_files(paths: list[str], resolver: ConfigResolver) -> int:
 
 def run_check(args) -> int:
     try:
-        resolver = ConfigResolver(_overrides(args), config_file=args.config)
+        resolver = ConfigResolver(_overrides(args), config_file=args.config,
+                                  overrides_from=lambda key: f"--{key.replace('extend-ignore', 'ignore')}")
         output_format = args.output_format or resolver.for_path(".").get("output-format") or "concise"
         if output_format not in reporters.FORMATS:
             raise ConfigError(
@@ -163,7 +157,7 @@ def run_check(args) -> int:
             # carry just their applicability (see Diagnostic.fix_hint).
             needs_edits = output_format in reporters.FIX_DETAIL_FORMATS
             result = lint_paths(args.paths or ["."], resolver, use_cache=not args.no_cache, fix_mode=fixing.mode(args),
-                                jobs=args.jobs, fixes=True if needs_edits else "safe")
+                                jobs=args.jobs, fixes=Fixes.ALL if needs_edits else Fixes.SAFE)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -262,7 +256,7 @@ def run_revision(args) -> int:
 
 
 def run_rule(args) -> int:
-    from chronolint.rules import all_rules, rule_by_code
+    from chronolint.registry import all_rules, rule_by_code
 
     if args.all or not args.code:
         if args.output_format == "json":

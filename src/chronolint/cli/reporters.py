@@ -136,7 +136,7 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
 def _sarif_rules(diagnostics: list[Diagnostic]) -> list[dict]:
-    from chronolint.rules import rule_by_code
+    from chronolint.registry import rule_by_code
 
     rules = []
     for code in sorted({d.code for d in diagnostics if d.code}):

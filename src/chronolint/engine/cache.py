@@ -7,14 +7,24 @@ of its text, and what was derived from that text (the project index's extraction
 last lint result with the key it was computed under). A result is keyed by the file's path and content hash, the settings, the
 tool version and the project index; the stat only spares re-reading and re-hashing a file
 whose stat has not changed, so an unchanged tree costs one `stat` per file (as git's index
-does, and with git's guard against a file written again within the same clock tick)."""
+does, and with git's guard against a file written again within the same clock tick).
+
+A result's key is computed from public facts, so anyone could write a manifest whose
+stored results say "no findings" and ship it with a repository (`git add -f`, a tarball,
+a restored CI artifact). The manifest is therefore sealed: its first line is a keyed
+BLAKE2b MAC of the rest, under a secret that never lives in a repository (`cache_secret`:
+`$CHRONOLINT_CACHE_KEY`, else a random key created once, 0600, in the user's cache
+folder). A manifest that does not verify is ignored whole, and rewritten on save: a cache
+that arrives with a checkout costs a cold run, never a finding."""
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import hmac
 import json
 import os
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,7 +32,9 @@ from chronolint import __version__
 from chronolint.engine.diagnostics import Applicability, Diagnostic, Edit, FileResult, Fix, Location
 
 CACHE_DIR = ".chronolint_cache"
-_FORMAT = 3
+_FORMAT = 4  # 4: sealed (a MAC line before the JSON)
+KEY_ENV = "CHRONOLINT_CACHE_KEY"
+_SEAL = b"chronolint-cache-mac "
 
 
 def fingerprint(obj) -> str:
@@ -136,11 +148,7 @@ class Manifest:
 
     def _load(self) -> None:
         self._entries, self._indexes = {}, {}
-        try:
-            with open(self.file, encoding="utf-8") as fh:
-                data = json.load(fh)
-        except (OSError, ValueError):
-            return  # missing or corrupt: start empty
+        data = read_sealed(self.file)  # missing, corrupt or not sealed by us: start empty
         if isinstance(data, dict) and data.get("format") == _FORMAT:
             if isinstance(data.get("files"), dict):
                 self._entries = {p: e for p, e in data["files"].items() if isinstance(e, dict)}
@@ -182,19 +190,14 @@ class Manifest:
         self._dirty = self._dirty or bool(gone)
 
     def save(self) -> None:
-        if not self._dirty or self._entries is None:
-            return
-        import tempfile  # only when there is something to write
-
+        if not self._dirty or self._entries is None or cache_secret() is None:
+            return  # without a secret nothing written could be trusted again: write nothing
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             ignore = self.directory.parent / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("# Automatically created by chronolint.\n*\n")
-            fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"format": _FORMAT, "files": self._entries, "indexes": self.indexes}, fh, separators=(",", ":"))
-            os.replace(tmp, self.file)
+            write_sealed(self.file, {"format": _FORMAT, "files": self._entries, "indexes": self.indexes})
             self._dirty = False
         except OSError:
             return  # a read-only checkout still lints, just without a cache
@@ -212,13 +215,136 @@ class Manifest:
 _MANIFESTS: dict[Path, Manifest] = {}
 
 
+# --------------------------------------------------------------------------- the seal
+
+
+def _key_file() -> Path | None:
+    """Where the cache secret is kept: the user's cache folder, never a repository's."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        base = os.environ.get("LOCALAPPDATA", "") if os.name == "nt" else ""
+        if not os.path.isabs(base):
+            home = os.path.expanduser("~")
+            if not os.path.isabs(home):
+                return None
+            base = os.path.join(home, ".cache")
+    return Path(base) / "chronolint" / "key"
+
+
+@lru_cache(maxsize=None)
+def cache_secret() -> bytes | None:
+    """The key that seals every manifest: `$CHRONOLINT_CACHE_KEY` if set (CI: from a
+    secret, or from a key file restored beside the cache), else the contents of the key
+    file, created with 32 random bytes on first use. None when neither can be had (no
+    writable home): then the cache is neither trusted nor written."""
+    given = os.environ.get(KEY_ENV, "")
+    if given:
+        return hashlib.sha256(b"chronolint-cache-key\0" + given.encode("utf-8", "surrogatepass")).digest()
+    path = _key_file()
+    if path is None:
+        return None
+    try:
+        return _read_key(path)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return None
+    import secrets
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".key.")  # 0600
+        try:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32) + "\n")
+            try:
+                os.link(tmp, path)  # never replaces a key another process made meanwhile
+            except FileExistsError:
+                pass
+            except OSError:  # no hard links here
+                if not path.exists():
+                    os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        return _read_key(path)
+    except OSError:
+        return None
+
+
+def _read_key(path: Path) -> bytes | None:
+    secret = path.read_bytes().strip()
+    if len(secret) < 32:
+        return None  # an empty or truncated key would seal nothing: do not use it
+    return hashlib.sha256(b"chronolint-cache-key\0" + secret).digest()
+
+
+def _seal(file: Path, body: bytes) -> bytes | None:
+    """The MAC line of a manifest: the body and where it is (a sealed manifest moved to
+    another folder or stamp does not verify there)."""
+    secret = cache_secret()
+    if secret is None:
+        return None
+    mac = hashlib.blake2b(digest_size=32, key=secret)
+    mac.update(os.fsencode(os.path.abspath(file)))
+    mac.update(b"\0")
+    mac.update(body)
+    return _SEAL + mac.hexdigest().encode()
+
+
+def read_sealed(file: Path):
+    """The JSON data of a sealed file, or None if it is missing, corrupt, or was not
+    sealed with this user's (or this CI's) secret."""
+    try:
+        with open(file, "rb") as fh:
+            raw = fh.read()
+    except OSError:
+        return None
+    head, newline, body = raw.partition(b"\n")
+    expected = _seal(file, body)
+    if not newline or expected is None or not hmac.compare_digest(head, expected):
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+def write_sealed(file: Path, data) -> None:
+    """Write `data` as JSON behind its MAC line, atomically. Raises OSError."""
+    import tempfile  # only when there is something to write
+
+    body = json.dumps(data, separators=(",", ":")).encode("utf-8", "surrogatepass")
+    seal = _seal(file, body)
+    if seal is None:
+        raise OSError("no cache secret")
+    fd, tmp = tempfile.mkstemp(dir=file.parent, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(seal + b"\n" + body)
+        os.replace(tmp, file)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
 @lru_cache(maxsize=None)
 def code_stamp() -> str:
-    """The tool version and a digest of the stat of chronolint's own modules: a checkout
-    being edited (an editable install) never reuses results its older code computed,
-    without a version bump or `chronolint clean`. About 150 stats, once per process."""
+    """The tool version and a digest of chronolint's own code (and the Python running
+    it): results computed by other code are never reused, without a version bump or
+    `chronolint clean`. Installed from a wheel, the code is what pip's RECORD says (the
+    sha256 of each module): the same on every machine that installs the same wheel, so
+    a CI cache restored into a fresh install stays valid (pip gives the files new
+    mtimes). A checkout being edited (an editable install, no such RECORD) is stamped by
+    the stat of its modules instead: about 150 stats, once per process."""
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(f"{sys.version_info[0]}.{sys.version_info[1]}\0".encode())
+    record = _installed_record(package)
+    if record:
+        digest.update("\n".join(record).encode("utf-8", "surrogateescape"))
+        return f"{__version__}-{digest.hexdigest()[:12]}"
     for folder, dirs, files in os.walk(package):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(files):
@@ -226,6 +352,23 @@ def code_stamp() -> str:
                 st = os.stat(os.path.join(folder, name))
                 digest.update(f"{os.path.relpath(folder, package)}/{name}\0{st.st_mtime_ns}\0{st.st_size}\0".encode())
     return f"{__version__}-{digest.hexdigest()[:12]}"
+
+
+def _installed_record(package: str) -> list[str]:
+    """The lines of pip's RECORD naming chronolint's modules and their sha256, when this
+    package was installed from a wheel beside its `.dist-info`; else []."""
+    site = os.path.dirname(package)
+    name = os.path.basename(package)
+    try:
+        infos = [d for d in os.listdir(site) if d.startswith(name + "-") and d.endswith(".dist-info")]
+        if len(infos) != 1:
+            return []
+        with open(os.path.join(site, infos[0], "RECORD"), encoding="utf-8", errors="surrogateescape") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return []
+    prefix = name + "/"
+    return sorted(line for line in lines if line.startswith(prefix) and ".py,sha256=" in line)
 
 
 def manifest_for(cache_folder: Path) -> Manifest:

@@ -262,6 +262,11 @@ class FixContext:
         base = self._module.imports.sole_import(node.value)
         return None if base is None else ".".join([base, *reversed(attrs)])
 
+    def django_now(self) -> Spelling | None:
+        """How to write Django's `timezone.now()` here, and the import edits it needs;
+        None when every spelling would shadow a name."""
+        return self._module.imports.django_now()
+
     def utc(self) -> Spelling | None:
         """How to write the UTC tzinfo here (`UTC`, `dt.timezone.utc`, ...) and the import
         edits that make it valid; None when no spelling avoids shadowing a name."""

@@ -94,6 +94,35 @@ class ImportPlanner:
     def utc(self) -> Spelling | None:
         return self._reused() or self._imported()
 
+    def django_now(self) -> Spelling | None:
+        """`timezone.now()` from `django.utils`, spelled as the file already imports it
+        (`timezone.now()`, `dj_tz.now()`, a bare `now()`), else imported as `timezone`
+        (or `dj_timezone` when `timezone` is taken, e.g. by `datetime.timezone`)."""
+        name = self._binding_of("django.utils.timezone")
+        if name:
+            return Spelling(f"{name}.now()")
+        name = self._binding_of("django.utils.timezone.now")
+        if name:
+            return Spelling(f"{name}()")
+        for imported, local in (("timezone", "timezone"), ("timezone as dj_timezone", "dj_timezone")):
+            if self._free(local):
+                return Spelling(f"{local}.now()", (self._django_import_edit(imported),))
+        return None
+
+    def _django_import_edit(self, imported: str) -> Edit:
+        for stmt in self._fixes.module.body:
+            if not isinstance(stmt, cst.SimpleStatementLine):
+                continue
+            for small in stmt.body:
+                if (isinstance(small, cst.ImportFrom) and not small.relative and small.module is not None
+                        and self._fixes.module.code_for_node(small.module) == "django.utils"
+                        and not isinstance(small.names, cst.ImportStar)):
+                    last = small.names[-1]
+                    anchor = last.asname.name if last.asname is not None else last.name
+                    _, at = self._fixes.range_of(anchor)
+                    return Edit(at, at, f", {imported}")
+        return self._new_import_line(f"from django.utils import {imported}")
+
     def sole_import(self, name: str) -> str | None:
         """The qualified name `name` is imported as, if that is its only binding in the file."""
         meanings = self._meanings.get(name)

@@ -21,7 +21,7 @@ from chronolint.engine.diagnostics import Applicability, Fix
 
 @lru_cache(maxsize=256)
 def _codes(selectors: tuple[str, ...]) -> frozenset[str]:
-    from chronolint.rules import select_rules
+    from chronolint.registry import select_rules
 
     return frozenset(r.code for r in select_rules(list(selectors), [], [], everything=True)) if selectors else frozenset()
 

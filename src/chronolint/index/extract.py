@@ -1,7 +1,7 @@
 """Per-file extraction for the project index: the classes, columns, column types and
 settings one module declares, as plain JSON-able data (cached by content hash).
 
-Nothing here looks at other files; `index/build.py` links the classes across modules
+Nothing here looks at other files; `index/link.py` links the classes across modules
 (inheritance, mixins, custom types, `type_annotation_map`).
 """
 

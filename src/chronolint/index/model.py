@@ -1,4 +1,4 @@
-"""What the project index knows, as plain data (built by `chronolint.index.build`)."""
+"""What the project index knows, as plain data (built by `chronolint.index.store` and `chronolint.index.link`)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,6 @@ linted 200 ms after typing stops; open, save and a pull request lint at once.
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import logging
 import os
@@ -18,11 +17,11 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from chronolint import __version__
-from chronolint.engine.checker import lint_source
-from chronolint.engine.config import ConfigError, ConfigResolver
+from chronolint.config import ConfigError, ConfigResolver
 from chronolint.engine.diagnostics import Diagnostic, FileResult
 from chronolint.engine.noqa import add_codes_edit
-from chronolint.rules import validate_selectors
+from chronolint.linter import Fixes, Workspace, attach_all_fixes, fix_text
+from chronolint.registry import rule_by_code
 from chronolint.lsp.convert import SOURCE, is_offered, to_location, to_lsp_diagnostic, to_range, to_text_edit
 
 DEBOUNCE_SECONDS = 0.2
@@ -78,13 +77,10 @@ class Linted:
     fixes_attached: bool = False
 
     def attach_fixes(self) -> None:
-        from chronolint.fixer import attach_fixes
-
         if self.fixes_attached or self.settings is None:
             return
         self.fixes_attached = True
-        tree = ast.parse(self.text)
-        attach_fixes(self.text, tree, self.result.diagnostics, self.settings.rules_for(self.result.filename), self.settings)
+        attach_all_fixes(self.result, self.text, self.settings)
 
 
 class ChronolintServer(LanguageServer):
@@ -96,17 +92,15 @@ class ChronolintServer(LanguageServer):
         self.config_error: str | None = None
         self.linted: dict[str, Linted] = {}
         self.pending: dict[str, asyncio.Task] = {}
-        self._indexes = None
+        self._workspace: Workspace | None = None
 
     # -- settings and the project index ------------------------------------------------
 
     def reload_settings(self) -> None:
         """Rebuild the resolver (client settings changed, or a config file did)."""
-        self._indexes = None
+        self._workspace = None
         self.config_error = None
         try:
-            for selectors in (self.client_settings.select, self.client_settings.extend_select, self.client_settings.ignore):
-                validate_selectors(selectors or [])
             self.resolver = ConfigResolver(self.client_settings.overrides(),
                                            config_file=self.client_settings.configuration, cwd=self.root)
         except ConfigError as exc:
@@ -118,20 +112,17 @@ class ChronolintServer(LanguageServer):
             self.config_error = message
             self.window_show_message(types.ShowMessageParams(types.MessageType.Error, f"chronolint: {message}"))
 
-    def project_index(self, path: str):
-        """The project index for `path`, built lazily from disk plus the open buffers, and
-        dropped whenever a Python file changes (extraction is cached by stat and content
-        hash, so a rebuild re-reads only what changed). None when no enabled rule needs it."""
-        if self._indexes is None:
-            from chronolint.index.build import ProjectIndexes
-
+    def lint_workspace(self) -> Workspace:
+        """Settings and project indexes, built lazily from disk plus the open buffers, and
+        dropped whenever a Python file changes (see `forget_index`)."""
+        if self._workspace is None:
             buffers = {to_fs_path(uri): doc.source for uri, doc in self.workspace.text_documents.items()
                        if to_fs_path(uri)}
-            self._indexes = ProjectIndexes(self.resolver, overrides=buffers)
-        return self._indexes.for_file(path)
+            self._workspace = Workspace(self.resolver, overrides=buffers)
+        return self._workspace
 
     def forget_index(self) -> None:
-        self._indexes = None
+        self._workspace = None
 
     # -- linting -----------------------------------------------------------------------
 
@@ -144,12 +135,7 @@ class ChronolintServer(LanguageServer):
         text = document.source
         settings = index = None
         try:
-            settings = self.resolver.for_path(path)
-            if settings.is_excluded(path):
-                result = FileResult(path)
-            else:
-                index = self.project_index(path)
-                result = lint_source(path, text, settings, index, compute_fixes=False)
+            result, settings, index = self.lint_workspace().lint(path, text, fixes=Fixes.NONE)
         except ConfigError as exc:
             self.report_config_error(str(exc))
             result = FileResult(path)
@@ -250,14 +236,12 @@ class ChronolintServer(LanguageServer):
 
     def fix_all(self, uri: str) -> types.CodeAction | None:
         """Every safe fix at once (the fixer's rounds, so overlapping fixes all land)."""
-        from chronolint.fixer import fix_source
-
         document = self.workspace.get_text_document(uri)
         linted = self.current(uri)
         if linted is None or linted.settings is None or not linted.result.diagnostics:
             return None
         settings = linted.settings.with_overrides({"unsafe-fixes": False})
-        fixed = fix_source(linted.result.filename, linted.text, settings, linted.index).text
+        fixed = fix_text(linted.result.filename, linted.text, settings, linted.index).text
         if fixed == document.source:
             return None
         lines = document.lines
@@ -294,8 +278,6 @@ class ChronolintServer(LanguageServer):
 
     def hover(self, params: types.HoverParams) -> types.Hover | None:
         """The docs of the rules whose findings cover the hovered position."""
-        from chronolint.rules import rule_by_code
-
         uri = params.text_document.uri
         linted = self.current(uri)
         if linted is None:

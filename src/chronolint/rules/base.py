@@ -18,18 +18,7 @@ from typing import TYPE_CHECKING, ClassVar
 from chronolint.engine.diagnostics import Applicability
 
 if TYPE_CHECKING:
-    from chronolint.engine.checker import Context
-
-class WholeWords(tuple):
-    """Needles that match only as whole words (`Task` not inside `TaskRun`): for rules whose
-    needles are project names (model classes, tables) that also occur inside other words."""
-
-
-class AllOf(tuple):
-    """Needles that must all be found, each itself needles (substrings, `WholeWords`, a
-    pattern), cheapest first: for a rule whose precondition is two facts, such as the SQL
-    keyword `UPDATE` and the name of a tracked table."""
-
+    from chronolint.engine.context import Context
 
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
 
@@ -39,10 +28,14 @@ class Invalid:
     """Code the rule must flag `count` times; `fixed` is the expected source after `--fix`
     (`unsafe_fixed` after `--fix --unsafe-fixes`); `suggested` is the source with a
     display-only fix applied (which `--fix` never does); `files` are extra project files
-    (path → source) the example needs, e.g. the models a service uses."""
+    (path → source) the example needs, e.g. the models a service uses. `messages` are the
+    expected messages of the findings, in source order, and `ranges` their
+    `((row, column), (end_row, end_column))`, for rules whose message carries facts."""
 
     code: str
     count: int = 1
+    messages: tuple[str, ...] | None = None
+    ranges: tuple[tuple[tuple[int, int], tuple[int, int]], ...] | None = None
     fixed: str | None = None
     unsafe_fixed: str | None = None
     suggested: str | None = None

@@ -18,7 +18,9 @@ import re
 
 from chronolint.engine.names import NameResolver
 from chronolint.index.columns import SA_ROOTS, column_type_node, dotted, keyword, type_facts
+from chronolint.index.history.ops import OpCollector, name_value
 from chronolint.index.history.replay import CLASS_TABLE
+from chronolint.index.history.revision import alembic_revision
 from chronolint.sql import ddl_changes
 
 # A file is read for the replay when it holds one of these.
@@ -46,7 +48,6 @@ def broken_record(rel_path: str) -> dict:
 
 def history_record(tree: ast.Module, text: str, rel_path: str) -> dict | None:
     """The replay's facts of one parsed module, or None when it has none."""
-    from chronolint.rules.migrations.revision import alembic_revision  # the one revision reader
 
     revision = alembic_revision(tree)
     if revision is not None:
@@ -81,8 +82,6 @@ def _line_of(sql: str, column: str) -> int:
 
 class _Reader:
     def __init__(self, tree: ast.Module, text: str, revision):
-        from chronolint.rules.migrations.ops import OpCollector
-
         self.resolver = NameResolver(tree, text)
         self.tree = tree
         self._parents: dict | None = None
@@ -110,8 +109,6 @@ class _Reader:
         return "aware" if facts.aware else "naive"
 
     def name(self, node: ast.AST | None) -> str | None:
-        from chronolint.rules.migrations.ops import name_value
-
         value = name_value(node, self.constants)
         if value is None and isinstance(node, ast.Attribute) and node.attr == "__tablename__":
             qualified = self.qualify(node.value)  # `SqlRun.__tablename__`: the linker knows its table

@@ -8,7 +8,7 @@ import ast
 
 from chronolint.index.columns import column_function, django_field, is_sqlmodel_field
 from chronolint.index.model import ColumnInfo, ModelInfo
-from chronolint.rules.migrations.revision import alembic_revision
+from chronolint.index.history.revision import alembic_revision
 
 INDEX_NEEDLES = ("Column", "mapped_column", "Mapped[", "Field(", "Field", "Model")
 DEFAULT_UPDATED_AT_NAMES = ("updated_at", "modified_at", "last_modified", "updated")

@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import os
 
-from chronolint.engine.diagnostics import Applicability, Fix
-from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.api import Applicability, Fix, Invalid, Rule, Valid
 from chronolint.rules.columns._common import INDEX_NEEDLES, in_alembic_revision
 
 _TYPES = "from datetime import datetime\nfrom sqlalchemy import Column, DateTime, TIMESTAMP\nfrom sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\nclass Base(DeclarativeBase):\n    pass\n\n"
@@ -30,13 +29,21 @@ class NaiveTimestampColumn(Rule):
 
     ## Example
     ```python
+    from sqlalchemy import TIMESTAMP
+    from sqlalchemy.orm import DeclarativeBase, mapped_column
+
+    class Base(DeclarativeBase):
+        pass
+
     class Subscription(Base):
+        __tablename__ = "subscriptions"
         expires_at = mapped_column(TIMESTAMP, nullable=False)
     ```
 
     ## Use instead
     ```python
     class Subscription(Base):
+        __tablename__ = "subscriptions"
         expires_at = mapped_column(TIMESTAMP(timezone=True), nullable=False)
     ```
 

@@ -4,8 +4,7 @@ import ast
 import re
 
 
-from chronolint.engine.diagnostics import Applicability, Fix
-from chronolint.rules.base import AllOf, Invalid, Rule, Valid
+from chronolint.rules.api import AllOf, Applicability, Fix, Invalid, Rule, Valid
 from chronolint.rules.columns._common import column_declaration
 
 # Calls that read a clock: evaluated once, at import, when written as a column default.
@@ -33,12 +32,20 @@ class DefaultEvaluatedAtImport(Rule):
 
     ## Example
     ```python
-    created_at = Column(DateTime(timezone=True), default=datetime.now(timezone.utc))
+    from datetime import datetime, timezone
+    from sqlalchemy import Column, DateTime
+
+    class Agent:
+        created_at = Column(DateTime(timezone=True), default=datetime.now(timezone.utc))
     ```
 
     ## Use instead
     ```python
-    created_at = Column(DateTime(timezone=True), default=lambda: datetime.now(timezone.utc))
+    from datetime import datetime, timezone
+    from sqlalchemy import Column, DateTime
+
+    class Agent:
+        created_at = Column(DateTime(timezone=True), default=lambda: datetime.now(timezone.utc))
     ```
 
     ## Fix safety

@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 
 from chronolint.index.columns import is_sql_expression, keyword
-from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.api import Invalid, Rule, Valid
 from chronolint.rules.columns._common import column_declaration, created_at_names, declared_attribute, updated_at_names
 
 _HEAD = "from datetime import datetime, timezone\nfrom sqlalchemy import Column, DateTime, func\n\nclass M:\n"
@@ -26,12 +26,19 @@ class PythonSideTimestampDefault(Rule):
 
     ## Example
     ```python
-    created_at = Column(DateTime(timezone=True), default=lambda: datetime.now(timezone.utc))
+    from datetime import datetime, timezone
+    from sqlalchemy import Column, DateTime
+
+    class Agent:
+        created_at = Column(DateTime(timezone=True), default=lambda: datetime.now(timezone.utc))
     ```
 
     ## Use instead
     ```python
-    created_at = Column(DateTime(timezone=True), server_default=func.now())
+    from sqlalchemy import Column, DateTime, func
+
+    class Agent:
+        created_at = Column(DateTime(timezone=True), server_default=func.now())
     ```
 
     ## Fix safety

@@ -3,8 +3,7 @@ from __future__ import annotations
 import os
 import re
 
-from chronolint.engine.diagnostics import Location
-from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.api import Invalid, Location, Rule, Valid
 from chronolint.rules.columns._common import (
     INDEX_NEEDLES,
     created_at_names,
@@ -39,9 +38,15 @@ class ModelWithoutTimestamps(Rule):
 
     ## Example
     ```python
+    from sqlalchemy import Column, Integer, String
+    from sqlalchemy.orm import declarative_base
+
+    Base = declarative_base()
+
     class AgentSession(Base):
         __tablename__ = "agent_sessions"
         id = Column(Integer, primary_key=True)
+        channel = Column(String)
     ```
 
     ## Use instead
@@ -49,6 +54,7 @@ class ModelWithoutTimestamps(Rule):
     class AgentSession(TimestampMixin, Base):
         __tablename__ = "agent_sessions"
         id = Column(Integer, primary_key=True)
+        channel = Column(String)
     ```
 
     ## Fix safety

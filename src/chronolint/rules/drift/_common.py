@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from chronolint.index.history.drift import drifts
-from chronolint.rules.base import Rule
+from chronolint.rules.api import Rule
 
 
 class DriftRule(Rule):

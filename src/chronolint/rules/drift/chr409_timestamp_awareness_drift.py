@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from chronolint.rules.base import Invalid, Valid
+from chronolint.rules.api import Invalid, Valid
 from chronolint.rules.drift._common import DriftRule
 from chronolint.rules.drift._examples import MODELS_HEAD, events_model, history, revision
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from chronolint.rules.base import Rule
+from chronolint.rules.api import Rule
 from chronolint.rules.flow.analysis import flow_findings, timestamp_attributes
 
 # A datetime, date or timedelta value comes from the datetime module (or pydantic's

@@ -14,7 +14,7 @@ import ast
 from dataclasses import dataclass
 
 from chronolint.engine.names import name_chain as path_of  # an attribute path, e.g. ("session", "end_time")
-from chronolint.index.infer import receiver_types
+from chronolint.analysis.receivers import receiver_types
 from chronolint.rules.flow.facts import (
     DATETIME, NONE, NONE_LITERAL, TIMEDELTA, TIMESTAMP_KINDS, UNKNOWN, Null, Value,
     annotation_value, arithmetic_value, call_value, join, method_value, parameter_values, string_annotation,

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from chronolint.engine.diagnostics import Applicability, Edit, Fix, Location
-from chronolint.rules.base import Invalid, Valid
+from chronolint.rules.api import Applicability, Edit, Fix, Invalid, Location, Valid
 from chronolint.rules.flow._common import FlowRule
 
 _SESSION_MODEL = {
@@ -45,12 +44,16 @@ class PossiblyNoneTimestamp(FlowRule):
 
     ## Example
     ```python
+    from app.models import AgentSession
+
     def duration_ms(session: AgentSession) -> int:
         return int((session.end_time - session.start_time).total_seconds() * 1000)
     ```
 
     ## Use instead
     ```python
+    from app.models import AgentSession
+
     def duration_ms(session: AgentSession) -> int | None:
         if session.end_time is None:
             return None

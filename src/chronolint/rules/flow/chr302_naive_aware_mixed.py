@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from chronolint.rules.base import Invalid, Valid
+from chronolint.rules.api import Invalid, Valid
 from chronolint.rules.flow._common import FlowRule
 
 _SUBSCRIPTION_MODEL = {
@@ -37,15 +37,23 @@ class NaiveAwareMixed(FlowRule):
 
     ## Example
     ```python
-    if subscription.expires_at < datetime.now(UTC):  # expires_at is TIMESTAMP (naive)
-        ...
+    from datetime import UTC, datetime
+
+    from app.models import Subscription
+
+    def is_expired(subscription: Subscription) -> bool:
+        return subscription.expires_at < datetime.now(UTC)  # expires_at is TIMESTAMP (naive)
     ```
 
     ## Use instead
     ```python
-    # make the column DateTime(timezone=True) (with a migration), or compare like with like
-    if subscription.expires_at < datetime.now(UTC).replace(tzinfo=None):
-        ...
+    from datetime import UTC, datetime
+
+    from app.models import Subscription
+
+    def is_expired(subscription: Subscription) -> bool:
+        # make the column DateTime(timezone=True) (with a migration), or compare like with like
+        return subscription.expires_at < datetime.now(UTC).replace(tzinfo=None)
     ```
 
     ## Fix safety

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from chronolint.engine.diagnostics import Applicability
-from chronolint.rules.base import Invalid, Valid
+from chronolint.rules.api import Applicability, Invalid, Valid
 from chronolint.rules.flow._common import FlowRule
 
 _MODELS = {
@@ -38,12 +37,22 @@ class ColumnAwarenessMismatch(FlowRule):
 
     ## Example
     ```python
-    invoice.paid_at = datetime.utcnow()  # paid_at is DateTime(timezone=True)
+    from datetime import datetime
+
+    from app.models import Invoice
+
+    def mark_paid(invoice: Invoice) -> None:
+        invoice.paid_at = datetime.utcnow()  # paid_at is DateTime(timezone=True)
     ```
 
     ## Use instead
     ```python
-    invoice.paid_at = datetime.now(timezone.utc)
+    from datetime import datetime, timezone
+
+    from app.models import Invoice
+
+    def mark_paid(invoice: Invoice) -> None:
+        invoice.paid_at = datetime.now(timezone.utc)
     ```
 
     ## Fix safety

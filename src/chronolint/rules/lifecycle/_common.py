@@ -6,9 +6,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from chronolint.engine.diagnostics import Location
-from chronolint.index.infer import walk_own_body
-from chronolint.rules.base import WholeWords
+from chronolint.rules.api import Location, WholeWords
+from chronolint.analysis.receivers import walk_own_body
 
 
 @dataclass(frozen=True)

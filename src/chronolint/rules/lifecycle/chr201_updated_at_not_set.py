@@ -2,9 +2,8 @@ from __future__ import annotations
 
 import ast
 
-from chronolint.engine.diagnostics import Applicability, Edit, Fix
-from chronolint.index.infer import receiver_types
-from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.api import Applicability, Edit, Fix, Invalid, Rule, Valid
+from chronolint.analysis.receivers import receiver_types
 from chronolint.rules.columns._common import named_column, updated_at_names
 from chronolint.rules.lifecycle._common import def_name_range, model_needles, statement_writes
 
@@ -47,19 +46,27 @@ class UpdatedAtNotSet(Rule):
 
     ## Example
     ```python
-    async def rename_agent(self, agent_id: str, name: str) -> Agent:
-        agent = await self.session.get(Agent, agent_id)
-        agent.name = name
-        await self.session.commit()
+    from models import Agent
+
+    class AgentService:
+        async def rename_agent(self, agent_id: str, name: str) -> Agent:
+            agent = await self.session.get(Agent, agent_id)
+            agent.name = name
+            await self.session.commit()
     ```
 
     ## Use instead
     ```python
-    async def rename_agent(self, agent_id: str, name: str) -> Agent:
-        agent = await self.session.get(Agent, agent_id)
-        agent.name = name
-        agent.updated_at = datetime.now(timezone.utc)
-        await self.session.commit()
+    from datetime import datetime, timezone
+
+    from models import Agent
+
+    class AgentService:
+        async def rename_agent(self, agent_id: str, name: str) -> Agent:
+            agent = await self.session.get(Agent, agent_id)
+            agent.name = name
+            agent.updated_at = datetime.now(timezone.utc)
+            await self.session.commit()
     ```
 
     ## Fix safety

@@ -3,8 +3,8 @@ from __future__ import annotations
 import ast
 
 from chronolint.index.columns import dotted, keyword
-from chronolint.index.infer import receiver_types
-from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.analysis.receivers import receiver_types, walk_own_body
+from chronolint.rules.api import Invalid, Rule, Valid
 from chronolint.rules.columns._common import named_column, updated_at_names
 
 _UPSERTS = frozenset({"on_conflict_do_update", "on_duplicate_key_update"})
@@ -25,7 +25,8 @@ class UpsertWithoutUpdatedAt(Rule):
     `.on_duplicate_key_update(...)`) on a model that has an `updated_at` column, whose
     update part does not set `updated_at`. The statement is found from `insert(Model)`,
     `insert(Model.__table__)` or a dialect `insert` (`pg_insert`), directly or through a
-    local variable. A `set_` that is not a literal dict is not checked.
+    local variable, also one rebound to itself (`stmt = stmt.on_conflict_do_update(...)`,
+    read from the assignment before it). A `set_` that is not a literal dict is not checked.
 
     ## Why is this bad?
     `onupdate=` is applied by the ORM's UPDATE statements only: the conflict branch of
@@ -35,12 +36,22 @@ class UpsertWithoutUpdatedAt(Rule):
 
     ## Example
     ```python
+    from sqlalchemy.dialects.postgresql import insert
+
+    from models import Agent
+
     stmt = insert(Agent).values(id=1, name="a")
     stmt = stmt.on_conflict_do_update(index_elements=[Agent.id], set_={"name": stmt.excluded.name})
     ```
 
     ## Use instead
     ```python
+    from sqlalchemy import func
+    from sqlalchemy.dialects.postgresql import insert
+
+    from models import Agent
+
+    stmt = insert(Agent).values(id=1, name="a")
     stmt = stmt.on_conflict_do_update(
         index_elements=[Agent.id],
         set_={"name": stmt.excluded.name, "updated_at": func.now()},
@@ -63,9 +74,15 @@ class UpsertWithoutUpdatedAt(Rule):
         Valid(_HEAD + "def f(s, changes):\n    stmt = insert(Agent).values(id=1)\n    return stmt.on_conflict_do_update(index_elements=[Agent.id], set_=changes)\n", files=_MODELS),
         Valid(_HEAD + "def f(s):\n    return insert(Agent).values(id=1).on_conflict_do_update(index_elements=[Agent.id], set_={Agent.updated_at: func.now(), Agent.name: 'a'})\n", files=_MODELS),
         Valid("from sqlalchemy.dialects.mysql import insert\nfrom models import Agent\n\ndef f():\n    return insert(Agent).values(id=1).on_duplicate_key_update(name='a', updated_at=None)\n", files=_MODELS),
+        Valid(_HEAD + "def f(s):\n    stmt = insert(Agent).values(id=1)\n    stmt = stmt.on_conflict_do_update(index_elements=[Agent.id], set_={'name': 'a', 'updated_at': func.now()})\n", files=_MODELS),
+        # A parameter rebound to itself: what it held is unknown.
+        Valid(_HEAD + "def f(stmt):\n    stmt = stmt.on_conflict_do_update(index_elements=[Agent.id], set_={'name': 'a'})\n", files=_MODELS),
+        # Also bound by a loop: which value reaches the upsert is not read.
+        Valid(_HEAD + "def f(stmts):\n    stmt = insert(Agent).values(id=1)\n    for stmt in stmts:\n        pass\n    stmt = stmt.on_conflict_do_update(index_elements=[Agent.id], set_={'name': 'a'})\n", files=_MODELS),
     ]
     INVALID = [
         Invalid(_HEAD + "def f(s):\n    stmt = insert(Agent).values(id=1)\n    return stmt.on_conflict_do_update(index_elements=[Agent.id], set_={'name': stmt.excluded.name})\n", files=_MODELS),
+        Invalid(_HEAD + "def f(s):\n    stmt = insert(Agent).values(id=1)\n    stmt = stmt.on_conflict_do_update(index_elements=[Agent.id], set_={'name': stmt.excluded.name})\n    return s.execute(stmt)\n", files=_MODELS),
         Invalid(_HEAD + "def f(s):\n    return insert(Agent.__table__).values(id=1).on_conflict_do_update(index_elements=['id'], set_=dict(name='a'))\n", files=_MODELS),
         Invalid("from sqlalchemy.dialects.mysql import insert\nfrom models import Agent\n\ndef f():\n    return insert(Agent).values(id=1).on_duplicate_key_update(name='a')\n", files=_MODELS),
     ]
@@ -92,7 +109,7 @@ def _inserted_model(node: ast.AST, function, ctx):
     types = receiver_types(ctx)
     for _ in range(8):
         if isinstance(node, ast.Name):
-            node = types.assigned_value(node, function)
+            node = types.assigned_value(node, function) or _value_before(node, function, ctx)
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _INSERT_CHAIN:
             node = node.func.value
         elif isinstance(node, ast.Call) and _is_insert(node.func, ctx) and len(node.args) == 1:
@@ -103,6 +120,30 @@ def _inserted_model(node: ast.AST, function, ctx):
         else:
             return None
     return None
+
+
+def _value_before(use: ast.Name, function, ctx) -> ast.AST | None:
+    """The value of the last `name = ...` before `use` in its scope (the function, or the
+    module), when every binding of the name there is such a plain assignment: what
+    `stmt` is in `stmt = stmt.on_conflict_do_update(...)` after `stmt = insert(...)`."""
+    scope = function if function is not None else ctx.tree
+    arguments = getattr(scope, "args", None)
+    if arguments is not None and any(a.arg == use.id for a in ast.walk(arguments) if isinstance(a, ast.arg)):
+        return None
+    assignments, stores = [], 0
+    for node in walk_own_body(scope):
+        if isinstance(node, ast.Name) and node.id == use.id and not isinstance(node.ctx, ast.Load):
+            stores += 1
+        elif isinstance(node, (ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal)):
+            if any((getattr(a, "asname", None) or getattr(a, "name", a)) == use.id for a in node.names):
+                return None
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and node.targets[0].id == use.id:
+            assignments.append(node)
+    if stores != len(assignments):
+        return None  # also bound by a loop, `with`, a tuple target, `+=`, a walrus...
+    earlier = [a for a in assignments
+               if (a.lineno, a.col_offset) <= (use.lineno, use.col_offset) and not any(n is use for n in ast.walk(a.value))]
+    return max(earlier, key=lambda a: (a.lineno, a.col_offset)).value if earlier else None
 
 
 def _is_insert(func: ast.AST, ctx) -> bool:

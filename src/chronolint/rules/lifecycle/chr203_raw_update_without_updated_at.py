@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 import re
 
-from chronolint.rules.base import AllOf, Invalid, Rule, Valid, WholeWords
+from chronolint.rules.api import AllOf, Invalid, Rule, Valid, WholeWords
 from chronolint.rules.columns._common import named_column, updated_at_names
 from chronolint.sql import parse_update
 
@@ -33,12 +33,18 @@ class RawUpdateWithoutUpdatedAt(Rule):
 
     ## Example
     ```python
-    session.execute(text("UPDATE agents SET status = :s WHERE id = :id"), params)
+    from sqlalchemy import text
+
+    def set_status(session, params):
+        session.execute(text("UPDATE agents SET status = :s WHERE id = :id"), params)
     ```
 
     ## Use instead
     ```python
-    session.execute(text("UPDATE agents SET status = :s, updated_at = now() WHERE id = :id"), params)
+    from sqlalchemy import text
+
+    def set_status(session, params):
+        session.execute(text("UPDATE agents SET status = :s, updated_at = now() WHERE id = :id"), params)
     ```
 
     ## Fix safety

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from chronolint.index.infer import receiver_types
-from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.analysis.receivers import receiver_types
+from chronolint.rules.api import Invalid, Rule, Valid
 from chronolint.rules.columns._common import created_at_names
 from chronolint.rules.lifecycle._common import attribute_writes, model_needles
 
@@ -27,12 +27,18 @@ class CreatedAtReassigned(Rule):
 
     ## Example
     ```python
+    from models import Agent
+
     def restore(agent: Agent, snapshot: dict) -> None:
         agent.created_at = snapshot["created_at"]
     ```
 
     ## Use instead
     ```python
+    from datetime import datetime, timezone
+
+    from models import Agent
+
     def restore(agent: Agent, snapshot: dict) -> None:
         agent.restored_at = datetime.now(timezone.utc)
     ```

@@ -6,14 +6,14 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from chronolint.engine.diagnostics import Applicability, Edit, Fix, Location
+from chronolint.rules.api import Applicability, Edit, Fix, Location
 from chronolint.rules.migrations.baseline import (
     baseline_setting,
     django_created_by,
     is_at_or_below_baseline,
 )
-from chronolint.rules.migrations.ops import INVERSES, OpCollector, name_value
-from chronolint.rules.migrations.revision import (
+from chronolint.index.history.ops import INVERSES, OpCollector, name_value
+from chronolint.index.history.revision import (
     Revision,
     alembic_revision,
     is_django_migration,

@@ -14,7 +14,7 @@ import os
 import re
 from functools import lru_cache
 
-from chronolint.rules.migrations.revision import Revision
+from chronolint.index.history.revision import Revision
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CREATE_DATE = re.compile(r"^\s*Create Date:\s*(\d{4}-\d{2}-\d{2})", re.MULTILINE)

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from chronolint.engine.diagnostics import Applicability, Location
-from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.api import Applicability, Invalid, Location, Rule, Valid
 from chronolint.rules.migrations._common import (
     REVISION_NEEDLES,
     end_of,
@@ -12,8 +11,8 @@ from chronolint.rules.migrations._common import (
     unsafe_fix,
 )
 from chronolint.rules.migrations.downgrade import downgrade_function
-from chronolint.rules.migrations.ops import NotInvertible
-from chronolint.rules.migrations.revision import does_nothing
+from chronolint.index.history.ops import NotInvertible
+from chronolint.index.history.revision import does_nothing
 
 _HEAD = '"""add tenant\n\nRevision ID: b2\nRevises: a1\nCreate Date: 2024-03-01 10:00:00\n"""\nfrom alembic import op\nimport sqlalchemy as sa\n\nrevision = "b2"\ndown_revision = "a1"\n\n\n'
 
@@ -31,12 +30,26 @@ class MissingDowngrade(Rule):
 
     ## Example
     ```python
+    from alembic import op
+    import sqlalchemy as sa
+
+    revision = "b2"
+    down_revision = "a1"
+
+
     def upgrade():
         op.add_column("orders", sa.Column("tenant_id", sa.Integer()))
     ```
 
     ## Use instead
     ```python
+    from alembic import op
+    import sqlalchemy as sa
+
+    revision = "b2"
+    down_revision = "a1"
+
+
     def upgrade():
         op.add_column("orders", sa.Column("tenant_id", sa.Integer()))
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from chronolint.engine.diagnostics import Applicability, Edit
-from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.api import Applicability, Edit, Invalid, Rule, Valid
 from chronolint.rules.migrations._common import (
     REVISION_NEEDLES,
     changes_schema,
@@ -13,8 +12,8 @@ from chronolint.rules.migrations._common import (
 )
 from chronolint.rules.migrations.chr401_missing_downgrade import _HEAD
 from chronolint.rules.migrations.downgrade import downgrade_body
-from chronolint.rules.migrations.ops import NotInvertible
-from chronolint.rules.migrations.revision import does_nothing, is_docstring
+from chronolint.index.history.ops import NotInvertible
+from chronolint.index.history.revision import does_nothing, is_docstring
 
 
 class EmptyDowngrade(Rule):
@@ -34,6 +33,13 @@ class EmptyDowngrade(Rule):
 
     ## Example
     ```python
+    from alembic import op
+    import sqlalchemy as sa
+
+    revision = "b2"
+    down_revision = "a1"
+
+
     def upgrade():
         op.add_column("orders", sa.Column("tenant_id", sa.Integer()))
 
@@ -44,6 +50,17 @@ class EmptyDowngrade(Rule):
 
     ## Use instead
     ```python
+    from alembic import op
+    import sqlalchemy as sa
+
+    revision = "b2"
+    down_revision = "a1"
+
+
+    def upgrade():
+        op.add_column("orders", sa.Column("tenant_id", sa.Integer()))
+
+
     def downgrade():
         op.drop_column("orders", "tenant_id")
     ```

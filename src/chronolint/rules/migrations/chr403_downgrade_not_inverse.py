@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import ast
 
-from chronolint.engine.diagnostics import Applicability
-from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.api import Applicability, Invalid, Rule, Valid
 from chronolint.rules.migrations._common import (
     REVISION_NEEDLES,
     indent_unit,
@@ -14,8 +13,8 @@ from chronolint.rules.migrations._common import (
 )
 from chronolint.rules.migrations.chr401_missing_downgrade import _HEAD
 from chronolint.rules.migrations.inverse_match import missing_inverses, read_downgrade
-from chronolint.rules.migrations.ops import NotInvertible, Op, inverse_source
-from chronolint.rules.migrations.revision import (
+from chronolint.index.history.ops import NotInvertible, Op, inverse_source
+from chronolint.index.history.revision import (
     does_nothing,
     is_docstring,
     raises_not_implemented,
@@ -49,6 +48,13 @@ class DowngradeNotInverse(Rule):
 
     ## Example
     ```python
+    from alembic import op
+    import sqlalchemy as sa
+
+    revision = "b2"
+    down_revision = "a1"
+
+
     def upgrade():
         op.add_column("orders", sa.Column("tenant_id", sa.Integer()))
         op.add_column("invoices", sa.Column("tenant_id", sa.Integer()))
@@ -60,6 +66,18 @@ class DowngradeNotInverse(Rule):
 
     ## Use instead
     ```python
+    from alembic import op
+    import sqlalchemy as sa
+
+    revision = "b2"
+    down_revision = "a1"
+
+
+    def upgrade():
+        op.add_column("orders", sa.Column("tenant_id", sa.Integer()))
+        op.add_column("invoices", sa.Column("tenant_id", sa.Integer()))
+
+
     def downgrade():
         op.drop_column("invoices", "tenant_id")
         op.drop_column("orders", "tenant_id")

@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import ast
 
-from chronolint.engine.diagnostics import Applicability, Edit
-from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.api import Applicability, Edit, Invalid, Rule, Valid
 from chronolint.rules.migrations._common import (
     REVISION_NEEDLES,
     end_of,
@@ -12,7 +11,7 @@ from chronolint.rules.migrations._common import (
     unsafe_fix,
 )
 from chronolint.rules.migrations.chr401_missing_downgrade import _HEAD
-from chronolint.rules.migrations.ops import Op
+from chronolint.index.history.ops import Op
 
 # Types that store a timestamp without a time zone unless given `timezone=True`.
 NAIVE_TIMESTAMP_TYPES = frozenset({
@@ -41,12 +40,28 @@ class NaiveTimestampInMigration(Rule):
 
     ## Example
     ```python
-    op.add_column("users", sa.Column("last_seen", sa.DateTime()))
+    from alembic import op
+    import sqlalchemy as sa
+
+    revision = "b2"
+    down_revision = "a1"
+
+
+    def upgrade():
+        op.add_column("users", sa.Column("last_seen", sa.DateTime()))
     ```
 
     ## Use instead
     ```python
-    op.add_column("users", sa.Column("last_seen", sa.DateTime(timezone=True)))
+    from alembic import op
+    import sqlalchemy as sa
+
+    revision = "b2"
+    down_revision = "a1"
+
+
+    def upgrade():
+        op.add_column("users", sa.Column("last_seen", sa.DateTime(timezone=True)))
     ```
 
     ## Fix safety

@@ -3,11 +3,10 @@ from __future__ import annotations
 import ast
 import re
 
-from chronolint.engine.diagnostics import Applicability, Edit, Location
-from chronolint.rules.base import AllOf, Invalid, Rule, Valid, WholeWords
+from chronolint.rules.api import AllOf, Applicability, Edit, Invalid, Location, Rule, Valid, WholeWords
 from chronolint.rules.migrations._common import is_history, unsafe_fix
 from chronolint.rules.migrations._sql_text import sql_argument, string_literals
-from chronolint.rules.migrations.revision import module_constants
+from chronolint.index.history.revision import module_constants
 from chronolint.sql import NaiveTimestamp, naive_timestamp_columns
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import ast
 
-from chronolint.rules.base import AllOf, Invalid, Rule, Valid
+from chronolint.rules.api import AllOf, Invalid, Rule, Valid
 from chronolint.rules.migrations._common import is_history
 
 # Operation → (its reverse parameter, that parameter's position).
@@ -26,12 +26,18 @@ class IrreversibleDjangoOperation(Rule):
 
     ## Example
     ```python
-    operations = [migrations.RunPython(backfill_tenants)]
+    from django.db import migrations
+
+    class Migration(migrations.Migration):
+        operations = [migrations.RunPython(backfill_tenants)]
     ```
 
     ## Use instead
     ```python
-    operations = [migrations.RunPython(backfill_tenants, migrations.RunPython.noop)]
+    from django.db import migrations
+
+    class Migration(migrations.Migration):
+        operations = [migrations.RunPython(backfill_tenants, migrations.RunPython.noop)]
     ```
 
     ## Fix safety

@@ -4,9 +4,9 @@ import ast
 import os
 from pathlib import PurePath
 
-from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.api import Invalid, Rule, Valid
 from chronolint.rules.migrations._sql_text import sql_argument, string_literals
-from chronolint.rules.migrations.revision import (
+from chronolint.index.history.revision import (
     alembic_revision,
     is_django_migration,
     module_constants,
@@ -33,6 +33,8 @@ class DdlOutsideMigrations(Rule):
 
     ## Example
     ```python
+    from sqlalchemy import text
+
     @app.on_event("startup")
     async def ensure_schema():
         async with engine.begin() as conn:

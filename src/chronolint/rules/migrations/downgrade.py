@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 
 from chronolint.engine.names import NameResolver
-from chronolint.rules.migrations.ops import (
+from chronolint.index.history.ops import (
     BatchBlock,
     NotInvertible,
     Op,
@@ -17,7 +17,7 @@ from chronolint.rules.migrations.ops import (
     inverse_source,
     name_value,
 )
-from chronolint.rules.migrations.revision import alembic_revision, is_docstring
+from chronolint.index.history.revision import alembic_revision, is_docstring
 
 
 def _is_filler(stmt: ast.stmt) -> bool:

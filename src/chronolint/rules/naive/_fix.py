@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chronolint.engine.diagnostics import Applicability, Edit, Fix
+from chronolint.rules.api import Applicability, Edit, Fix
 
 if TYPE_CHECKING:
     import libcst as cst

@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import ast
 
-from chronolint.engine.diagnostics import Applicability
-from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.api import Applicability, Invalid, Rule, Valid
 from chronolint.rules.naive._common import NEEDLES, has_unpacking, is_none, report_local_time, tz_argument
 from chronolint.rules.naive._fix import local_time_fix
 

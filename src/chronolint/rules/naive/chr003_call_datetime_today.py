@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import ast
 
-from chronolint.engine.diagnostics import Applicability
-from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.api import Applicability, Invalid, Rule, Valid
 from chronolint.rules.naive._common import NEEDLES, report_local_time
 from chronolint.rules.naive._fix import local_time_fix
 

@@ -4,7 +4,7 @@ import ast
 import re
 
 from chronolint.engine.constants import StringConstants
-from chronolint.rules.base import AllOf, Invalid, Rule, Valid
+from chronolint.rules.api import AllOf, Invalid, Rule, Valid
 from chronolint.rules.naive._common import (
     GIVEN_ZONE,
     NEEDLES,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import ast
 
-from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.api import Invalid, Rule, Valid
 from chronolint.rules.naive._common import NEEDLES
 
 _LOCAL_DATE_CALLS = {

@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 
 from chronolint.index.columns import dotted
-from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.api import Invalid, Rule, Valid
 from chronolint.rules.naive._common import NEEDLES, ZONE_FREE_PARTS, decisive_use
 
 _MIN_MAX = {"datetime.datetime.min": "min", "datetime.datetime.max": "max"}

@@ -2,9 +2,8 @@ from __future__ import annotations
 
 import ast
 
-from chronolint.engine.diagnostics import Applicability
-from chronolint.index.sinks import is_aware_sink
-from chronolint.rules.base import Invalid, Rule, Valid
+from chronolint.rules.api import Applicability, Invalid, Rule, Valid
+from chronolint.analysis.sinks import is_aware_sink
 from chronolint.rules.naive._common import NEEDLES, has_unpacking, is_none, tz_argument
 from chronolint.rules.naive._fix import callable_fix
 

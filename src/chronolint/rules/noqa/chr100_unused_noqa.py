@@ -1,9 +1,7 @@
 from __future__ import annotations
 
-from chronolint.engine.diagnostics import Applicability, Fix, Location
+from chronolint.rules.api import Applicability, Fix, Invalid, Location, Rule, Valid
 from chronolint.engine.noqa import noqa_comments, remove_codes_edit
-from chronolint.rules import rule_by_code
-from chronolint.rules.base import Invalid, Rule, Valid
 
 
 class UnusedNoqa(Rule):
@@ -89,8 +87,7 @@ class UnusedNoqa(Rule):
         """Only a code whose rule ran on this file (with what it needs) can be unused."""
         if code == self.code or code not in ctx.enabled:
             return False
-        rule = rule_by_code(code)
-        return rule is not None and not (rule.needs_index and ctx.index is None)
+        return not (code in ctx.index_rules and ctx.index is None)
 
     def _report(self, ctx, comment, unused: list[str]) -> None:
         line = ctx.source.line(comment.row)

@@ -1,21 +1,176 @@
-"""Run the engine over many files: discovery, settings per file, the project index, linting."""
+"""The one pipeline every front-end uses: read → check → noqa → fixes → cache, for one text
+(`lint_text`, `fix_text`), for one file (`lint_file`) or for many (`lint_paths`), and the
+`Workspace` of settings and project indexes that a long-lived front-end (the language
+server, the flake8 plugin) keeps between files.
+
+The checker only reports; fixes are attached here, and the fix loop lives here, so that
+neither the checker nor the fixer knows the other."""
 
 from __future__ import annotations
 
+import ast
+import enum
 import os
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
-from chronolint.engine.checker import lint_source
+from chronolint.config import ConfigResolver
+from chronolint.discovery import discover
 from chronolint.engine.cache import (
     cache_root, fingerprint, manifest_for, result_from_json, result_key, result_to_json, save_manifests, text_digest,
 )
-from chronolint.engine.config import ConfigResolver
-from chronolint.engine.diagnostics import FileResult
-from chronolint.engine.discovery import discover
+from chronolint.engine.checker import check_source
+from chronolint.engine.diagnostics import Diagnostic, FileResult
 from chronolint.engine.source import SourceError, read_source
-from chronolint.fixer import FixMode, fix_file
-from chronolint.index.build import ProjectIndexes, index_for_paths, read_module
+from chronolint.fixer import policy
+from chronolint.fixer.apply import apply_fixes
+from chronolint.fixer.attach import attach_fixes
+from chronolint.fixer.writing import FileChangedError, write_atomically
+from chronolint.index.projects import ProjectIndexes, index_for_paths
+from chronolint.index.store import read_module
+
+MAX_ROUNDS = 10
+
+
+class FixMode(enum.Enum):
+    """`WRITE` for `--fix`; `PREVIEW` computes the fixed text only (`--diff`, stdin)."""
+
+    WRITE = "write"
+    PREVIEW = "preview"
+
+
+class Fixes(enum.Enum):
+    """Which fixes a lint computes (libcst is costly, so only what will be shown)."""
+
+    NONE = "none"  # a front-end that shows no fixes (flake8; the editor until a code action asks)
+    SAFE = "safe"  # only the fixes text output marks [*]; the others carry just a `fix_hint`
+    ALL = "all"  # every fix: --fix, --diff, and the formats that carry fixes (json, sarif, ...)
+
+
+def lint_text(filename: str, text: str, settings, index=None, *, tree: ast.Module | None = None,
+              apply_noqa: bool = True, fixes: Fixes = Fixes.ALL) -> FileResult:
+    """Lint one module's text with the rules `settings` enables for `filename`, and attach
+    the fixes asked for. `tree` and `apply_noqa` are the checker's (see `check_source`)."""
+    checked = check_source(filename, text, settings, index, tree=tree, apply_noqa=apply_noqa)
+    result = FileResult(filename, diagnostics=checked.diagnostics, error=checked.error)
+    if fixes is not Fixes.NONE and checked.tree is not None:
+        attach_fixes(text, checked.tree, result.diagnostics, checked.rules, settings, only_safe=fixes is Fixes.SAFE)
+    return result
+
+
+def attach_all_fixes(result: FileResult, text: str, settings) -> None:
+    """Give the diagnostics of a lint made with `Fixes.NONE` their fixes, when they are
+    asked for (an editor's code action)."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return
+    attach_fixes(text, tree, result.diagnostics, settings.rules_for(result.filename), settings)
+
+
+@dataclass
+class FixOutcome:
+    text: str
+    diagnostics: list[Diagnostic]  # what remains after fixing
+    fixed: Counter = field(default_factory=Counter)  # code -> fixes applied
+    rejected: list[str] = field(default_factory=list)  # one line per dropped fix
+
+
+def _fix_key(diagnostic: Diagnostic) -> tuple:
+    return (diagnostic.code, diagnostic.fix.edits if diagnostic.fix else None)
+
+
+def fix_text(filename: str, text: str, settings, index=None, reindex=None) -> FixOutcome:
+    """Lint, apply a round of fixes, re-lint, ... until no applicable fix is left.
+
+    `reindex(text)` gives the project index with this file's fixed text, so rules that
+    read facts about this file from the index do not re-flag what was just fixed.
+    Fixes that still apply after `MAX_ROUNDS` rounds are a rule bug: the file is left
+    unchanged and that is reported."""
+    allowed = policy.allowed(settings)
+    outcome = FixOutcome(text, [])
+    refused: set[tuple] = set()
+    result = lint_text(filename, text, settings, index)
+    for _ in range(MAX_ROUNDS + 1):
+        candidates = [d for d in result.diagnostics if _fix_key(d) not in refused]
+        round_ = apply_fixes(outcome.text, candidates, allowed)
+        for diagnostic in round_.rejected:
+            refused.add(_fix_key(diagnostic))
+            outcome.rejected.append(
+                f"{diagnostic.code} fix at {diagnostic.start.row}:{diagnostic.start.column} "
+                "would produce code that does not parse; not applied"
+            )
+        if not round_.applied:
+            break
+        outcome.fixed.update(d.code for d in round_.applied)
+        outcome.text = round_.text
+        if reindex is not None:
+            index = reindex(outcome.text)
+        result = lint_text(filename, outcome.text, settings, index)
+    else:
+        codes = ", ".join(sorted(outcome.fixed))
+        outcome.rejected.append(f"fixes ({codes}) did not converge after {MAX_ROUNDS} rounds; file left unchanged")
+        outcome.text, outcome.fixed = text, Counter()
+        result = lint_text(filename, text, settings, index)
+    outcome.diagnostics = result.diagnostics
+    return outcome
+
+
+def fix_file(path: str, text: str, settings, index=None, *, write: bool, reindex=None) -> FileResult:
+    """Fix one file's text; write it back when `write` and something changed."""
+    outcome = fix_text(path, text, settings, index, reindex)
+    result = FileResult(path, diagnostics=outcome.diagnostics, fixes_applied=dict(outcome.fixed))
+    result.fix_errors = outcome.rejected
+    if outcome.text != text:
+        result.fixed_source = outcome.text
+        if write:
+            try:
+                write_atomically(path, outcome.text, original=text)
+            except FileChangedError:
+                result.error = "changed on disk while it was being fixed; fixes not written"
+            except (OSError, UnicodeEncodeError) as exc:
+                result.error = f"cannot write fixes: {exc}"
+    return result
+
+
+class Workspace:
+    """What a long-lived front-end keeps between files: the settings resolver and one
+    project index per project root, built on first use, from disk plus `overrides` (open
+    editor buffers). Each file gets its own project's index, as in the CLI."""
+
+    def __init__(self, resolver: ConfigResolver, *, overrides: dict[str, str] | None = None, use_cache: bool = True):
+        self.resolver = resolver
+        self.overrides = overrides
+        self.use_cache = use_cache
+        self._indexes: ProjectIndexes | None = None
+
+    def index_for(self, path: str):
+        """The index of the project holding `path`; None when no enabled rule needs one."""
+        if self._indexes is None:
+            self._indexes = ProjectIndexes(self.resolver, overrides=self.overrides, use_cache=self.use_cache)
+        index = self._indexes.for_file(path)
+        if self.use_cache:
+            save_manifests()
+        return index
+
+    def forget_indexes(self, overrides: dict[str, str] | None = None) -> None:
+        """Drop the indexes (a file changed); the next lint rebuilds them, re-reading only
+        what changed (extraction is cached by stat and content hash)."""
+        self._indexes = None
+        if overrides is not None:
+            self.overrides = overrides
+
+    def lint(self, path: str, text: str, *, tree: ast.Module | None = None, apply_noqa: bool = True,
+             fixes: Fixes = Fixes.ALL, skip_excluded: bool = True) -> tuple[FileResult, object, object]:
+        """Lint `text` as the file `path`: (result, settings, index). A file the settings
+        exclude gives an empty result, unless the front-end chooses files itself (flake8).
+        Raises `ConfigError` for a broken configuration."""
+        settings = self.resolver.for_path(path)
+        if skip_excluded and settings.is_excluded(path):
+            return FileResult(path), settings, None
+        index = self.index_for(path)
+        return lint_text(path, text, settings, index, tree=tree, apply_noqa=apply_noqa, fixes=fixes), settings, index
 
 
 # Below this many files to lint (or index), starting worker processes costs more than it saves.
@@ -37,10 +192,10 @@ class RunResult:
 
 
 def lint_file(path: str, resolver: ConfigResolver, index=None, text: str | None = None,
-              use_cache: bool = True, fix_mode: FixMode | None = None, fixes: bool | str = True) -> FileResult:
+              use_cache: bool = True, fix_mode: FixMode | None = None, fixes: Fixes = Fixes.ALL) -> FileResult:
     """Lint one file (or `text` standing in for it, as with --stdin-filename: then the
     project index, if needed, sees `text` in place of the file's content). With a
-    `fix_mode`, fix it and report what remains. `fixes` is `lint_source`'s `compute_fixes`."""
+    `fix_mode`, fix it and report what remains."""
     settings = resolver.for_path(path)
     if text is None:
         try:
@@ -54,11 +209,11 @@ def lint_file(path: str, resolver: ConfigResolver, index=None, text: str | None 
             return index_for_paths([path], resolver, overrides={path: fixed}, use_cache=use_cache)
         return fix_file(path, text, settings, index, write=fix_mode is FixMode.WRITE,
                         reindex=reindex if index is not None else None)
-    return lint_source(path, text, settings, index, compute_fixes=fixes)
+    return lint_text(path, text, settings, index, fixes=fixes)
 
 
 def lint_paths(paths: list[str], resolver: ConfigResolver, use_cache: bool = True,
-               fix_mode: FixMode | None = None, jobs: int | None = None, fixes: bool | str = True) -> RunResult:
+               fix_mode: FixMode | None = None, jobs: int | None = None, fixes: Fixes = Fixes.ALL) -> RunResult:
     """Lint every file under `paths`: cached results reused; project indexes built once,
     only for projects with a file to lint, before any worker starts (forked workers share
     them); the rest linted across `jobs` processes. Results come back in discovery order,
@@ -104,7 +259,7 @@ class _Work:
         fp = self._settings_fps.get(id(settings))
         if fp is None:
             fp = self._settings_fps[id(settings)] = fingerprint(
-                [settings.options, [r.code for r in settings.enabled_rules], self.fixes])
+                [settings.options, [r.code for r in settings.enabled_rules], self.fixes.value])
         return fp
 
     def _manifest(self, settings):
@@ -153,7 +308,7 @@ class _Work:
         index = self.indexes.for_file(path)
         text = self.texts.pop(path, None)
         if text is not None:  # only without a fix mode: fixing does not use the cache
-            file_result = lint_source(path, text, self.resolver.for_file(path), index, compute_fixes=self.fixes)
+            file_result = lint_text(path, text, self.resolver.for_file(path), index, fixes=self.fixes)
         else:
             file_result = lint_file(path, self.resolver, index, fix_mode=self.fix_mode, fixes=self.fixes)
         for diagnostic in file_result.diagnostics:

@@ -3,7 +3,6 @@ walking up from each file, with command-line overrides on top (as ruff does)."""
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import re
 import sys
@@ -17,17 +16,11 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
+from chronolint.engine.errors import ConfigError
+from chronolint.engine.paths import DEFAULT_EXCLUDE, compile_patterns, path_matches, relative_path
+from chronolint.registry import select_rules, validate_selectors
 
-class ConfigError(Exception):
-    """A configuration problem; the CLI prints it on one line and exits 2."""
 
-
-DEFAULT_EXCLUDE = (
-    ".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".ipynb_checkpoints", ".mypy_cache",
-    ".nox", ".pants.d", ".pyenv", ".pytest_cache", ".pytype", ".ruff_cache", ".svn", ".tox", ".venv",
-    ".vscode", "__pypackages__", "_build", "buck-out", "dist", "node_modules", "site-packages", "venv",
-    ".chronolint_cache",
-)
 TARGET_VERSIONS = ("py310", "py311", "py312", "py313", "py314")
 
 
@@ -147,7 +140,6 @@ class Settings:
 
     @cached_property
     def enabled_rules(self) -> list:
-        from chronolint.rules import select_rules
 
         return select_rules(
             self.get("select"),
@@ -157,7 +149,6 @@ class Settings:
 
     @cached_property
     def _per_file_ignores(self) -> list[tuple[str, frozenset[str]]]:
-        from chronolint.rules import select_rules
 
         table = dict(self.get("per-file-ignores", {}))
         table.update(self.get("extend-per-file-ignores", {}))
@@ -173,7 +164,7 @@ class Settings:
         if not self._per_file_ignores:
             return rules
         ignored: set[str] = set()
-        rel = _relative(filename, self.root)
+        rel = relative_path(filename, self.root)
         for pattern, codes in self._per_file_ignores:
             if path_matches(rel, pattern):
                 ignored |= codes
@@ -190,51 +181,7 @@ class Settings:
         return compile_patterns(self.exclude_patterns)
 
     def is_excluded(self, path: str) -> bool:
-        return self._exclude_matcher(_relative(path, self.root))
-
-
-def _relative(path: str, root: Path) -> str:
-    """`path` relative to `root`, with `/`, or `path` itself when it is not under `root`.
-    String work, not `pathlib`: it runs for every file and folder discovery meets."""
-    absolute = path if os.path.isabs(path) else os.path.abspath(path)
-    prefix = os.path.join(str(root), "")
-    if absolute.startswith(prefix):
-        rel = absolute[len(prefix):]
-    elif absolute == str(root):
-        rel = "."
-    else:
-        rel = path
-    return rel.replace(os.sep, "/") if os.sep != "/" else rel
-
-
-def compile_patterns(patterns) -> "Callable[[str], bool]":
-    """`path_matches` for many patterns at once: the patterns without `/` (most of them,
-    e.g. the default excludes) become one regular expression tried on each component."""
-    normalised = [p.rstrip("/").removeprefix("./") for p in patterns]  # as path_matches reads them
-    component = [p for p in normalised if "/" not in p]
-    anchored = [p for p in normalised if "/" in p]
-    regex = re.compile("|".join(fnmatch.translate(p) for p in component)) if component else None
-
-    def matches(rel: str) -> bool:
-        if regex is not None and any(regex.match(part) for part in rel.split("/")):
-            return True
-        return any(path_matches(rel, p) for p in anchored)
-
-    return matches
-
-
-def path_matches(rel: str, pattern: str) -> bool:
-    """ruff-style globs: a pattern without `/` matches any path component or the basename;
-    one with `/` matches the path relative to the project root (or a prefix of it)."""
-    pattern = pattern.rstrip("/")
-    if pattern.startswith("./"):
-        pattern = pattern[2:]
-    if "/" not in pattern:
-        return any(fnmatch.fnmatchcase(part, pattern) for part in rel.split("/"))
-    if fnmatch.fnmatchcase(rel, pattern):
-        return True
-    parts = rel.split("/")
-    return any(fnmatch.fnmatchcase("/".join(parts[:i]), pattern) for i in range(1, len(parts)))
+        return self._exclude_matcher(relative_path(path, self.root))
 
 
 def _requires_python_target(project: dict) -> str | None:
@@ -272,22 +219,35 @@ def load_config_file(path: Path) -> dict | None:
         inferred = _requires_python_target(data.get("project", {}))
         if inferred:
             options["target-version"] = inferred
-    from chronolint.rules import validate_selectors
-
-    for key in ("select", "extend-select", "ignore", "extend-ignore", "fixable", "unfixable",
-                "extend-fixable", "extend-safe-fixes", "extend-unsafe-fixes"):
-        try:
-            validate_selectors(options.get(key, []))
-        except ConfigError as exc:
-            raise ConfigError(f"{where}: `{key}`: {exc}") from None
+    validate_rule_selectors(options, lambda key: f"{where}: `{key}`")
     return options
+
+
+SELECTOR_KEYS = ("select", "extend-select", "ignore", "extend-ignore", "fixable", "unfixable",
+                 "extend-fixable", "extend-safe-fixes", "extend-unsafe-fixes")
+
+
+def validate_rule_selectors(options: dict, where: Callable[[str], str] | None = None) -> None:
+    """Every rule selector in `options` names a rule (or a prefix of one); else a
+    `ConfigError` led by `where(key)`, the place the user wrote it."""
+    for key in SELECTOR_KEYS:
+        try:
+            validate_selectors(options.get(key) or [])
+        except ConfigError as exc:
+            if where is None:
+                raise
+            raise ConfigError(f"{where(key)}: {exc}") from None
 
 
 class ConfigResolver:
     """Finds the settings for each file: the nearest config file upwards, cached per folder."""
 
-    def __init__(self, overrides: dict | None = None, config_file: str | None = None, cwd: str | None = None):
+    def __init__(self, overrides: dict | None = None, config_file: str | None = None, cwd: str | None = None,
+                 overrides_from: Callable[[str], str] | None = None):
+        """`overrides` (command-line flags, editor settings) win over every config file;
+        their rule selectors are checked here, an error led by `overrides_from(key)`."""
         self.overrides = overrides or {}
+        validate_rule_selectors(self.overrides, overrides_from)
         self.cwd = Path(cwd or os.getcwd()).resolve()
         self._by_dir: dict[str, Settings] = {}
         self._by_path: dict[str, Settings] = {}  # each path asked about, as given

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from chronolint.engine.config import ConfigResolver
+from chronolint.config import ConfigResolver
 from chronolint.engine.gitignore import GitIgnore
 
 PYTHON_SUFFIXES = (".py", ".pyi")

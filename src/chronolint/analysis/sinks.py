@@ -9,7 +9,7 @@ import ast
 import os
 
 from chronolint.index.columns import column_function, column_type_node, type_facts
-from chronolint.index.infer import receiver_types
+from chronolint.analysis.receivers import receiver_types
 
 _COLUMN_VALUE_KEYWORDS = frozenset({"default", "onupdate"})
 

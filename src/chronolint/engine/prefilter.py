@@ -1,0 +1,73 @@
+"""The cheap text pre-filter: a rule runs on a file only when the file's text holds one of
+the rule's needles. A file no rule survives is never parsed."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+
+class WholeWords(tuple):
+    """Needles that match only as whole words (`Task` not inside `TaskRun`): for rules whose
+    needles are project names (model classes, tables) that also occur inside other words."""
+
+
+class AllOf(tuple):
+    """Needles that must all be found, each itself needles (substrings, `WholeWords`, a
+    pattern), cheapest first: for a rule whose precondition is two facts, such as the SQL
+    keyword `UPDATE` and the name of a tracked table."""
+
+
+@lru_cache(maxsize=64)
+def _whole_words(words: tuple[str, ...]) -> re.Pattern:
+    """`\b(?:word|...)\b`, spelled so that the regex engine skips ahead to the words' first
+    letters: a pattern that starts with `\b` is tried at every position of the text, so each
+    word's leading `\b` is checked by a lookbehind once its first letter has matched."""
+    alternatives = []
+    for word in sorted(words, key=len, reverse=True):
+        first = re.escape(word[:1])
+        alternatives.append(rf"{first}(?<=\b{first}){re.escape(word[1:])}")
+    return re.compile("(?:" + "|".join(alternatives) + r")\b")
+
+
+def _mentions(text: str, needles) -> bool:
+    """Needles are substrings, `WholeWords`, one compiled pattern, or `AllOf` these."""
+    if isinstance(needles, re.Pattern):
+        return needles.search(text) is not None
+    if isinstance(needles, WholeWords):
+        return _whole_words(needles).search(text) is not None
+    if isinstance(needles, AllOf):
+        return all(_mentions(text, part) for part in needles)
+    return any(needle in text for needle in needles)
+
+
+def _needles(rule, settings, index):
+    """`rule.needles_for(settings, index)`, computed once per settings and index rather than
+    per file: several rules derive their needles from the whole project index."""
+    cached = settings.needles_memo.get(rule.code)
+    if cached is not None and cached[0] is index:
+        return cached[1]
+    needles = rule.needles_for(settings, index)
+    settings.needles_memo[rule.code] = (index, needles)
+    return needles
+
+
+def active_rules(rules: list, text: str, settings, index) -> list:
+    """The cheap pre-filter, per rule: a rule runs only on a file holding one of its needles
+    (a rule without needles always runs, one whose needles are None never does). A file
+    no rule survives is never parsed. Rules that share their needles (a family's) look
+    for them once."""
+    active = []
+    mentioned: dict[int, bool] = {}  # by id: needles live on in `settings.needles_memo`
+    for rule in rules:
+        needles = _needles(rule, settings, index)
+        if needles is None:
+            continue
+        if needles:
+            found = mentioned.get(id(needles))
+            if found is None:
+                found = mentioned[id(needles)] = _mentions(text, needles)
+            if not found:
+                continue
+        active.append(rule)
+    return active

@@ -1,0 +1,260 @@
+"""Linking, a pure function of the module records: classes across modules (inheritance and
+mixins), which classes are models, their table names, custom column types and
+`type_annotation_map`, into the `ProjectIndex`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from chronolint.index.model import ColumnInfo, ModelInfo, ProjectIndex, related_module
+
+DECLARATIVE_BASE_CLASSES = frozenset({
+    "sqlalchemy.orm.DeclarativeBase", "sqlalchemy.orm.DeclarativeBaseNoMeta",
+    "sqlalchemy.orm.decl_api.DeclarativeBase", "sqlalchemy.orm.decl_api.DeclarativeBaseNoMeta",
+})
+SQLMODEL_CLASSES = frozenset({"sqlmodel.SQLModel", "sqlmodel.main.SQLModel"})
+
+
+@dataclass
+class _Class:
+    record: dict
+    module: str
+    path: str
+    qualified: str
+    role: str | None = None  # "base" | "model" | "mixin" | "schema" | "other"
+    kind: str = "sqlalchemy"
+    flask: bool = False
+    parents: list["_Class"] = field(default_factory=list)
+
+
+class Linker:
+    """Links the per-module records into models with their full (inherited) columns."""
+
+    def __init__(self, root: str, modules: list[dict]):
+        self.root = root
+        self.modules = modules
+        self.classes: dict[str, _Class] = {}
+        self.by_name: dict[str, list[_Class]] = {}
+        self.declarative_names: set[str] = set()
+        self.flask_dbs: set[str] = set()
+        use_tz = {m["use_tz"] for m in modules if m.get("use_tz") is not None}
+        self.use_tz = use_tz.pop() if len(use_tz) == 1 else None
+        for module in modules:
+            self.declarative_names.update(f"{module['module']}.{n}" for n in module["declarative_bases"])
+            self.flask_dbs.update(f"{module['module']}.{n}" for n in module["flask_dbs"])
+            for record in module["classes"]:
+                qualified = f"{module['module']}.{record['name']}"
+                cls = _Class(record, module["module"], module["path"], qualified)
+                self.classes[qualified] = cls
+                self.by_name.setdefault(record["name"], []).append(cls)
+
+    def find(self, qualified: str | None) -> _Class | None:
+        if not qualified:
+            return None
+        if qualified in self.classes:
+            return self.classes[qualified]
+        module, _, name = qualified.rpartition(".")
+        candidates = self.by_name.get(name, [])
+        related = [c for c in candidates if related_module(c.module, module)]
+        return related[0] if len(related) == 1 else None
+
+    def link(self) -> ProjectIndex:
+        index = ProjectIndex(root=self.root, django_use_tz=self.use_tz)
+        for cls in self.classes.values():
+            self._classify(cls, ())
+        for cls in self.classes.values():
+            if cls.role in {"model", "schema"} or (cls.role == "mixin" and self._own_columns(cls)):
+                info = self._model_info(cls)
+                (index.models if cls.role != "mixin" else index.mixins)[cls.qualified] = info
+        # The schema the migration history builds (the one hook of `index.history`).
+        histories = [m["history"] for m in self.modules if "history" in m]
+        if histories:
+            from chronolint.index.history.replay import replay
+
+            index.schema = replay(histories, self._db_type_kind, lambda q: getattr(index.resolve(q), "table", None))
+        return index
+
+    # -- classification -------------------------------------------------------------
+
+    def _classify(self, cls: _Class, seen: tuple) -> None:
+        if cls.role is not None or cls.qualified in seen:
+            return
+        record = cls.record
+        cls.role = "other"
+        if record["decorated_declarative"]:
+            cls.role = "base"
+            return
+        for base in record["bases"]:
+            self._classify_base(cls, base, seen + (cls.qualified,))
+            if cls.role in {"base", "model", "schema"}:
+                break
+        if cls.role == "other" and record["columns"]:
+            cls.role = "mixin"
+            cls.kind = record["columns"][0]["kind"]
+
+    def _classify_base(self, cls: _Class, base: dict, seen: tuple) -> None:
+        qualified, spelled = base["q"], base["spelled"] or ""
+        if qualified in DECLARATIVE_BASE_CLASSES:
+            cls.role = "base"
+        elif qualified in self.declarative_names:
+            cls.role = "model"
+        elif spelled == "db.Model" or spelled.endswith(".Model") and (qualified or "")[: -len(".Model")] in self.flask_dbs:
+            cls.role, cls.flask = "model", True
+        elif qualified in SQLMODEL_CLASSES:
+            cls.role, cls.kind = ("model" if cls.record["table_kw"] else "schema"), "sqlmodel"
+        elif (qualified or "").startswith("django.db.models") and qualified.endswith(".Model"):
+            cls.role, cls.kind = "model", "django"
+        else:
+            parent = self.find(qualified)
+            if parent is None or parent is cls:
+                return
+            self._classify(parent, seen)
+            cls.parents.append(parent)
+            if parent.role in {"base", "model"}:
+                cls.role, cls.kind, cls.flask = "model", parent.kind, parent.flask
+            elif parent.role == "schema":
+                cls.role, cls.kind = ("model" if cls.record["table_kw"] else "schema"), "sqlmodel"
+
+    # -- model facts ------------------------------------------------------------------
+
+    def _own_columns(self, cls: _Class) -> list[dict]:
+        return cls.record["columns"]
+
+    def _mro(self, cls: _Class, seen: set | None = None) -> list[_Class]:
+        """Project classes from the most basic to `cls` itself (a simple linearisation)."""
+        seen = set() if seen is None else seen
+        if cls.qualified in seen:
+            return []
+        seen.add(cls.qualified)
+        order: list[_Class] = []
+        all_bases = [self.find(b["q"]) for b in cls.record["bases"]]
+        for parent in reversed([p for p in all_bases if p is not None and p is not cls]):
+            for item in self._mro(parent, seen):
+                if item not in order:
+                    order.append(item)
+        order.append(cls)
+        return order
+
+    def _model_info(self, cls: _Class) -> ModelInfo:
+        record = cls.record
+        mro = self._mro(cls)
+        columns: dict[str, ColumnInfo] = {}
+        for owner in mro:
+            for column in owner.record["columns"]:
+                columns[column["attr"]] = self._column_info(column, owner, mro)
+        abstract = record["abstract"] or record["django_abstract"] or cls.role == "schema"
+        return ModelInfo(
+            name=record["name"], module=cls.module, path=cls.path, line=record["line"], kind=cls.kind,
+            table=None if abstract else self._table_name(cls, mro), bases=tuple(b["spelled"] or "" for b in record["bases"]),
+            abstract=abstract, columns=columns, is_mixin=cls.role == "mixin",
+        )
+
+    def _table_name(self, cls: _Class, mro: list[_Class]) -> str | None:
+        record = cls.record
+        if record["tablename"]:
+            return record["tablename"]
+        if cls.kind == "django":
+            app_label = cls.module.split(".")[-2] if "." in cls.module else cls.module
+            return record["django_db_table"] or f"{app_label}_{record['name'].lower()}"
+        if cls.kind == "sqlmodel" and not record["has_tablename"]:
+            return record["name"].lower()
+        if not record["has_tablename"] and any(a.record.get("tablename_rule") == "snake" for a in mro[:-1]):
+            return _snake_case(record["name"])  # a base's `__tablename__` made from the class name
+        for ancestor in reversed(mro[:-1]):
+            if ancestor.record["tablename"] and ancestor.role == "model":
+                if cls.flask and any(c["key"] and c["attr"] == "id" for c in record["columns"]):
+                    break
+                return ancestor.record["tablename"]
+        if cls.flask and not record["has_tablename"]:
+            return _snake_case(record["name"])
+        return None
+
+    def _column_info(self, column: dict, owner: _Class, mro: list[_Class]) -> ColumnInfo:
+        timestamp, aware = column["timestamp"], column["aware"]
+        if column["custom"]:
+            timestamp, aware = self._custom_type(column["custom"], set())
+            if timestamp is None and column.get("annotated_datetime"):
+                timestamp = True
+        elif column["from_annotation"]:
+            aware = self._annotation_map_awareness(mro)
+        elif column["kind"] == "django" and timestamp:
+            aware = self.use_tz
+        db_aware = aware
+        if column["custom"]:
+            kind = self._db_type_kind(column["custom"])
+            db_aware = {"aware": True, "naive": False}.get(kind) if kind else None
+        return ColumnInfo(
+            column_name=column.get("name") or column["attr"], db_aware=db_aware if timestamp else None,
+            attr=column["attr"], line=column["line"], is_timestamp=bool(timestamp), aware=aware if timestamp else None,
+            nullable=column["nullable"], has_default=column["has_default"], has_onupdate=column["has_onupdate"],
+            has_server_default=column["has_server_default"], has_server_onupdate=column["has_server_onupdate"],
+            auto_now=column["auto_now"], owner=owner.qualified, path=owner.path, span=tuple(column["report"]),
+            fixable=column["fixable"] and aware is False, from_annotation=column["from_annotation"], is_key=column["key"],
+        )
+
+    def _annotation_map_awareness(self, mro: list[_Class]) -> bool | None:
+        """SQLAlchemy maps a bare `Mapped[datetime]` through the base's `type_annotation_map`,
+        else to naive `DateTime`. Unknown when the declarative base is not in the project."""
+        for cls in reversed(mro):
+            mapping = cls.record["type_annotation_map"]
+            if mapping and "datetime.datetime" in mapping:
+                entry = mapping["datetime.datetime"]
+                if entry["custom"]:
+                    return self._custom_type(entry["custom"], set())[1]
+                return entry["aware"]
+        if any(cls.role == "base" for cls in mro) or any(b["q"] in self.declarative_names for cls in mro for b in cls.record["bases"]):
+            return False
+        return None
+
+    def _custom_type(self, qualified: str, seen: set) -> tuple[bool | None, bool | None]:
+        """(timestamp?, aware?) of a project column type; (None, None) when unknown."""
+        cls = self.find(qualified)
+        if cls is None or cls.qualified in seen:
+            return None, None
+        seen.add(cls.qualified)
+        facts = cls.record["typedecorator"] or {"impl": {"timestamp": None, "aware": None, "custom": None}, "handles_zones": False, "has_hooks": False}
+        impl = facts["impl"]
+        if facts["handles_zones"]:
+            return True, True
+        if impl["custom"]:
+            return self._custom_type(impl["custom"], seen)
+        if impl["timestamp"] is None:
+            return self._inherited_type(cls, seen)
+        if not impl["timestamp"]:
+            return False, None
+        if impl["aware"]:
+            return True, True
+        return True, (False if not facts["has_hooks"] else None)
+
+
+    def _db_type_kind(self, qualified: str, seen: set | None = None) -> str | None:
+        """What the database column of a project type is: its `impl`'s "aware", "naive"
+        or "other" (whatever its hooks do to values), or None when unknown."""
+        seen = set() if seen is None else seen
+        cls = self.find(qualified)
+        if cls is None or cls.qualified in seen or not cls.record["typedecorator"]:
+            return None
+        seen.add(cls.qualified)
+        impl = cls.record["typedecorator"]["impl"]
+        if impl["custom"]:
+            return self._db_type_kind(impl["custom"], seen)
+        if impl["timestamp"] is None:
+            for base in cls.record["bases"]:
+                found = self._db_type_kind(base["q"], seen) if base["q"] else None
+                if found:
+                    return found
+            return None
+        return "other" if not impl["timestamp"] else "aware" if impl["aware"] else "naive"
+
+    def _inherited_type(self, cls: _Class, seen: set) -> tuple[bool | None, bool | None]:
+        """A project type without its own `impl` (`class EventTime(UtcDateTime)`) is its base."""
+        for base in cls.record["bases"]:
+            found = self._custom_type(base["q"], seen) if base["q"] else (None, None)
+            if found != (None, None):
+                return found
+        return None, None
+
+def _snake_case(name: str) -> str:
+    """Flask-SQLAlchemy's default table name: `AgentSession` → `agent_session`."""
+    return re.sub(r"((?<=[a-z0-9])[A-Z]|(?!^)[A-Z](?=[a-z]))", r"_\1", name).lower().lstrip("_")

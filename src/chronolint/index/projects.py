@@ -1,0 +1,99 @@
+"""The per-run set of projects: one index per project root, built on first use, so that a
+run over several projects gives each file the index of its own project."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from chronolint.engine.cache import Manifest, save_manifests
+from chronolint.index.files import find_project_root, python_files
+from chronolint.index.model import ProjectIndex
+from chronolint.index.store import ProjectModules, project_manifest
+
+
+def index_for_paths(paths: list[str], resolver, *, overrides: dict[str, str] | None = None,
+                    use_cache: bool = True) -> ProjectIndex | None:
+    """The index of the project holding `paths[0]`, or None when no enabled rule needs it."""
+    index = ProjectIndexes(resolver, overrides=overrides, use_cache=use_cache).for_file(paths[0]) if paths else None
+    if use_cache:
+        save_manifests()
+    return index
+
+
+class ProjectIndexes:
+    """One index per project root, built on first use: a run over several projects
+    (`chronolint check app1 app2`) gives each file the index of its own project."""
+
+    def __init__(self, resolver, *, overrides: dict[str, str] | None = None, use_cache: bool = True):
+        self.resolver = resolver
+        self.overrides = overrides
+        self.use_cache = use_cache
+        self._by_root: dict[Path, ProjectModules] = {}
+        self._marked: dict[str, str | None] = {}  # per-folder root answers, for this run
+        self._root_of: dict[str, Path | None] = {}  # a file's folder -> its project root (None: no index needed)
+        self._walked: dict[Path, list[str]] = {}  # python_files(root), walked ahead by pending_reads
+        self._ready: dict[str, tuple | None] = {}  # read_module results computed ahead
+
+    def _root_for(self, path: str) -> Path | None:
+        """The project root of the file `path`, or None when no enabled rule needs an index."""
+        folder = os.path.dirname(path)  # as given: one run does not change directory
+        if folder not in self._root_of:
+            # A folder's files share their settings (the nearest config file upwards).
+            needed = any(rule.needs_index for rule in self.resolver.for_file(path).enabled_rules)
+            self._root_of[folder] = find_project_root(path, self._marked) if needed else None
+        return self._root_of[folder]
+
+    def _project(self, path: str) -> ProjectModules | None:
+        root = self._root_for(path)
+        if root is None:
+            return None
+        project = self._by_root.get(root)
+        if project is None:
+            project = self._by_root[root] = ProjectModules(
+                root, overrides=self.overrides, cache_dir=self._cache_dir(path), use_cache=self.use_cache,
+                files=self._walked.pop(root, None), ready=self._ready)
+        return project
+
+    def _cache_dir(self, path: str) -> Path | None:
+        settings = self.resolver.for_file(path)
+        cache_dir = settings.get("cache-dir")
+        return None if cache_dir is None else Path(settings.root) / cache_dir
+
+    def pending_reads(self, files: list[str]) -> list[tuple[str, str]]:
+        """`(path, root)` of each file that building the indexes `files` need will have
+        to read (no cached extraction), for a caller to run `read_module` on them in
+        parallel and hand the results to `provide`. Walks each project once."""
+        pending = []
+        for root, path in {self._root_for(path): path for path in files}.items():
+            if root is None or root in self._by_root or root in self._walked:
+                continue
+            manifest = project_manifest(root, self._cache_dir(path)) if self.use_cache else None
+            walked = self._walked[root] = list(python_files(root))
+            for module in walked:
+                entry = manifest.entries.get(module) if manifest is not None else None
+                if entry is None or "index" not in entry:
+                    pending.append((module, str(root)))
+        return pending
+
+    def provide(self, results: dict[str, tuple | None]) -> None:
+        self._ready.update(results)
+
+    def for_file(self, path: str) -> ProjectIndex | None:
+        """The index of the project holding `path`; None when no enabled rule needs one."""
+        project = self._project(path)
+        return None if project is None else project.link()
+
+    def checked_entry(self, path: str, absolute: str, manifest: Manifest) -> dict | None:
+        """The entry of `manifest` for the file `path` (`absolute`, its key) if building
+        its project's index just found it current or recorded it: no need to stat it again."""
+        project = self._project(path)
+        if project is None or project.manifest is not manifest:
+            return None
+        return project.checked.get(absolute)
+
+    def fingerprint_for(self, path: str) -> str:
+        """What a cache key needs of `for_file(path)`, without linking it when the cache
+        remembers it; "" when no enabled rule needs an index."""
+        project = self._project(path)
+        return "" if project is None else project.fingerprint()

@@ -34,16 +34,36 @@ class ModelColumnNotInMigrations(DriftRule):
 
     ## Example
     ```python
+    import sqlalchemy as sa
+    from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+    class Base(DeclarativeBase):
+        pass
+
+
     class Event(Base):
         __tablename__ = "events"  # created by revision a1, without `source`
+        id: Mapped[int] = mapped_column(primary_key=True)
         source: Mapped[str] = mapped_column(sa.String(40))
     ```
 
     ## Use instead
     A revision that adds it (`chronolint revision` writes it):
     ```python
+    from alembic import op
+    import sqlalchemy as sa
+
+    revision = "a2"
+    down_revision = "a1"
+
+
     def upgrade():
         op.add_column("events", sa.Column("source", sa.String(40)))
+
+
+    def downgrade():
+        op.drop_column("events", "source")
     ```
 
     ## Fix safety

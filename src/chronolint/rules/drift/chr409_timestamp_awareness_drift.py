@@ -36,16 +36,40 @@ class TimestampAwarenessDrift(DriftRule):
 
     ## Example
     ```python
-    # revision a1: sa.Column("at", sa.DateTime())
+    from datetime import datetime
+
+    import sqlalchemy as sa
+    from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+    class Base(DeclarativeBase):
+        pass
+
+
     class Event(Base):
+        __tablename__ = "events"  # revision a1: sa.Column("at", sa.DateTime())
+        id: Mapped[int] = mapped_column(primary_key=True)
         at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     ```
 
     ## Use instead
     A revision that converts the column (`chronolint revision` writes it):
     ```python
-    op.alter_column("events", "at", type_=sa.DateTime(timezone=True),
-                    existing_type=sa.DateTime(), postgresql_using="at AT TIME ZONE 'UTC'")
+    from alembic import op
+    import sqlalchemy as sa
+
+    revision = "a2"
+    down_revision = "a1"
+
+
+    def upgrade():
+        op.alter_column("events", "at", type_=sa.DateTime(timezone=True), existing_type=sa.DateTime(),
+                        postgresql_using="at AT TIME ZONE 'UTC'")
+
+
+    def downgrade():
+        op.alter_column("events", "at", type_=sa.DateTime(), existing_type=sa.DateTime(timezone=True),
+                        postgresql_using="at AT TIME ZONE 'UTC'")
     ```
 
     ## Fix safety

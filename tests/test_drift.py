@@ -53,7 +53,7 @@ def drift_findings():
     return findings(chronolint, DRIFT)
 
 
-@pytest.mark.parametrize("project", ["alembic_drift", "demo", "alembic_history", "clean_app", "flask_legacy", "sqlmodel_app", "django_app"])
+@pytest.mark.parametrize("project", ["alembic_drift", "django_drift", "demo", "alembic_history", "clean_app", "flask_legacy", "sqlmodel_app", "django_app"])
 def test_cli_reports_exactly_the_marked_drift(chronolint, project):
     root = FIXTURES / project
     found = findings(chronolint, root)

@@ -77,7 +77,7 @@ def plan_revision(root: str | Path, zone: str = "UTC", history: str | None = Non
     root = Path(os.path.abspath(root))
     project = ProjectModules(root, use_cache=False)
     index = project.link()
-    found = [d for d in drifts(index)]
+    found = [d for d in drifts(index) if not d.django]  # Django has makemigrations
     if not index.schema.get("tables"):
         raise RevisionError("no Alembic history found under this project: nothing to compare the models with")
     known = sorted({s["history"] for states in index.schema["tables"].values() for s in states})

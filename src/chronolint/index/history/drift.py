@@ -25,6 +25,7 @@ class Drift:
     revision_path: str | None = None
     revision_line: int | None = None
     histories: tuple[str, ...] = ()  # every history that builds the table
+    django: bool = False  # a Django model field no migration adds
 
 
 def table_key(schema: dict, table: str | None) -> str | None:
@@ -51,6 +52,7 @@ def drifts(index: ProjectIndex | None) -> list[Drift]:
 
 def _drifts(index: ProjectIndex):
     schema = index.schema
+    yield from _django_drifts(index)
     for model in index.models.values():
         if model.abstract or model.kind == "django" or model.is_mixin:
             continue
@@ -94,3 +96,20 @@ def _belongs(index: ProjectIndex, model: ModelInfo, column: ColumnInfo) -> bool:
     if owner is None or owner is model or owner.abstract or owner.table is None:
         return True
     return (owner.table or "").lower() == (model.table or "").lower()
+
+
+def _django_drifts(index: ProjectIndex):
+    """Django model fields no migration of their app adds (makemigrations was not run).
+    Only models the app's migrations create are compared."""
+    apps = index.schema.get("django") or {}
+    for model in index.models.values():
+        if model.kind != "django" or model.abstract:
+            continue
+        app = next((part for part in reversed(model.module.split(".")[:-1]) if part in apps), None)
+        state = apps.get(app, {}).get(model.name.lower()) if app else None
+        if state is None or state["unknown"]:
+            continue
+        fields = set(state["fields"])
+        for column in model.columns.values():
+            if _belongs(index, model, column) and column.attr.lower() not in fields:
+                yield Drift("missing", model, column, f"{app}.{model.name}", state["path"], django=True)

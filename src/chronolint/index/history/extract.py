@@ -20,12 +20,14 @@ from chronolint.engine.names import NameResolver
 from chronolint.index.columns import SA_ROOTS, column_type_node, dotted, keyword, type_facts
 from chronolint.index.history.ops import OpCollector, name_value
 from chronolint.index.history.replay import CLASS_TABLE
-from chronolint.index.history.revision import alembic_revision
+from chronolint.index.history.django import migration_record
+from chronolint.index.history.revision import alembic_revision, is_django_migration
 from chronolint.sql import ddl_changes
 
 # A file is read for the replay when it holds one of these.
 REVISION_NEEDLES = ("down_revision",)
 STARTUP_DDL_NEEDLES = ("ADD COLUMN", "add column", "Add Column")
+DJANGO_NEEDLE = "class Migration("
 _REFLECTION = frozenset({"inspect", "get_inspector", "from_engine", "reflect", "get_columns", "has_table"})
 _REFLECTION_TEXT = ("inspect", "get_inspector", "reflect", "get_columns", "has_table", "autoload")
 _EXECUTE = frozenset({"execute", "exec_driver_sql"})
@@ -34,15 +36,16 @@ _DYNAMIC_TABLE = re.compile(r"TABLE\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?(?:ONLY\s+)?
 
 
 def wants(text: str) -> bool:
-    return any(n in text for n in REVISION_NEEDLES) or any(n in text for n in STARTUP_DDL_NEEDLES)
+    return (any(n in text for n in REVISION_NEEDLES) or any(n in text for n in STARTUP_DDL_NEEDLES)
+            or DJANGO_NEEDLE in text)
 
 
 def is_revision_text(text: str) -> bool:
-    return "down_revision" in text and "def upgrade" in text
+    return ("down_revision" in text and "def upgrade" in text) or DJANGO_NEEDLE in text
 
 
 def broken_record(rel_path: str) -> dict:
-    """A revision file that does not parse: its folder's history cannot be replayed."""
+    """A migration file that does not parse: its folder's history cannot be replayed."""
     return {"broken": posixpath.dirname(rel_path)}
 
 
@@ -52,6 +55,9 @@ def history_record(tree: ast.Module, text: str, rel_path: str) -> dict | None:
     revision = alembic_revision(tree)
     if revision is not None:
         return {"revision": _revision(tree, text, rel_path, revision)}
+    if DJANGO_NEEDLE in text and is_django_migration(tree):
+        record = migration_record(tree, rel_path)
+        return {"django": record} if record is not None else None
     if any(n in text for n in STARTUP_DDL_NEEDLES) and not _is_migration_home(rel_path):
         ddl = startup_ddl(tree)
         return {"ddl": ddl, "path": rel_path} if ddl else None

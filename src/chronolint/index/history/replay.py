@@ -16,6 +16,7 @@ silence.
 
 from __future__ import annotations
 
+import posixpath
 from collections import defaultdict
 
 
@@ -44,11 +45,17 @@ def replay(records: list[dict], resolve_type=None, resolve_table=None) -> dict:
         for name, table in state.items():
             tables.setdefault(name, []).append({"unknown": table.unknown, "open": table.open, "history": folder,
                                                 "columns": table.columns})
+    django = [r["django"] for r in records if "django" in r and not {posixpath.dirname(r["django"]["path"])} & broken]
     ddl: dict[str, list] = {}
     for record in records:
         for table, column, line in record.get("ddl", ()):
             ddl.setdefault(f"{table}.{column}", [record["path"], line])
-    return {"tables": tables, "ddl": ddl}
+    schema = {"tables": tables, "ddl": ddl}
+    if django:
+        from chronolint.index.history.django import replay_django
+
+        schema["django"] = replay_django(django)
+    return schema
 
 
 CLASS_TABLE = "@class:"  # a table named by a model class (`SqlRun.__tablename__`)

@@ -5,6 +5,15 @@ from chronolint.rules.drift._common import DriftRule, relative
 from chronolint.rules.drift._examples import MODELS_HEAD, events_model, history, revision
 
 _M = "app/models.py"
+_DJ_MODEL = "from django.db import models\n\n\nclass Book(models.Model):\n    title = models.CharField(max_length=200)\n"
+_DJ_0001 = ("from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    dependencies = []\n"
+            "    operations = [\n        migrations.CreateModel(name='Book', fields=[\n"
+            "            ('id', models.BigAutoField(primary_key=True)),\n            ('title', models.CharField(max_length=200)),\n"
+            "        ]),\n    ]\n")
+_DJ_0002 = ("from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+            "    dependencies = [('shelf', '0001_initial')]\n    operations = [\n        migrations.SeparateDatabaseAndState(\n"
+            "            state_operations=[migrations.AddField('book', 'isbn', models.CharField(max_length=13))],\n"
+            "        ),\n    ]\n")
 _STARTUP = ("from sqlalchemy import text\n\nasync def heal(conn):\n"
             "    await conn.execute(text('ALTER TABLE events ADD COLUMN IF NOT EXISTS source varchar(40)'))\n")
 
@@ -18,6 +27,12 @@ class ModelColumnNotInMigrations(DriftRule):
     `rename_table`, batch operations, raw `ALTER TABLE` / `CREATE TABLE` SQL) leaves the
     table without it. When application code adds the column itself at startup
     (`ALTER TABLE ... ADD COLUMN IF NOT EXISTS`), the message names that place.
+
+    For Django, the migrations of each app are replayed on the state side (`CreateModel`,
+    `AddField`, `RemoveField`, `RenameField`, `RenameModel`, `DeleteModel`, the
+    `state_operations` of `SeparateDatabaseAndState`, squashed migrations through
+    `replaces`, `dependencies` across apps): a model field no migration adds is one
+    `makemigrations` was not run for.
 
     Only tables the history creates are compared: a table made by
     `metadata.create_all()` alone is not the history's business. A table the replay
@@ -118,6 +133,9 @@ class ModelColumnNotInMigrations(DriftRule):
         Valid(events_model("    source: Mapped[str] = mapped_column(sa.String(40))\n"), filename=_M, files={
             **history(revision("b1", "a1", "    op.add_column('events', sa.Column('source', sa.String(40)))\n")),
             "migrations/sqlite/s1.py": revision("s1", None, "    op.create_table('events', sa.Column('id', sa.Integer(), primary_key=True))\n")}),
+        # Django: a field added on the state side of SeparateDatabaseAndState.
+        Valid(_DJ_MODEL + "    isbn = models.CharField(max_length=13)\n", filename="shelf/models.py",
+              files={"shelf/migrations/0001_initial.py": _DJ_0001, "shelf/migrations/0002_isbn.py": _DJ_0002}),
         # A column named in the model differently from its attribute.
         Valid(events_model("    when: Mapped[datetime] = mapped_column('at', sa.DateTime())\n"), files=history(), filename=_M),
     ]
@@ -133,6 +151,9 @@ class ModelColumnNotInMigrations(DriftRule):
         Invalid(events_model("    source: Mapped[str] = mapped_column(sa.String(40))\n"), filename=_M, files=history(
             revision("b1", "a1", "    op.add_column(Event.__tablename__, sa.Column('origin', sa.String(40)))\n",
                      extra="from app.models import Event\n"))),
+        # Django: makemigrations was not run for a new field.
+        Invalid(_DJ_MODEL + "    subtitle = models.CharField(max_length=200)\n", filename="shelf/models.py",
+                files={"shelf/migrations/0001_initial.py": _DJ_0001}),
         # Renamed by a revision, the model kept the old name.
         Invalid(events_model("    at: Mapped[datetime] = mapped_column(sa.DateTime())\n"), filename=_M, files=history(
             revision("b1", "a1", "    op.alter_column('events', 'at', new_column_name='happened_at')\n"))),
@@ -140,6 +161,9 @@ class ModelColumnNotInMigrations(DriftRule):
 
     def describe(self, drift) -> str:
         model, column = drift.model, drift.column
+        if drift.django:
+            return (f"`{model.name}.{column.attr}`: no migration in `{drift.history}` adds this field "
+                    f"(run `manage.py makemigrations`)")
         histories = f"`{drift.history}`" + (f" (nor in {len(drift.histories) - 1} other history)" if len(drift.histories) == 2
                                              else f" (nor in {len(drift.histories) - 1} other histories)" if len(drift.histories) > 2 else "")
         where = f"`{model.name}.{column.attr}`: no revision in {histories} adds column `{drift.table}.{column.column_name or column.attr}`"

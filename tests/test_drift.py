@@ -292,3 +292,30 @@ def test_flake8_reports_the_same_drift(drift_findings):
     got = sorted(tuple(line.split()) for line in result.stdout.splitlines())
     want = sorted((str(d["location"]["row"]), d["code"]) for d in drift_findings)
     assert got == want
+
+
+@pytest.mark.parametrize("name, text", [
+    ("cycle", 'revision = "x1"\ndown_revision = "x2"\n\ndef upgrade():\n    pass\n'),
+    ("cycle2", 'revision = "x2"\ndown_revision = "x1"\n\ndef upgrade():\n    op.add_column("users", sa.Column("nickname", sa.String()))\n'),
+    ("dangling", 'revision = "y1"\ndown_revision = "nowhere"\n\ndef upgrade():\n    op.add_column("users", sa.Column("nickname", sa.String()))\n'),
+    ("odd_values", 'from alembic import op\nimport sqlalchemy as sa\nrevision = 7\ndown_revision = ["r14", 3, None]\n'
+                   'branch_labels = {"a": 1}\ndepends_on = 1.5\n\ndef upgrade():\n    op.create_table(*TABLES)\n'
+                   '    op.add_column(**kw)\n    op.alter_column("users", name, type_=f())\n    op.execute(b"ALTER")\n'
+                   '    op.execute(sa.text(f"ALTER TABLE {t} ADD COLUMN x int"))\n    op.rename_table("users")\n'),
+    ("same_id", 'revision = "r14"\ndown_revision = "r13"\n\ndef upgrade():\n    pass\n'),
+])
+def test_odd_histories_never_crash_and_stay_silent_where_unreadable(chronolint, tmp_path, name, text):
+    root = tmp_path / "p"
+    shutil.copytree(DRIFT, root)
+    (root / f"migrations/versions/{name}.py").write_text(text)
+    if name == "cycle2":
+        (root / "migrations/versions/cycle.py").write_text(
+            'revision = "x1"\ndown_revision = "x2"\n\ndef upgrade():\n    pass\n')
+    result = chronolint("check", "--no-cache", "--select", "CHR408,CHR409", "--output-format", "json", ".", cwd=root)
+    assert result.returncode in (0, 1), result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    found = json.loads(result.stdout)
+    if name == "same_id":  # two files claim r14: the history cannot be read
+        assert found == []
+    else:  # an unreadable history of its own (cycle, dangling) or unreadable ops: never more findings
+        assert len(found) <= 5

@@ -11,7 +11,7 @@ from alembic.migration import MigrationContext
 from alembic.operations import Operations
 
 from chronolint.rules.migrations.downgrade import generate_downgrade
-from chronolint.rules.migrations.ops import NotInvertible
+from chronolint.index.history.ops import NotInvertible
 
 HEAD = '''"""test
 

@@ -24,6 +24,7 @@ LAYERS = {
     "chronolint.fixer": 5,
     "chronolint.discovery": 6,
     "chronolint.linter": 7,
+    "chronolint.autogen": 7,
     "chronolint.cli": 8,
     "chronolint.lsp": 8,
     "chronolint.flake8_plugin": 8,

@@ -274,3 +274,30 @@ async def test_index_rule_on_a_django_project_with_its_unsafe_fix(client: Langua
     first = min(diagnostics, key=lambda d: d.range.start.line)
     [action] = [a for a in await actions_for(client, uri, first) if a.title.startswith("CHR205:")]
     assert "placed_at__lt=before).update(status=Order.Status.CANCELLED, updated_at=timezone.now())" in apply_edits(text, action)
+
+
+async def test_drift_follows_an_edited_revision_buffer(client: LanguageClient, tmp_path: Path):
+    """CHR408 in an open models file goes away as soon as the open revision adds the
+    column, unsaved: the project index replays the revision buffers."""
+    import shutil
+
+    from conftest import FIXTURES
+
+    project = tmp_path / "drift"
+    shutil.copytree(FIXTURES / "alembic_drift", project)
+    await start(client, project)
+    models = await open_document(client, project / "app/models.py")
+    first = await published(client, models, 1)
+    assert sum(d.code == "CHR408" and "users.nickname" in d.message for d in first) == 1
+    revision = project / "migrations/versions/r14_webhooks_reflect.py"
+    text = revision.read_text()
+    uri = await open_document(client, revision, text)
+    await published(client, uri, 1)
+    added = text.replace('def upgrade():\n', 'def upgrade():\n    op.add_column("users", sa.Column("nickname", sa.String(40)))\n')
+    await change(client, uri, 2, added)
+    while True:
+        params = await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        if params.uri == models:
+            break
+    assert not any(d.code == "CHR408" and "users.nickname" in d.message for d in params.diagnostics)
+    assert any(d.code == "CHR408" and "openai_api_key" in d.message for d in params.diagnostics)

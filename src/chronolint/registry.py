@@ -49,6 +49,9 @@ REGISTRY = (
     "CHR405              chronolint.rules.migrations.chr405_naive_timestamp_in_sql:NaiveTimestampInSql",
     "CHR406              chronolint.rules.migrations.chr406_irreversible_django_operation:IrreversibleDjangoOperation",
     "CHR407 opt-in       chronolint.rules.migrations.chr407_ddl_outside_migrations:DdlOutsideMigrations",
+    # drift: the models against the replayed migration history (rules/drift)
+    "CHR408 index        chronolint.rules.drift.chr408_model_column_not_in_migrations:ModelColumnNotInMigrations",
+    "CHR409 index        chronolint.rules.drift.chr409_timestamp_awareness_drift:TimestampAwarenessDrift",
 )
 
 

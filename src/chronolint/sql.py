@@ -285,3 +285,204 @@ def _tuple_columns(tokens: list[Token], i: int):
         if tokens[i].kind in ("word", "quoted"):
             yield _ident(tokens[i]).lower()
         i += 1
+
+
+# ------------------------------------------------------------- schema changes (replay)
+
+
+@dataclass(frozen=True)
+class DdlChange:
+    """One schema change a DDL statement makes, for replaying a migration history.
+
+    `kind`: create_table, drop_table, rename_table, add_column, drop_column, alter_type,
+    rename_column, or unknown (the statement changes `table` in a way not read here).
+    `type` is the timestamp kind of a column type: "aware", "naive", "other" (not a
+    timestamp). Names are lowercased, unquoted, without their schema (kept in `schema`)."""
+
+    kind: str
+    table: str
+    schema: str | None = None
+    column: str | None = None
+    new_name: str | None = None
+    type: str | None = None
+    columns: tuple[tuple[str, str], ...] = ()
+
+
+_CONSTRAINT_WORDS = frozenset({"CONSTRAINT", "PRIMARY", "UNIQUE", "FOREIGN", "CHECK", "EXCLUDE", "INDEX", "KEY",
+                               "FULLTEXT", "SPATIAL", "PERIOD"})
+
+
+def _name_at(tokens: list[Token], i: int) -> tuple[str | None, str | None, int]:
+    """`[schema.]name` at token i: (schema, name, index after), names lowercased
+    (PostgreSQL folds unquoted names; quoted ones are kept as written, then compared
+    case-insensitively by the replay)."""
+    if i >= len(tokens) or tokens[i].kind not in ("word", "quoted"):
+        return None, None, i
+    parts = [_ident(tokens[i])]
+    i += 1
+    while i + 1 < len(tokens) and tokens[i].text == "." and tokens[i + 1].kind in ("word", "quoted"):
+        parts.append(_ident(tokens[i + 1]))
+        i += 2
+    schema = parts[-2].lower() if len(parts) > 1 else None
+    return schema, parts[-1].lower(), i
+
+
+def column_type_kind(tokens: list[Token], i: int) -> str:
+    """"aware" (`timestamptz`, `timestamp with time zone`), "naive" (`timestamp`,
+    `timestamp without time zone`, MySQL `datetime`) or "other", for the type at token i."""
+    word = tokens[i].upper if i < len(tokens) else ""
+    if word == "TIMESTAMPTZ":
+        return "aware"
+    if word == "DATETIME":
+        return "naive"
+    if word != "TIMESTAMP":
+        return "other"
+    j = i + 1
+    if _words(tokens, j, 1) == ("(",):
+        while j < len(tokens) and tokens[j].text != ")":
+            j += 1
+        j += 1
+    zone = _words(tokens, j, 3)
+    return "aware" if zone == ("WITH", "TIME", "ZONE") or zone[:2] == ("WITH", "LOCAL") else "naive"
+
+
+def _actions(tokens: list[Token], i: int) -> list[list[Token]]:
+    """The comma-separated actions of `ALTER TABLE t <action>, <action>` from token i."""
+    out: list[list[Token]] = [[]]
+    depth = 0
+    for token in tokens[i:]:
+        if token.kind == "punct" and token.text in "()":
+            depth += 1 if token.text == "(" else -1
+        if depth == 0 and token.kind == "punct" and token.text == ",":
+            out.append([])
+        else:
+            out[-1].append(token)
+    return [a for a in out if a]
+
+
+def _skip_words(tokens: list[Token], i: int, *words: tuple[str, ...]) -> int:
+    for phrase in words:
+        if _words(tokens, i, len(phrase)) == phrase:
+            i += len(phrase)
+    return i
+
+
+def _alter_action(action: list[Token], schema, table) -> DdlChange | None:
+    """One ALTER TABLE action as a change; None when it changes no column (constraints,
+    defaults, NOT NULL, owner...); an `unknown` change when it might and is not read."""
+    verb = action[0].upper
+    if verb == "ADD":
+        i = 1 + (_words(action, 1, 1) == ("COLUMN",))
+        if _words(action, i, 1) and _words(action, i, 1)[0] in _CONSTRAINT_WORDS:
+            return None
+        i = _skip_if_not_exists(action, i)
+        if i + 1 < len(action) and action[i].kind in ("word", "quoted"):
+            return DdlChange("add_column", table, schema, _ident(action[i]).lower(), type=column_type_kind(action, i + 1))
+    elif verb == "DROP":
+        if _words(action, 1, 1) and _words(action, 1, 1)[0] in _CONSTRAINT_WORDS | {"DEFAULT"}:
+            return None
+        i = _skip_words(action, 1, ("COLUMN",), ("IF", "EXISTS"))
+        if i < len(action) and action[i].kind in ("word", "quoted"):
+            return DdlChange("drop_column", table, schema, _ident(action[i]).lower())
+    elif verb == "ALTER":
+        i = 1 + (_words(action, 1, 1) == ("COLUMN",))
+        if i >= len(action) or action[i].kind not in ("word", "quoted"):
+            return DdlChange("unknown", table, schema)
+        column = _ident(action[i]).lower()
+        rest = _skip_words(action, i + 1, ("SET", "DATA"))
+        if _words(action, rest, 1) == ("TYPE",):
+            return DdlChange("alter_type", table, schema, column, type=column_type_kind(action, rest + 1))
+        if _words(action, i + 1, 1) and _words(action, i + 1, 1)[0] in ("SET", "DROP", "ADD", "RESET", "OPTIONS"):
+            return None  # defaults, NOT NULL, identity, statistics, storage
+    elif verb == "RENAME":
+        if _words(action, 1, 1) == ("TO",):
+            _, new, _ = _name_at(action, 2)
+            return DdlChange("rename_table", table, schema, new_name=new) if new else DdlChange("unknown", table, schema)
+        if _words(action, 1, 1) == ("CONSTRAINT",):
+            return None
+        i = 1 + (_words(action, 1, 1) == ("COLUMN",))
+        if i + 2 < len(action) and _words(action, i + 1, 1) == ("TO",):
+            return DdlChange("rename_column", table, schema, _ident(action[i]).lower(), new_name=_ident(action[i + 2]).lower())
+    elif verb in ("OWNER", "ENABLE", "DISABLE", "FORCE", "NO", "CLUSTER", "SET", "RESET", "INHERIT", "REPLICA",
+                  "VALIDATE", "ATTACH", "DETACH", "OF", "NOT"):
+        return None
+    return DdlChange("unknown", table, schema)
+
+
+def _create_table(tokens: list[Token], i: int) -> list[DdlChange]:
+    i = _skip_if_not_exists(tokens, i)
+    schema, table, i = _name_at(tokens, i)
+    if table is None:
+        return []
+    if _words(tokens, i, 1) != ("(",):
+        return [DdlChange("unknown", table, schema)]  # CREATE TABLE t AS SELECT, PARTITION OF
+    columns = []
+    for definition in _actions(tokens[:-1] if tokens[-1].text == ")" else tokens, i + 1):
+        head = definition[0].upper
+        if head in _CONSTRAINT_WORDS:
+            continue
+        if head == "LIKE" or definition[0].kind not in ("word", "quoted") or len(definition) < 2:
+            return [DdlChange("unknown", table, schema)]
+        columns.append((_ident(definition[0]).lower(), column_type_kind(definition, 1)))
+    return [DdlChange("create_table", table, schema, columns=tuple(columns))]
+
+
+def ddl_changes(sql: str) -> list[DdlChange]:
+    """The table and column changes the DDL in `sql` makes, in order. Statements that are
+    not DDL on tables (queries, data changes, indexes, functions) give nothing; a `DO`
+    block's body is read as SQL too (the "add the column if it is missing" idiom)."""
+    found: list[DdlChange] = []
+    for tokens in statements(sql):
+        head = _words(tokens, 0, 3)
+        if head[:1] == ("DO",):
+            for token in tokens[1:]:
+                if token.kind == "string" and token.text.startswith("$"):
+                    found += _block_changes(token.text)
+            continue
+        if head[:2] == ("ALTER", "TABLE"):
+            i = _skip_words(tokens, 2, ("IF", "EXISTS"), ("ONLY",))
+            schema, table, i = _name_at(tokens, i)
+            if table is None:
+                continue
+            for action in _actions(tokens, i):
+                change = _alter_action(action, schema, table)
+                if change is not None:
+                    found.append(change)
+        elif head[:1] == ("CREATE",):
+            i = 1
+            while _words(tokens, i, 1) and _words(tokens, i, 1)[0] in _CREATE_MODIFIERS + ("UNLOGGED",):
+                i += 1
+            if _words(tokens, i, 1) == ("TABLE",):
+                found += _create_table(tokens, i + 1)
+        elif head[:2] == ("DROP", "TABLE"):
+            i = _skip_words(tokens, 2, ("IF", "EXISTS"))
+            while i < len(tokens):
+                schema, table, i = _name_at(tokens, i)
+                if table is None:
+                    break
+                found.append(DdlChange("drop_table", table, schema))
+                if _words(tokens, i, 1) != (",",):
+                    break
+                i += 1
+        elif head[:1] == ("RENAME",) and head[1:2] == ("TABLE",):  # MySQL
+            schema, table, i = _name_at(tokens, 2)
+            if table and _words(tokens, i, 1) == ("TO",):
+                _, new, _ = _name_at(tokens, i + 1)
+                found.append(DdlChange("rename_table", table, schema, new_name=new))
+    return found
+
+
+def _block_changes(quoted: str) -> list[DdlChange]:
+    """The DDL inside a dollar-quoted procedural block, wherever it sits in its statements
+    (`BEGIN IF NOT EXISTS (...) THEN ALTER TABLE ... ; END IF; END`)."""
+    body = quoted[quoted.index("$", 1) + 1:]
+    if body.endswith("$"):
+        body = body[:body.rfind("$", 0, len(body) - 1)]
+    found: list[DdlChange] = []
+    for tokens in statements(body):
+        for k in range(len(tokens) - 1):
+            if tokens[k].upper in ("ALTER", "CREATE", "DROP") and tokens[k + 1].upper == "TABLE":
+                end = tokens[-1].end
+                found += ddl_changes(body[tokens[k].start:end])
+                break
+    return found

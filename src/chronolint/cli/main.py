@@ -62,6 +62,15 @@ def build_parser() -> argparse.ArgumentParser:
     clean = sub.add_parser("clean", help="remove .chronolint_cache folders under the given paths")
     clean.add_argument("paths", nargs="*", default=["."], metavar="PATH")
 
+    revision = sub.add_parser("revision", help="write the Alembic revision that closes the drift CHR408/CHR409 find")
+    revision.add_argument("path", nargs="?", default=".", metavar="PATH", help="a file or folder of the project")
+    revision.add_argument("-m", "--message", default="close schema drift", help="the revision's message")
+    revision.add_argument("--zone", default="UTC", help="the zone naive values are read in when a column "
+                          "becomes `timestamptz` (default: UTC)")
+    revision.add_argument("--history", metavar="FOLDER", help="the folder of revisions to write into, when the project "
+                          "has several histories (relative to the project root)")
+    revision.add_argument("--diff", action="store_true", help="print the revision, write nothing")
+
     rule = sub.add_parser("rule", help="explain a rule, or list them all")
     rule.add_argument("code", nargs="?")
     rule.add_argument("--all", action="store_true")
@@ -270,6 +279,34 @@ def run_clean(args) -> int:
     return EXIT_CLEAN
 
 
+def run_revision(args) -> int:
+    """`chronolint revision`: exit 0 when written (or nothing to close), 2 when refused."""
+    from chronolint import autogen
+
+    try:
+        if args.diff:
+            autogen._check_zone(args.zone)
+            plan = autogen.plan_revision(autogen.find_project_root(args.path), args.zone, args.history)
+            written = autogen.Written(None, plan, autogen.render(plan, "<new>", args.message, autogen.datetime.now())
+                                      if plan is not None and plan.upgrade else "")
+        else:
+            written = autogen.write_revision(args.path, args.message, args.zone, history=args.history)
+    except autogen.RevisionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    plan = written.plan
+    for skipped in plan.skipped if plan is not None else ():
+        print(f"skipped {skipped}", file=sys.stderr)
+    if args.diff:
+        print(written.text, end="")
+    elif written.path is None:
+        print("No drift to close: nothing written.", file=sys.stderr)
+    else:
+        print(f"Wrote {os.path.relpath(written.path)} (revises {plan.head}): closes {len(plan.closes)} "
+              f"finding{'s' if len(plan.closes) != 1 else ''}", file=sys.stderr)
+    return EXIT_CLEAN
+
+
 def run_rule(args) -> int:
     from chronolint.registry import all_rules, rule_by_code
 
@@ -313,7 +350,7 @@ def _rule_json(rule) -> dict:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    if not argv or (argv[0] not in {"check", "rule", "server", "clean", "-h", "--help", "--version"}):
+    if not argv or (argv[0] not in {"check", "rule", "server", "clean", "revision", "-h", "--help", "--version"}):
         argv = ["check", *argv]
     args = parser.parse_args(argv)
     try:
@@ -325,6 +362,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_rule(args)
         if args.command == "clean":
             return run_clean(args)
+        if args.command == "revision":
+            return run_revision(args)
         return run_check(args)
     except KeyboardInterrupt:
         return 130

@@ -27,7 +27,7 @@ from chronolint.index.columns import (
     type_facts,
 )
 
-EXTRACTOR_VERSION = 9  # 7: Django relation fields; 8: SQLModel datetime kinds, helpers, settings modules
+EXTRACTOR_VERSION = 10  # 7: Django relation fields; 8: SQLModel datetime kinds, helpers, settings modules; 10: column names, migration histories
 # A file is read further only if it mentions one of these.
 # Text a module must hold to define models, mapped columns, column types or USE_TZ. Kept
 # narrow on purpose: `Field(` (pydantic) or a bare `Column` would send most files of a
@@ -107,6 +107,11 @@ def _assigned_names(tree: ast.Module) -> set[str]:
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(stmt, ast.AnnAssign) else []
         names.update(t.id for t in targets if isinstance(t, ast.Name))
     return names
+
+
+def empty_module(rel_path: str) -> dict:
+    """The record of a module that declares no class the index links (a revision)."""
+    return {"module": module_name(rel_path), "classes": [], "declarative_bases": [], "flask_dbs": [], "use_tz": None}
 
 
 def extract_module(tree: ast.Module, rel_path: str) -> dict:
@@ -224,6 +229,7 @@ def _class_record(node: ast.ClassDef, qualify) -> dict:
         "decorated_declarative": any((dotted(d.func if isinstance(d, ast.Call) else d) or "").endswith("as_declarative") for d in node.decorator_list),
         "tablename": None,
         "has_tablename": False,
+        "tablename_rule": None,
         "abstract": False,
         "django_abstract": False,
         "django_db_table": None,
@@ -248,6 +254,9 @@ def _class_statement(stmt: ast.stmt, qualify, record: dict) -> None:
     if isinstance(stmt, ast.ClassDef) and stmt.name == "Meta":
         _django_meta(stmt, record)
         return
+    if isinstance(stmt, ast.FunctionDef) and stmt.name == "__tablename__":
+        _declared_tablename(stmt, record)
+        return
     if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
         name, annotation, value = stmt.targets[0].id, None, stmt.value
     elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
@@ -270,6 +279,18 @@ def _class_statement(stmt: ast.stmt, qualify, record: dict) -> None:
         column = read_column(name, annotation, value, qualify, stmt)
         if column is not None:
             record["columns"].append(column)
+
+
+def _declared_tablename(function: ast.FunctionDef, record: dict) -> None:
+    """`@declared_attr def __tablename__(cls)`: a literal it returns, or "snake" when it
+    derives the name from `cls.__name__` (prefect's camel-to-snake base)."""
+    record["has_tablename"] = True
+    returns = [n.value for n in ast.walk(function) if isinstance(n, ast.Return)]
+    if len(returns) == 1 and isinstance(returns[0], ast.Constant) and isinstance(returns[0].value, str):
+        record["tablename"] = returns[0].value
+    elif len(returns) == 1 and any(isinstance(n, ast.Attribute) and n.attr == "__name__" for n in ast.walk(returns[0])) \
+            and any(isinstance(n, ast.Attribute) and n.attr == "lower" for n in ast.walk(returns[0])):
+        record["tablename_rule"] = "snake"
 
 
 def _mark_constraint_keys(node: ast.ClassDef, record: dict) -> None:
@@ -349,6 +370,10 @@ def _apply_defaults(column: dict, call: ast.Call) -> None:
 
 def _sqlalchemy_column(name, stmt, call, inner, optional, qualify) -> dict:
     column = _base_column(name, stmt, "sqlalchemy")
+    if call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
+        column["name"] = call.args[0].value  # `Column("db_name", ...)`
+    elif keyword(call, "name") is not None and isinstance(keyword(call, "name").value, ast.Constant):
+        column["name"] = keyword(call, "name").value.value
     type_node = column_type_node(call, qualify)
     primary = is_true(getattr(keyword(call, "primary_key"), "value", None))
     column["key"] = primary or any((dotted(a.func) or "").endswith("ForeignKey") for a in call.args if isinstance(a, ast.Call))
@@ -494,7 +519,8 @@ def _typedecorator_facts(node: ast.ClassDef, qualify) -> dict:
     """Is this project column type aware? By its `impl`, or by UTC handling in its hooks."""
     impl = {"timestamp": None, "aware": None, "custom": None}
     for stmt in node.body:
-        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "impl" for t in stmt.targets):
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(stmt, ast.AnnAssign) and stmt.value is not None else []
+        if any(isinstance(t, ast.Name) and t.id == "impl" for t in targets):
             facts = type_facts(stmt.value, qualify)
             impl = {"timestamp": facts.timestamp, "aware": facts.aware, "custom": facts.custom}
     hooks = {s.name: s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}

@@ -109,6 +109,12 @@ class Linker:
             if cls.role == "model" or (cls.role == "mixin" and self._own_columns(cls)):
                 info = self._model_info(cls)
                 (index.models if cls.role != "mixin" else index.mixins)[cls.qualified] = info
+        # The schema the migration history builds (the one hook of `index.history`).
+        histories = [m["history"] for m in self.modules if "history" in m]
+        if histories:
+            from chronolint.index.history.replay import replay
+
+            index.schema = replay(histories, self._db_type_kind, lambda q: getattr(index.resolve(q), "table", None))
         return index
 
     # -- classification -------------------------------------------------------------
@@ -202,6 +208,8 @@ class Linker:
             return record["django_db_table"] or f"{app_label}_{record['name'].lower()}"
         if cls.kind == "sqlmodel" and not record["has_tablename"]:
             return record["name"].lower()
+        if not record["has_tablename"] and any(a.record.get("tablename_rule") == "snake" for a in mro[:-1]):
+            return _snake_case(record["name"])  # a base's `__tablename__` made from the class name
         for ancestor in reversed(mro[:-1]):
             if ancestor.record["tablename"] and ancestor.role == "model":
                 if cls.flask and any(c["key"] and c["attr"] == "id" for c in record["columns"]):
@@ -231,7 +239,12 @@ class Linker:
             # SQLModel 0.0.45 maps a plain `datetime` to `UTCDateTime` (aware); before, to a
             # naive `DateTime`. Unknown when the project's files do not decide the version.
             aware = self.versions.at_least("sqlmodel", *SQLMODEL_AWARE_SINCE)
+        db_aware = aware
+        if column["custom"]:
+            kind = self._db_type_kind(column["custom"])
+            db_aware = {"aware": True, "naive": False}.get(kind) if kind else None
         return ColumnInfo(
+            column_name=column.get("name") or column["attr"], db_aware=db_aware if timestamp else None,
             attr=column["attr"], line=column["line"], is_timestamp=bool(timestamp), aware=aware if timestamp else None,
             nullable=column["nullable"], has_default=column["has_default"], has_onupdate=column["has_onupdate"],
             has_server_default=column["has_server_default"], has_server_onupdate=column["has_server_onupdate"],
@@ -274,6 +287,25 @@ class Linker:
             return True, True
         return True, (False if not facts["has_hooks"] else None)
 
+
+    def _db_type_kind(self, qualified: str, seen: set | None = None) -> str | None:
+        """What the database column of a project type is: its `impl`'s "aware", "naive"
+        or "other" (whatever its hooks do to values), or None when unknown."""
+        seen = set() if seen is None else seen
+        cls = self.find(qualified)
+        if cls is None or cls.qualified in seen or not cls.record["typedecorator"]:
+            return None
+        seen.add(cls.qualified)
+        impl = cls.record["typedecorator"]["impl"]
+        if impl["custom"]:
+            return self._db_type_kind(impl["custom"], seen)
+        if impl["timestamp"] is None:
+            for base in cls.record["bases"]:
+                found = self._db_type_kind(base["q"], seen) if base["q"] else None
+                if found:
+                    return found
+            return None
+        return "other" if not impl["timestamp"] else "aware" if impl["aware"] else "naive"
 
     def _inherited_type(self, cls: _Class, seen: set) -> tuple[bool | None, bool | None]:
         """A project type without its own `impl` (`class EventTime(UtcDateTime)`) is its base."""

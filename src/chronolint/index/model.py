@@ -36,6 +36,8 @@ class ColumnInfo:
     relation: str = ""
     related_name: str | None = None
     many: bool = False
+    column_name: str = ""  # the database column's name (`Column("name", ...)`), else `attr`
+    db_aware: bool | None = None  # the database type's awareness (a TypeDecorator's `impl`)
 
     @property
     def refreshes_on_update(self) -> bool:
@@ -73,6 +75,7 @@ class ProjectIndex:
     # The project's clock helpers: a top-level function's qualified name -> whether the
     # datetime it returns is aware (`def utc_now(): return datetime.now(timezone.utc)`).
     clocks: dict[str, bool] = field(default_factory=dict)
+    schema: dict = field(default_factory=dict)  # what the migration history builds (index.history.replay)
 
     def fingerprint(self) -> str:
         """A hash of what the index says about the project, for cache keys. Positions
@@ -88,7 +91,7 @@ class ProjectIndex:
                   for group, table in (("model", self.models), ("mixin", self.mixins)) for q, m in sorted(table.items())]
         versions = self.library_versions.fingerprint()
         clocks = sorted(self.clocks.items())
-        return hashlib.sha256(repr((self.root, self.django_use_tz, versions, clocks, models)).encode()).hexdigest()
+        return hashlib.sha256(repr((self.root, self.django_use_tz, versions, clocks, models, self.schema)).encode()).hexdigest()
 
     def classes_in(self, path: str) -> list[ModelInfo]:
         """Models and mixins declared in the file `path`."""

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from chronolint.engine.cache import CACHE_DIR, Manifest, manifest_for, text_digest
 from chronolint.engine.source import SourceError, read_source
-from chronolint.index.extract import EXTRACTOR_VERSION, extract_module, may_define_models
+from chronolint.index.extract import EXTRACTOR_VERSION, empty_module, extract_module, may_define_models
+from chronolint.index.history import extract as history_extract
 from chronolint.index.files import python_files
 from chronolint.index.link import Linker
 from chronolint.index.model import ProjectIndex
@@ -118,15 +119,25 @@ def _is_under(path: str, root: Path) -> bool:
 
 
 def _extract(path: str, root: Path, text: str) -> dict | None:
-    """The module's record for the index, or None when it cannot define a model."""
-    if not may_define_models(text):
+    """The module's record for the index, or None when it cannot define a model nor
+    holds facts for the migration replay (`chronolint.index.history`)."""
+    models, history = may_define_models(text), history_extract.wants(text)
+    if not models and not history:
         return None
+    rel_path = Path(path).relative_to(root).as_posix()
     try:
         tree = ast.parse(text, filename=path)
     except (SyntaxError, ValueError, RecursionError):
+        if history and history_extract.is_revision_text(text):
+            return {**empty_module(rel_path), "path": path, "history": history_extract.broken_record(rel_path)}
         return None
-    data = extract_module(tree, Path(path).relative_to(root).as_posix())
+    data = extract_module(tree, rel_path) if models else empty_module(rel_path)
     data["path"] = path
+    facts = history_extract.history_record(tree, text, rel_path) if history else None
+    if facts is not None:
+        data["history"] = facts
+    elif not models:
+        return None
     return data
 
 

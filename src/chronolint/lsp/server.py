@@ -337,7 +337,14 @@ def build_server() -> ChronolintServer:
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: ChronolintServer, params: types.DidChangeTextDocumentParams) -> None:
         ls.forget_index()
-        ls.publish_later(params.text_document.uri)
+        uri = params.text_document.uri
+        ls.publish_later(uri)
+        if "down_revision" in ls.workspace.get_text_document(uri).source:
+            # A migration revision: the replayed schema changed, and with it what the
+            # drift rules say about the models in other open documents.
+            for other in list(ls.workspace.text_documents):
+                if other != uri:
+                    ls.publish_later(other)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: ChronolintServer, params: types.DidSaveTextDocumentParams) -> None:

@@ -13,7 +13,7 @@ from chronolint.rules.migrations.helpers import (
 from chronolint.rules.migrations._examples import BARE_REVISION_HEAD
 from chronolint.rules.migrations._examples import REVISION_HEAD as _HEAD
 from chronolint.rules.migrations.downgrade import downgrade_function
-from chronolint.rules.migrations.ops import NotInvertible
+from chronolint.index.history.ops import NotInvertible
 from chronolint.analysis.migrations import does_nothing
 
 

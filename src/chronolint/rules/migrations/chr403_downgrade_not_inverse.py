@@ -13,7 +13,7 @@ from chronolint.rules.migrations.helpers import (
 )
 from chronolint.rules.migrations._examples import REVISION_HEAD as _HEAD
 from chronolint.rules.migrations.inverse_match import missing_inverses, read_downgrade
-from chronolint.rules.migrations.ops import NotInvertible, Op, inverse_source
+from chronolint.index.history.ops import NotInvertible, Op, inverse_source
 from chronolint.analysis.migrations import (
     does_nothing,
     is_docstring,

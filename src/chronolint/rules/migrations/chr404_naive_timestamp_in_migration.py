@@ -11,7 +11,7 @@ from chronolint.rules.migrations.helpers import (
     unsafe_fix,
 )
 from chronolint.rules.migrations._examples import REVISION_HEAD as _HEAD
-from chronolint.rules.migrations.ops import Op
+from chronolint.index.history.ops import Op
 
 # Types that store a timestamp without a time zone unless given `timezone=True`.
 NAIVE_TIMESTAMP_TYPES = frozenset({

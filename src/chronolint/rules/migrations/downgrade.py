@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 
 from chronolint.engine.names import NameResolver
-from chronolint.rules.migrations.ops import (
+from chronolint.index.history.ops import (
     BatchBlock,
     NotInvertible,
     Op,

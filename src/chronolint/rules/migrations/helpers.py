@@ -12,7 +12,7 @@ from chronolint.rules.migrations.baseline import (
     django_created_by,
     is_at_or_below_baseline,
 )
-from chronolint.rules.migrations.ops import INVERSES, OpCollector, name_value
+from chronolint.index.history.ops import INVERSES, OpCollector, name_value
 from chronolint.analysis.migrations import (
     Revision,
     alembic_revision,

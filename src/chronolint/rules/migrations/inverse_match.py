@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from chronolint.rules.migrations.ops import (
+from chronolint.index.history.ops import (
     CONSTRAINT_CREATORS,
     INVERSES,
     SQL_CALLS,

@@ -127,3 +127,84 @@ def test_sqlalchemy_model_with_the_same_shapes_is_silent(tmp_path):
     )}
     code = HEAD + "def f(session):\n    session.query(Order).update({'id': 1})\n    Order.query.filter().update(id=2)\n"
     assert _findings(tmp_path, code, files=files) == []
+
+
+RELATED_MODELS = {"shop/models.py": (
+    "from django.db import models\n\n\n"
+    "class Order(models.Model):\n"
+    "    status = models.CharField(max_length=16)\n"
+    "    tags = models.ManyToManyField('Tag')\n\n\n"
+    "class Tag(models.Model):\n"
+    "    name = models.CharField(max_length=16)\n"
+    "    updated_at = models.DateTimeField(auto_now=True)\n\n\n"
+    "class Line(models.Model):\n"
+    "    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name='lines')\n"
+    "    quantity = models.IntegerField()\n"
+    "    updated_at = models.DateTimeField(auto_now=True)\n\n\n"
+    "class Note(models.Model):\n"
+    "    order = models.ForeignKey('shop.Order', on_delete=models.CASCADE)\n"
+    "    text = models.TextField()\n"
+    "    updated_at = models.DateTimeField(auto_now=True)\n\n\n"
+    "class Event(models.Model):\n"
+    "    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name='+')\n"
+    "    updated_at = models.DateTimeField(auto_now=True)\n"
+)}
+RELATED_HEAD = "from shop.models import Order\n\n\n"
+
+
+@pytest.mark.parametrize(("name", "code", "count"), [
+    ("reverse foreign key by related_name", "def f(order: Order):\n    order.lines.update(quantity=0)\n", 1),
+    ("reverse foreign key, filtered", "def f(order: Order):\n    order.lines.filter(quantity=1).update(quantity=0)\n", 1),
+    ("reverse foreign key by <model>_set", "def f(order: Order):\n    order.note_set.update(text='')\n", 1),
+    ("many-to-many field", "def f(order: Order):\n    order.tags.update(name='x')\n", 1),
+    ("related manager setting the field", "from django.utils import timezone\n\ndef f(order: Order):\n    order.lines.update(quantity=0, updated_at=timezone.now())\n", 0),
+    ("related_name='+' has no accessor", "def f(order: Order):\n    order.event_set.update(updated_at=None, x=1)\n", 0),
+    ("unknown accessor", "def f(order: Order):\n    order.items.update(quantity=0)\n", 0),
+    ("instance of unknown model", "def f(order):\n    order.lines.update(quantity=0)\n", 0),
+])
+def test_related_managers(tmp_path, name, code, count):
+    assert len(_findings(tmp_path, RELATED_HEAD + code, files=RELATED_MODELS)) == count, name
+
+
+OVERRIDING_MODELS = {
+    "shop/managers.py": (
+        "from django.db import models\nfrom django.utils import timezone\n\n\n"
+        "class StampingQuerySet(models.QuerySet):\n"
+        "    def update(self, **kwargs):\n"
+        "        kwargs.setdefault('updated_at', timezone.now())\n"
+        "        return super().update(**kwargs)\n\n\n"
+        "class CountingQuerySet(models.QuerySet):\n"
+        "    def update(self, **kwargs):\n"
+        "        return super().update(**kwargs)\n"
+    ),
+    "shop/models.py": (
+        "from django.db import models\n\nfrom .managers import CountingQuerySet, StampingQuerySet\n\n\n"
+        "class Stamped(models.Model):\n"
+        "    status = models.CharField(max_length=16)\n"
+        "    updated_at = models.DateTimeField(auto_now=True)\n\n"
+        "    objects = StampingQuerySet.as_manager()\n\n"
+        "    def save(self, *args, update_fields=None, **kwargs):\n"
+        "        if update_fields is not None:\n"
+        "            update_fields = {'updated_at', *update_fields}\n"
+        "        super().save(*args, update_fields=update_fields, **kwargs)\n\n\n"
+        "class Counted(models.Model):\n"
+        "    status = models.CharField(max_length=16)\n"
+        "    updated_at = models.DateTimeField(auto_now=True)\n\n"
+        "    objects = CountingQuerySet.as_manager()\n\n"
+        "    def save(self, *args, update_fields=None, **kwargs):\n"
+        "        if update_fields is not None:\n"
+        "            update_fields = {'status', *update_fields}\n"
+        "        super().save(*args, update_fields=update_fields, **kwargs)\n"
+    ),
+}
+
+
+@pytest.mark.parametrize(("name", "code", "count"), [
+    ("queryset update() override that sets the field", "def f():\n    Stamped.objects.filter(pk=1).update(status='x')\n", 0),
+    ("save() override that adds the field to update_fields", "def f(s: Stamped):\n    s.save(update_fields=['status'])\n", 0),
+    ("queryset update() override that does not name the field", "def f():\n    Counted.objects.filter(pk=1).update(status='x')\n", 1),
+    ("save() override that adds another field", "def f(c: Counted):\n    c.save(update_fields=['status'])\n", 1),
+])
+def test_overrides_that_set_the_field(tmp_path, name, code, count):
+    head = "from shop.models import Counted, Stamped\n\n\n"
+    assert len(_findings(tmp_path, head + code, files=OVERRIDING_MODELS)) == count, name

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from chronolint.cli.main import main
-from chronolint.rules.flow import analysis
+from chronolint.analysis.flow import state
 
 REBINDS_BASE_AND_ATTRIBUTE = '''\
 from datetime import datetime
@@ -45,11 +45,11 @@ def test_loop_head_state_does_not_depend_on_the_order_paths_are_visited(longest_
     expected = _findings(tmp_path, capsys, monkeypatch)
     # With no items the loop never runs: the parameter's `finished_at` may still be None.
     assert [code for code, *_ in expected] == ["CHR301"]
-    original = analysis.assigned_in
+    original = state.assigned_in
 
-    def ordered(flow, block):
-        paths, touched = original(flow, block)
+    def ordered(call_effects, block):
+        paths, touched = original(call_effects, block)
         return sorted(paths, key=len, reverse=longest_first), touched
 
-    monkeypatch.setattr(analysis, "assigned_in", ordered)
+    monkeypatch.setattr(state, "assigned_in", ordered)
     assert _findings(tmp_path, capsys, monkeypatch) == expected

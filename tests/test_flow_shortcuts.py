@@ -15,8 +15,8 @@ import pytest
 
 from chronolint.cli.main import main
 from chronolint.engine.names import name_chain as path_of
-from chronolint.rules.flow import analysis
-from chronolint.rules.flow.analysis import ModuleFlow
+from chronolint.analysis.flow import paths as paths_module
+from chronolint.analysis.flow.module import ModuleFlow
 from conftest import FIXTURES
 
 FLOW_CODES = "CHR301,CHR302,CHR303"
@@ -46,38 +46,36 @@ def test_skipping_bodies_without_a_reportable_spelling_loses_nothing(project, ca
         assert with_shortcut and False in verdicts, "the shortcut was not exercised"
 
 
-class _EveryCallTouchesItsReceiver:
-    """Stands in for a FunctionFlow: `x.f(y)` may change `x`'s attributes."""
-
-    def call_effects(self, call):
-        if isinstance(call.func, ast.Attribute):
-            base = path_of(call.func.value)
-            if base is not None:
-                yield base, None
+def _every_call_touches_its_receiver(call):
+    """Stands in for a function's call effects: `x.f(y)` may change `x`'s attributes."""
+    if isinstance(call.func, ast.Attribute):
+        base = path_of(call.func.value)
+        if base is not None:
+            yield base, None
 
 
-def _assigned_in_by_iter_child_nodes(flow, block):
+def _assigned_in_by_iter_child_nodes(call_effects, block):
     """`assigned_in` as it was written first: every node, through `ast.iter_child_nodes`."""
     paths, touched = set(), set()
     stack = list(block)
     while stack:
         node = stack.pop()
-        for target in analysis._targets(node):
-            paths.update(analysis._bound_paths(target))
-        paths.update((name,) for name in analysis._bound_names(node))
+        for target in paths_module.targets(node):
+            paths.update(paths_module.bound_paths(target))
+        paths.update((name,) for name in paths_module.bound_names(node))
         if isinstance(node, ast.Call):
-            for base, attrs in flow.call_effects(node):
+            for base, attrs in call_effects(node):
                 if attrs is None:
                     touched.add(base)
                 else:
                     paths.update(base + (a,) for a in attrs)
-        if not isinstance(node, analysis._SCOPES):
+        if not isinstance(node, paths_module.SCOPES):
             stack.extend(ast.iter_child_nodes(node))
     return paths, touched
 
 
 def test_assigned_in_matches_a_walk_over_every_node():
-    flow = _EveryCallTouchesItsReceiver()
+    flow = _every_call_touches_its_receiver
     blocks = 0
     for path in sorted(FIXTURES.rglob("*.py")):
         try:
@@ -89,5 +87,5 @@ def test_assigned_in_matches_a_walk_over_every_node():
                 block = getattr(node, field, None)
                 if isinstance(block, list) and block:
                     blocks += 1
-                    assert analysis.assigned_in(flow, block) == _assigned_in_by_iter_child_nodes(flow, block), path
+                    assert paths_module.assigned_in(flow, block) == _assigned_in_by_iter_child_nodes(flow, block), path
     assert blocks > 100

@@ -26,7 +26,7 @@ from chronolint.index.columns import (
     type_facts,
 )
 
-EXTRACTOR_VERSION = 7
+EXTRACTOR_VERSION = 8  # 7: Django relation fields (target, related_name, many-to-many); 8: column names, declared `__tablename__`, annotated `impl`
 # A file is read further only if it mentions one of these.
 # Text a module must hold to define models, mapped columns, column types or USE_TZ. Kept
 # narrow on purpose: `Field(` (pydantic) or a bare `Column` would send most files of a
@@ -385,6 +385,8 @@ def _django_column(name, stmt, call, qualify) -> dict:
     field = django_field(call, qualify)
     column["nullable"] = is_true(getattr(keyword(call, "null"), "value", None))
     column["key"] = field in {"ForeignKey", "OneToOneField", "AutoField", "BigAutoField"}
+    if field in {"ForeignKey", "OneToOneField", "ManyToManyField"}:
+        column.update(_django_relation(call, many=field == "ManyToManyField"))
     if field == "DateTimeField":
         column.update(timestamp=True, aware=None, report=_span(call))
         column["auto_now"] = is_true(getattr(keyword(call, "auto_now"), "value", None))
@@ -392,6 +394,25 @@ def _django_column(name, stmt, call, qualify) -> dict:
     else:
         column["has_default"] = keyword(call, "default") is not None
     return column
+
+
+def _django_relation(call: ast.Call, *, many: bool) -> dict:
+    """The target model of a relation field as written (`Order`, `"orders.Order"`, `"self"`),
+    its `related_name` (None when absent, "" when unreadable or a `%(class)s` pattern), and
+    whether it is many-to-many."""
+    target = call.args[0] if call.args else getattr(keyword(call, "to"), "value", None)
+    if isinstance(target, ast.Constant) and isinstance(target.value, str):
+        spelled = target.value
+    else:
+        spelled = (dotted(target) or "") if target is not None else ""
+    related = keyword(call, "related_name")
+    if related is None:
+        related_name = None
+    elif isinstance(related.value, ast.Constant) and isinstance(related.value.value, str) and "%" not in related.value.value:
+        related_name = related.value.value
+    else:
+        related_name = ""
+    return {"relation": spelled, "related_name": related_name, "many": many}
 
 
 def _looks_like_typedecorator(node: ast.ClassDef) -> bool:

@@ -191,6 +191,7 @@ class Linker:
             has_server_default=column["has_server_default"], has_server_onupdate=column["has_server_onupdate"],
             auto_now=column["auto_now"], owner=owner.qualified, path=owner.path, span=tuple(column["report"]),
             fixable=column["fixable"] and aware is False, from_annotation=column["from_annotation"], is_key=column["key"],
+            relation=column.get("relation", ""), related_name=column.get("related_name"), many=column.get("many", False),
         )
 
     def _annotation_map_awareness(self, mro: list[_Class]) -> bool | None:

@@ -28,6 +28,12 @@ class ColumnInfo:
     fixable: bool = False  # a `timezone=True` keyword can be added to the type expression
     from_annotation: bool = False  # type taken from `Mapped[datetime]` (and `type_annotation_map`)
     is_key: bool = False  # primary key or foreign key
+    # Django relation fields: the target model as written (`Order`, `"orders.Order"`,
+    # `"self"`), the reverse accessor's `related_name` (None: Django's `<model>_set`; "":
+    # unreadable), and whether it is many-to-many.
+    relation: str = ""
+    related_name: str | None = None
+    many: bool = False
     column_name: str = ""  # the database column's name (`Column("name", ...)`), else `attr`
     db_aware: bool | None = None  # the database type's awareness (a TypeDecorator's `impl`)
 

@@ -1,2 +1,3 @@
-"""Flow rules (CHR301–CHR303): None-unsafe timestamp arithmetic and naive/aware mixing,
-from one forward pass per function (`analysis.py`) shared by the three rules."""
+"""Flow rules (CHR301–CHR303): None-unsafe timestamp arithmetic and naive/aware mixing.
+The analysis is `chronolint.analysis.flow` (one forward pass per function, shared by the
+three rules); each rule words its own typed findings."""

@@ -1,11 +1,12 @@
-"""What the three flow rules share: the module's findings, and when a file may have any."""
+"""What the three flow rules share: the options they hand the analysis, and when a file
+may have any finding at all."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
+from chronolint.analysis.flow import FlowOptions, flow_findings, timestamp_attributes
 from chronolint.rules.api import Rule
-from chronolint.rules.flow.analysis import flow_findings, timestamp_attributes
 
 # A datetime, date or timedelta value comes from the datetime module (or pydantic's
 # AwareDatetime, or Django's timezone), or from a timestamp column named in the file.
@@ -14,16 +15,27 @@ _MAX_COLUMN_NEEDLES = 1024
 
 
 class FlowRule(Rule):
-    """A rule that reports the flow analysis's findings carrying its code."""
+    """A rule that words and reports the flow analysis's findings of one type."""
+
+    finding_type: type  # the typed finding (`PossiblyNone`, `Mixed`, `Mismatch`) it reports
 
     def needles_for(self, settings, index) -> tuple[str, ...]:
         """A file mentioning no datetime and no timestamp column name cannot have findings."""
         return _needles(timestamp_attributes(index))
 
     def check_module(self, ctx) -> None:
-        for finding in flow_findings(ctx):
-            if finding.code == self.code:
-                ctx.report(self, finding.node, message=finding.message, fix_data=finding.fix_data)
+        finding_type = self.finding_type
+        for finding in flow_findings(ctx, flow_options(ctx.settings)):
+            if type(finding) is finding_type:
+                self.report_finding(ctx, finding)
+
+    def report_finding(self, ctx, finding) -> None:
+        raise NotImplementedError
+
+
+def flow_options(settings) -> FlowOptions:
+    """The analysis's options from the settings (CHR301's `flow-call-invalidation`)."""
+    return FlowOptions(forget_on_any_call=settings.get("flow-call-invalidation") == "all")
 
 
 @lru_cache(maxsize=8)

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import ast
+
+from chronolint.analysis.flow import PossiblyNone
 from chronolint.rules.api import Applicability, Edit, Fix, Invalid, Location, Valid
 from chronolint.rules.flow._common import FlowRule
 
@@ -67,6 +70,16 @@ class PossiblyNoneTimestamp(FlowRule):
     JSON and SARIF output and never applied, not even with `--unsafe-fixes`. It is
     offered only where the flagged value sits in a simple statement (an assignment, a
     `return`, an expression), where inserting a line before it is always valid.
+
+    ## Options
+    - `flow-call-invalidation` (`"assigned"` or `"all"`, default `"assigned"`): which calls
+      forget a check on an attribute. With `"assigned"`, a call `self.reset()` forgets the
+      attributes `reset` assigns, when it is a method of the same class in this file;
+      other calls forget nothing. With `"all"`, every method call `a.method(b, ...)`
+      forgets what was known about the attributes of `a` and of its positional arguments:
+      fewer findings, for code whose methods set timestamps behind the analysis's back.
+      The option shapes the one analysis CHR302 and CHR303 also read, so their facts about
+      those attributes are forgotten the same way.
     """
 
     code = "CHR301"
@@ -75,6 +88,11 @@ class PossiblyNoneTimestamp(FlowRule):
     message = "timestamp may be None here"
     needs_index = True
     fix_applicability = Applicability.DISPLAY_ONLY
+    finding_type = PossiblyNone
+
+    def report_finding(self, ctx, finding: PossiblyNone) -> None:
+        ctx.report(self, finding.node, message=f"`{_text(finding.node)}` may be None here ({finding.origin}); "
+                                               f"`{finding.operator}` would raise TypeError")
 
     def compute_fix(self, diagnostic, fix_context):
         import libcst as cst  # only when a fix is computed
@@ -109,15 +127,35 @@ class PossiblyNoneTimestamp(FlowRule):
     ]
     INVALID = [
         Invalid("from datetime import datetime\ndef f(a: datetime, b: datetime | None):\n    return (b - a).total_seconds()\n",
+                messages=("`b` may be None here (annotated as optional); `-` would raise TypeError",),
+                ranges=(((3, 13), (3, 14)),),
                 suggested="from datetime import datetime\ndef f(a: datetime, b: datetime | None):\n"
                           "    if b is None:\n        raise ValueError('b is not set')\n    return (b - a).total_seconds()\n"),
         # In an `if` header a guard cannot go "before the statement": no suggestion.
-        Invalid("from datetime import datetime\ndef f(a: datetime, b: datetime | None):\n    if b > a:\n        return 1\n    return 0\n"),
+        Invalid("from datetime import datetime\ndef f(a: datetime, b: datetime | None):\n    if b > a:\n        return 1\n    return 0\n",
+                messages=("`b` may be None here (annotated as optional); `>` would raise TypeError",),
+                ranges=(((3, 8), (3, 9)),)),
         Invalid("from datetime import datetime, timedelta\nfrom typing import Optional\n"
-                "def f(b: Optional[datetime]):\n    return b + timedelta(1) if False else b - timedelta(1)\n"),
+                "def f(b: Optional[datetime]):\n    return b + timedelta(1) if False else b - timedelta(1)\n",
+                messages=("`b` may be None here (annotated as optional); `-` would raise TypeError",),
+                ranges=(((4, 43), (4, 44)),)),
         Invalid("from datetime import datetime\ndef f(a: datetime, flag: bool):\n    b = None\n    if flag:\n"
-                "        b = datetime.now()\n    return a < b\n"),
-        Invalid(_USES_SESSION + "    return int((s.end_time - s.start_time).total_seconds() * 1000)\n", files=_SESSION_MODEL),
+                "        b = datetime.now()\n    return a < b\n",
+                messages=("`b` may be None here (assigned None on some path); `<` would raise TypeError",),
+                ranges=(((6, 16), (6, 17)),)),
+        Invalid("from datetime import datetime\ndef f(a: datetime, b: datetime = None):\n    return a - b\n",
+                messages=("`b` may be None here (parameter defaults to None); `-` would raise TypeError",),
+                ranges=(((3, 16), (3, 17)),)),
+        Invalid(_USES_SESSION + "    return int((s.end_time - s.start_time).total_seconds() * 1000)\n", files=_SESSION_MODEL,
+                messages=("`s.end_time` may be None here (nullable column `AgentSession.end_time`); `-` would raise TypeError",),
+                ranges=(((4, 17), (4, 27)),)),
         Invalid(_USES_SESSION + "    if s.end_time is None:\n        print('still running')\n    return s.end_time - s.start_time\n",
-                files=_SESSION_MODEL),
+                files=_SESSION_MODEL,
+                messages=("`s.end_time` may be None here (it was compared with None above); `-` would raise TypeError",),
+                ranges=(((6, 12), (6, 22)),)),
     ]
+
+
+def _text(node: ast.AST, limit: int = 60) -> str:
+    text = ast.unparse(node)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

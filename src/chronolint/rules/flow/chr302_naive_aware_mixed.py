@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from chronolint.analysis.flow import Mixed
 from chronolint.rules.api import Invalid, Valid
 from chronolint.rules.flow._common import FlowRule
 
@@ -65,6 +66,15 @@ class NaiveAwareMixed(FlowRule):
     name = "naive-aware-datetime-mixed"
     message = "naive and aware datetimes mixed"
     needs_index = True
+    finding_type = Mixed
+
+    def report_finding(self, ctx, finding: Mixed) -> None:
+        sides = "aware and naive" if finding.left_aware else "naive and aware"
+        if finding.operator in ("==", "!="):
+            outcome = "is always False" if finding.operator == "==" else "is always True"
+        else:
+            outcome = "raises TypeError"
+        ctx.report(self, finding.node, message=f"`{finding.operator}` between {sides} datetimes {outcome}")
 
     VALID = [
         Valid("from datetime import datetime, timezone\nx = datetime.now(timezone.utc) - datetime.fromtimestamp(0, timezone.utc)\n"),
@@ -77,11 +87,22 @@ class NaiveAwareMixed(FlowRule):
     ]
     INVALID = [
         Invalid("from datetime import datetime, timezone\ndef f(aware=datetime.now(timezone.utc)):\n"
-                "    return datetime.utcnow() - datetime.now(timezone.utc)\n"),
+                "    return datetime.utcnow() - datetime.now(timezone.utc)\n",
+                messages=("`-` between naive and aware datetimes raises TypeError",),
+                ranges=(((3, 12), (3, 58)),)),
         Invalid("from datetime import datetime, timezone\nstarted = datetime.now()\n"
-                "late = started.astimezone() > datetime.now()\n"),
-        Invalid("from datetime import datetime, timezone\nfirst = datetime(2024, 1, 1) == datetime.now(timezone.utc)\n"),
+                "late = started.astimezone() > datetime.now()\n",
+                messages=("`>` between aware and naive datetimes raises TypeError",),
+                ranges=(((3, 8), (3, 45)),)),
+        Invalid("from datetime import datetime, timezone\nfirst = datetime(2024, 1, 1) == datetime.now(timezone.utc)\n",
+                messages=("`==` between naive and aware datetimes is always False",),
+                ranges=(((2, 9), (2, 59)),)),
+        Invalid("from datetime import datetime, timezone\nlater = datetime.now(timezone.utc) != datetime(2024, 1, 1)\n",
+                messages=("`!=` between aware and naive datetimes is always True",),
+                ranges=(((2, 9), (2, 59)),)),
         Invalid("from app.models import Subscription\nfrom datetime import datetime, UTC\n"
                 "def expired(s: Subscription):\n    return s.expires_at < datetime.now(UTC)\n",
-                files=_SUBSCRIPTION_MODEL),
+                files=_SUBSCRIPTION_MODEL,
+                messages=("`<` between naive and aware datetimes raises TypeError",),
+                ranges=(((4, 12), (4, 44)),)),
     ]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from chronolint.analysis.calls import NaiveUtcRewrite
+from chronolint.analysis.flow import Mismatch
 from chronolint.rules.api import Applicability, Invalid, Valid
 from chronolint.rules.flow._common import FlowRule
 
@@ -16,6 +18,8 @@ _MODELS = {
         "    failed_at: Mapped[datetime | None] = mapped_column(DateTime)\n"
     ),
 }
+_FAILED_AT_AWARE = ("aware datetime assigned to naive column `Invoice.failed_at` "
+                    "(asyncpg rejects it; other drivers drop the offset)")
 _HEADER = "from datetime import datetime, timezone\nfrom app.models import Invoice\n\ndef pay(invoice: Invoice):\n"
 
 
@@ -69,6 +73,15 @@ class ColumnAwarenessMismatch(FlowRule):
     message = "datetime awareness does not match the column"
     needs_index = True
     fix_applicability = Applicability.SAFE
+    finding_type = Mismatch
+
+    def report_finding(self, ctx, finding: Mismatch) -> None:
+        where = f"`{finding.model}.{finding.column}`"
+        if finding.column_aware:
+            message = f"naive datetime assigned to timezone-aware column {where}"
+        else:
+            message = f"aware datetime assigned to naive column {where} (asyncpg rejects it; other drivers drop the offset)"
+        ctx.report(self, finding.node, message=message, fix_data=finding.rewrite)
 
     VALID = [
         Valid(_HEADER + "    invoice.paid_at = datetime.now(timezone.utc)\n", files=_MODELS),
@@ -78,19 +91,25 @@ class ColumnAwarenessMismatch(FlowRule):
     ]
     INVALID = [
         Invalid(_HEADER + "    invoice.paid_at = datetime.utcnow()\n", files=_MODELS,
+                messages=("naive datetime assigned to timezone-aware column `Invoice.paid_at`",), ranges=(((5, 23), (5, 40)),),
                 fixed=_HEADER + "    invoice.paid_at = datetime.now(timezone.utc)\n"),
         Invalid(_HEADER + "    invoice.paid_at = datetime.utcfromtimestamp(0)\n", files=_MODELS,
+                messages=("naive datetime assigned to timezone-aware column `Invoice.paid_at`",), ranges=(((5, 23), (5, 51)),),
                 fixed=_HEADER + "    invoice.paid_at = datetime.fromtimestamp(0, timezone.utc)\n"),
-        Invalid(_HEADER + "    invoice.failed_at = datetime.now(timezone.utc)\n", files=_MODELS),
-        Invalid(_HEADER + "    return Invoice(failed_at=datetime.fromtimestamp(0, timezone.utc))\n", files=_MODELS),
-        Invalid(_HEADER + "    when = datetime.now()\n    invoice.paid_at = when\n", files=_MODELS),
+        Invalid(_HEADER + "    invoice.failed_at = datetime.now(timezone.utc)\n", files=_MODELS,
+                messages=(_FAILED_AT_AWARE,), ranges=(((5, 25), (5, 51)),)),
+        Invalid(_HEADER + "    return Invoice(failed_at=datetime.fromtimestamp(0, timezone.utc))\n", files=_MODELS,
+                messages=(_FAILED_AT_AWARE,), ranges=(((5, 30), (5, 69)),)),
+        # Not a naive-UTC call (local time): reported, with no fix.
+        Invalid(_HEADER + "    when = datetime.now()\n    invoice.paid_at = when\n", files=_MODELS,
+                messages=("naive datetime assigned to timezone-aware column `Invoice.paid_at`",), ranges=(((6, 23), (6, 27)),)),
     ]
 
     def compute_fix(self, diagnostic, fix_context):
         """The naive-UTC rewrite CHR002/CHR005 use, safe here because the column is aware."""
-        data = diagnostic.fix_data
-        if not isinstance(data, dict) or "method" not in data:
+        rewrite = diagnostic.fix_data
+        if not isinstance(rewrite, NaiveUtcRewrite):
             return None
         from chronolint.rules.naive._fix import naive_utc_fix
 
-        return naive_utc_fix(diagnostic, fix_context, data["method"], keep=tuple(data["keep"]))
+        return naive_utc_fix(diagnostic, fix_context, rewrite.method, keep=rewrite.keep)

@@ -1,1 +1,1 @@
-"""`updated_at` lifecycle rules (CHR201–CHR204): writes that leave `updated_at` stale."""
+"""`updated_at` lifecycle rules (CHR201–CHR205): writes that leave `updated_at` stale."""

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 
 from chronolint.analysis.receivers import receiver_types
 from chronolint.index.columns import keyword
@@ -43,9 +44,16 @@ class AutoNowBypassed(Rule):
       (annotations, look-ups, `self` in the model's own methods);
     - `bulk_create(objs, update_conflicts=True, update_fields=[...])`.
 
+    - a related manager of an instance whose model is known: `order.lines.update(...)`
+      (a reverse foreign key, by `related_name` or `<model>_set`) or `order.tags.update(...)`
+      (a many-to-many field).
+
     When the model, the field list or the written fields cannot be read (a variable list,
-    `**kwargs`), nothing is reported. Related managers (`order.lines.update(...)`) are
-    not checked yet.
+    `**kwargs`), nothing is reported. Nor is a write the project overrides in a way that
+    names the field: a `save()` on the model (or a project base) that adds `updated_at`
+    to `update_fields`, or an `update()` / `bulk_update()` / `bulk_create()` on a manager or
+    queryset class the model declares that sets it (read from the model's file and the
+    project modules it imports them from).
 
     ## Why is this bad?
     `auto_now` is applied by `Model.save()`, through the field's `pre_save`, and only for
@@ -110,6 +118,10 @@ class AutoNowBypassed(Rule):
         Valid(_HEAD + "def merge(settings: dict):\n    settings.update(status='x')\n", files=_MODELS),
         Valid(_HEAD + "def upsert(orders):\n    Order.objects.bulk_create(orders, update_conflicts=True, update_fields=['status', 'updated_at'], unique_fields=['id'])\n", files=_MODELS),
         Valid(_HEAD + "def add(orders):\n    Order.objects.bulk_create(orders)\n", files=_MODELS),
+        # The model's save() adds the field to update_fields itself.
+        Valid(_HEAD + "def pay(order: Order):\n    order.save(update_fields=['status'])\n", files={"orders/models.py": _MODELS["orders/models.py"] + (
+            "\n    def save(self, *args, update_fields=None, **kwargs):\n        if update_fields is not None:\n"
+            "            update_fields = {'updated_at', *update_fields}\n        super().save(*args, update_fields=update_fields, **kwargs)\n")}),
     ]
     INVALID = [
         Invalid(_HEAD + "def cancel():\n    Order.objects.filter(status='pending').update(status='cancelled')\n", files=_MODELS,
@@ -139,7 +151,12 @@ class AutoNowBypassed(Rule):
     def needles_for(self, settings, index):
         if index is None:
             return None
-        tracked = {m.name for m in index.models.values() if m.kind == "django" and _auto_now_fields(m)}
+        django = [m for m in index.models.values() if m.kind == "django"]
+        tracked = {m.name for m in django if _auto_now_fields(m)}
+        # Models whose instances hold a related manager of a tracked model: `order.lines`.
+        owners = {c.relation.rsplit(".", 1)[-1] for m in django if m.name in tracked for c in m.columns.values() if c.relation}
+        owners |= {m.name for m in django for c in m.columns.values() if c.many and c.relation.rsplit(".", 1)[-1] in tracked}
+        tracked |= owners - {"self", ""}
         return AllOf((("update", "save"), WholeWords(sorted(tracked)))) if tracked else None
 
     def visit_Call(self, node: ast.Call, ctx) -> None:
@@ -151,6 +168,8 @@ class AutoNowBypassed(Rule):
         if found is None:
             return
         model, missing, fix_data = found
+        if _overridden(model, func.attr, missing, ctx):
+            return
         # The method's name (a node of its own, which the fixer needs to find the finding).
         start = ctx.source.location(func.end_lineno, func.end_col_offset - len(func.attr))
         end = ctx.source.location(func.end_lineno, func.end_col_offset)
@@ -265,6 +284,121 @@ def _missing(model, written: set[str]) -> list[str]:
     return [name for name in _auto_now_fields(model) if name not in written]
 
 
+def _overridden(model, method: str, missing: list[str], ctx) -> bool:
+    """The model's own `save()` (for `save`), or a manager / queryset class the model
+    declares (for the queryset writes), overrides the write and names one of the missing
+    fields: it may set it itself (`kwargs.setdefault("updated_at", now())`), so the call
+    site is not reported. Classes are read from the model's file and the project files it
+    imports them from; a class that cannot be read counts as not overriding."""
+    classes = _model_classes(model, ctx)
+    if method != "save":
+        classes = [c for cls, tree, path in classes for c in _manager_classes(cls, tree, path, ctx)]
+    methods = (method,)
+    for cls, _, _ in classes:
+        for stmt in cls.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name in methods and _names_any(stmt, missing):
+                return True
+    return False
+
+
+def _names_any(function: ast.AST, names: list[str]) -> bool:
+    for node in ast.walk(function):
+        if isinstance(node, ast.Constant) and node.value in names:
+            return True
+        if isinstance(node, ast.keyword) and node.arg in names:
+            return True
+        if isinstance(node, ast.Attribute) and node.attr in names:
+            return True
+    return False
+
+
+def _model_classes(model, ctx, depth: int = 0) -> list:
+    """(class node, module tree, path) for the model's class and its project base classes."""
+    tree = _parsed(model.path)
+    cls = next((n for n in getattr(tree, "body", ()) if isinstance(n, ast.ClassDef) and n.name == model.name), None)
+    if cls is None:
+        return []
+    found = [(cls, tree, model.path)]
+    if depth < 4:
+        for spelled in model.bases:
+            bases = [m for m in (*ctx.index.models.values(), *ctx.index.mixins.values()) if m.name == spelled.rsplit(".", 1)[-1]]
+            if len(bases) == 1 and bases[0] is not model:
+                found += _model_classes(bases[0], ctx, depth + 1)
+    return found
+
+
+def _manager_classes(model_class: ast.ClassDef, tree: ast.Module, path: str, ctx) -> list:
+    """The classes the model's manager attributes are built from (`objects = OrderManager()`,
+    `OrderQuerySet.as_manager()`, `Manager.from_queryset(OrderQuerySet)()`), found in the
+    model's file or in the project module it imports them from, with their bases there."""
+    found = []
+    for stmt in model_class.body:
+        target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else getattr(stmt, "target", None)
+        if not (isinstance(target, ast.Name) and isinstance(getattr(stmt, "value", None), ast.Call)):
+            continue
+        for name in {n.id for n in ast.walk(stmt.value) if isinstance(n, ast.Name)}:
+            found += _class_and_bases(name, tree, path, ctx, depth=0)
+    return found
+
+
+def _class_and_bases(name: str, tree: ast.Module, path: str, ctx, depth: int) -> list:
+    if depth > 4 or tree is None:
+        return []
+    cls = next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == name), None)
+    if cls is None:
+        imported = _imported_file(name, tree, path, ctx)
+        return _class_and_bases(imported[1], _parsed(imported[0]), imported[0], ctx, depth + 1) if imported else []
+    found = [(cls, tree, path)]
+    for base in cls.bases:
+        if isinstance(base, ast.Name):
+            found += _class_and_bases(base.id, tree, path, ctx, depth + 1)
+    return found
+
+
+def _imported_file(name: str, tree: ast.Module, path: str, ctx) -> tuple[str, str] | None:
+    """(file, name there) of a project module that `from X import name` in `tree` reads."""
+    import os
+
+    for node in tree.body:
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        for alias in node.names:
+            if (alias.asname or alias.name) != name:
+                continue
+            if node.level:
+                base = os.path.dirname(path)
+                for _ in range(node.level - 1):
+                    base = os.path.dirname(base)
+            else:
+                base = ctx.index.root
+            parts = (node.module or "").split(".") if node.module else []
+            stem = os.path.join(base, *parts)
+            for candidate in (stem + ".py", os.path.join(stem, "__init__.py")):
+                if os.path.isfile(candidate):
+                    return candidate, alias.name
+            return None
+    return None
+
+
+def _parsed(path: str) -> ast.Module | None:
+    import os
+
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return _parse_cached(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=64)
+def _parse_cached(path: str, mtime_ns: int, size: int) -> ast.Module | None:
+    try:
+        with open(path, "rb") as handle:
+            return ast.parse(handle.read())
+    except (OSError, SyntaxError, ValueError):
+        return None
+
+
 def _end(node: ast.AST, ctx):
     return ctx.source.location(node.end_lineno, node.end_col_offset)
 
@@ -318,11 +452,46 @@ def _queryset_model(node: ast.AST, function, ctx):
 def _manager_model(node: ast.Attribute, function, ctx, chained: bool):
     """`Model.objects`, `Model.<manager>`, `self.model.objects`, `cls.objects`."""
     model = _class_model(node.value, function, ctx)
-    if model is None or model.kind != "django" or node.attr in model.columns:
+    if model is None:
+        return _related_manager_model(node, function, ctx)
+    if model.kind != "django" or node.attr in model.columns:
         return None
     if node.attr in _MANAGER_ATTRS or chained or node.attr in _declared_managers(model.name, ctx):
         return model
     return None
+
+
+def _related_manager_model(node: ast.Attribute, function, ctx):
+    """`order.lines` (a reverse foreign key, by `related_name` or `<model>_set`) or
+    `order.tags` (a many-to-many field), on an instance whose model is known: the model
+    of the related rows, when exactly one relation in the index matches."""
+    owner = _instance_model(node.value, function, ctx)
+    if owner is None or owner.kind != "django":
+        return None
+    column = owner.columns.get(node.attr)
+    if column is not None:
+        return _relation_target(column, owner, ctx) if column.many else None
+    found = {}
+    for model in ctx.index.models.values():
+        if model.kind != "django" or model.abstract:
+            continue
+        for relation in model.columns.values():
+            if not relation.relation or relation.related_name == "" or (relation.related_name or "").endswith("+"):
+                continue
+            accessor = relation.related_name if relation.related_name is not None else f"{model.name.lower()}_set"
+            if accessor == node.attr and _relation_target(relation, model, ctx) is owner:
+                found[model.qualified_name] = model
+    return next(iter(found.values())) if len(found) == 1 else None
+
+
+def _relation_target(column, declared_on, ctx):
+    """The model a relation field points to: `"self"`, or the one Django model by that
+    class name (`Order`, `orders.Order`, `"orders.Order"`); None when ambiguous."""
+    if column.relation == "self":
+        return declared_on
+    name = column.relation.rsplit(".", 1)[-1]
+    candidates = [m for m in ctx.index.by_name(name) if m.kind == "django"]
+    return candidates[0] if len(candidates) == 1 else None
 
 
 def _class_model(node: ast.AST, function, ctx):

@@ -4,33 +4,11 @@ from __future__ import annotations
 
 import ast
 
+# Argument reading is shared with the flow analysis, so it lives in the analysis layer;
+# the family's rules keep importing it from here.
+from chronolint.analysis.calls import has_unpacking, is_none, keyword, tz_argument  # noqa: F401
+
 NEEDLES = ("datetime",)
-
-
-def keyword(call: ast.Call, name: str) -> ast.keyword | None:
-    for kw in call.keywords:
-        if kw.arg == name:
-            return kw
-    return None
-
-
-def is_none(node: ast.AST | None) -> bool:
-    return isinstance(node, ast.Constant) and node.value is None
-
-
-def tz_argument(call: ast.Call, name: str, position: int) -> ast.AST | None:
-    """The tz argument of a call, by keyword or position; None when absent."""
-    kw = keyword(call, name)
-    if kw is not None:
-        return kw.value
-    if len(call.args) > position and not any(isinstance(a, ast.Starred) for a in call.args[: position + 1]):
-        return call.args[position]
-    return None
-
-
-def has_unpacking(call: ast.Call) -> bool:
-    """`f(*args)` or `f(**kwargs)`: the arguments are unknown, so stay quiet."""
-    return any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords)
 
 
 def method_chain(node: ast.AST, ancestors: list[ast.AST]) -> list[tuple[str, ast.Call]]:

@@ -6,13 +6,15 @@ UTC in the file's own style (see `chronolint.fixer.imports`).
 zone afterwards (`"astimezone"`, `"replace-tzinfo"` or None) — and, set by rules that
 prove the value flows into an aware sink (a `DateTime(timezone=True)` column, a
 comparison with an aware value), `"aware_sink": True`, which makes an unsafe aware
-rewrite safe: the sink was already aware, so only the naive bug goes away.
+rewrite safe: the sink was already aware, so only the naive bug goes away. The flow
+analysis (CHR303) hands the same facts as a typed `NaiveUtcRewrite`.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from chronolint.analysis.calls import NaiveUtcRewrite
 from chronolint.rules.api import Applicability, Edit, Fix
 
 if TYPE_CHECKING:
@@ -22,13 +24,18 @@ if TYPE_CHECKING:
 UTC_TZINFOS = frozenset({"datetime.timezone.utc", "datetime.UTC"})
 
 
-def fix_data(diagnostic) -> dict:
-    return diagnostic.fix_data if isinstance(diagnostic.fix_data, dict) else {}
+def _fact(diagnostic, name: str):
+    """`chain` or `aware_sink` as the detector gave it: a field of CHR303's typed
+    `NaiveUtcRewrite`, or a key of the naive rules' dict; None when absent."""
+    data = diagnostic.fix_data
+    if isinstance(data, NaiveUtcRewrite):
+        return getattr(data, name)
+    return data.get(name) if isinstance(data, dict) else None
 
 
 def in_aware_sink(diagnostic, otherwise: Applicability) -> Applicability:
     """SAFE when the detector proved an aware sink, else `otherwise`."""
-    return Applicability.SAFE if fix_data(diagnostic).get("aware_sink") else otherwise
+    return Applicability.SAFE if _fact(diagnostic, "aware_sink") else otherwise
 
 
 def _argument(call: cst.Call, position: int, name: str) -> cst.Arg | None:
@@ -113,7 +120,7 @@ def local_time_fix(diagnostic, fc, method: str, keep: tuple[str, ...] = ()) -> F
         return None
     call, kept = target
     applicability = in_aware_sink(diagnostic, Applicability.UNSAFE)
-    if fix_data(diagnostic).get("chain") == "replace-tzinfo":
+    if _fact(diagnostic, "chain") == "replace-tzinfo":
         replace_call = _sole_tzinfo_replace(fc, call)
         if replace_call is None:
             return None
@@ -135,7 +142,7 @@ def naive_utc_fix(diagnostic, fc, method: str, keep: tuple[str, ...] = ()) -> Fi
     if target is None:
         return None
     call, kept = target
-    chain = fix_data(diagnostic).get("chain")
+    chain = _fact(diagnostic, "chain")
     applicability = Applicability.SAFE if chain else in_aware_sink(diagnostic, Applicability.UNSAFE)
     if chain == "replace-tzinfo":
         replace_call = _sole_tzinfo_replace(fc, call)

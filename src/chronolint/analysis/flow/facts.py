@@ -13,7 +13,7 @@ import enum
 from dataclasses import dataclass, replace
 from typing import Callable
 
-from chronolint.rules.naive._common import has_unpacking, is_none, keyword, tz_argument
+from chronolint.analysis.calls import has_unpacking, is_none, keyword, tz_argument
 
 Resolve = Callable[[ast.AST], "str | None"]
 

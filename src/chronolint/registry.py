@@ -49,6 +49,7 @@ REGISTRY = (
     "CHR405              chronolint.rules.migrations.chr405_naive_timestamp_in_sql:NaiveTimestampInSql",
     "CHR406              chronolint.rules.migrations.chr406_irreversible_django_operation:IrreversibleDjangoOperation",
     "CHR407 opt-in       chronolint.rules.migrations.chr407_ddl_outside_migrations:DdlOutsideMigrations",
+    "CHR410              chronolint.rules.migrations.chr410_alembic_offline_mode_unsafe:AlembicOfflineModeUnsafe",
 )
 
 

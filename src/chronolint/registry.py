@@ -37,6 +37,7 @@ REGISTRY = (
     "CHR203 index        chronolint.rules.lifecycle.chr203_raw_update_without_updated_at:RawUpdateWithoutUpdatedAt",
     "CHR204 opt-in index chronolint.rules.lifecycle.chr204_created_at_reassigned:CreatedAtReassigned",
     "CHR205 index        chronolint.rules.lifecycle.chr205_auto_now_bypassed:AutoNowBypassed",
+    "CHR206 index        chronolint.rules.lifecycle.chr206_bulk_update_without_updated_at:BulkUpdateWithoutUpdatedAt",
     # flow: None-safety and naive/aware mixing (rules/flow)
     "CHR301 index        chronolint.rules.flow.chr301_possibly_none_timestamp:PossiblyNoneTimestamp",
     "CHR302 index        chronolint.rules.flow.chr302_naive_aware_mixed:NaiveAwareMixed",

@@ -28,6 +28,8 @@ CASES = [
     ("inspect(bind)", "    sa.inspect(op.get_bind()).get_columns('t')\n", "NoInspectionAvailable"),
     ("get_context().bind.scalar()", "    op.get_context().bind.scalar(sa.text('select 1'))\n",
      "AttributeError: 'MockConnection' object has no attribute 'scalar'"),
+    ("exec_driver_sql()", "    op.get_bind().exec_driver_sql('select 1').first()\n",
+     "AttributeError: 'MockConnection' object has no attribute 'exec_driver_sql'"),
     ("autoload_with=bind", "    sa.Table('t', sa.MetaData(), autoload_with=op.get_bind())\n", "NoInspectionAvailable"),
     ("iterate execute()", "    for row in op.get_bind().execute(sa.text('select 1')):\n        pass\n",
      "TypeError: 'NoneType' object is not iterable"),

@@ -21,19 +21,23 @@ class AlembicOfflineModeUnsafe(Rule):
       `autoload_with=bind` or `metadata.reflect(bind=bind)`;
     - `bind.execute(...)` whose result is used (`.fetchall()`, `.scalar()`, iterated,
       returned, or bound to a name that is read later), and `bind.scalar(...)` /
-      `bind.scalars(...)`;
+      `bind.scalars(...)` / `bind.exec_driver_sql(...)`;
 
     where `bind` is `op.get_bind()`, `context.get_bind()`, `op.get_context().bind`
     (`.connection`), or a local name assigned one of them. A read is guarded when it is
     in the `else:` of `if context.is_offline_mode():` (or the body of
     `if not context.is_offline_mode():`), or follows an `if context.is_offline_mode():`
-    block that ends in `return` or `raise`. Module-level helpers that `upgrade()` /
+    block that ends in `return` or `raise`; `op.get_context().as_sql` (also through a
+    local name) is the same test. Module-level helpers that `upgrade()` /
     `downgrade()` call from an unguarded point are checked the same way.
 
     A write through the connection (`bind.execute(update(...))` as a statement) is
     not reported: offline mode writes its SQL into the script, which is what it is for.
-    When the function tests offline mode in a way the rule does not read (a helper, a
-    flag passed in), nothing is reported.
+    When the revision tests offline mode in a way the rule does not read (a helper, a
+    flag passed in), nothing is reported in it. Reads through an ORM `Session` bound to
+    the connection, and through a connection passed to a helper as an argument, are not
+    followed. The project's `env.py` is not read: the rule assumes it has the usual
+    offline branch (`alembic init` writes one).
 
     ## Why is this bad?
     `alembic upgrade head --sql` (offline mode) renders the migration as a SQL script
@@ -104,9 +108,16 @@ class AlembicOfflineModeUnsafe(Rule):
         Valid(_HEAD + "def upgrade():\n    conn = op.get_bind()\n    conn.execute(sa.text('update t set x = 1'))\n    result = conn.execute(sa.text('delete from t'))\n" + _DOWN),
         # Offline mode tested in a way the rule does not follow: silence.
         Valid(_HEAD + "def upgrade():\n    offline = is_offline()\n    if offline or context.is_offline_mode() is True:\n        return\n    op.get_bind().execute(sa.text('select 1')).scalar()\n" + _DOWN),
+        # `op.get_context().as_sql` (through a name) is the same test, inside a `with` block too.
+        Valid(_HEAD + "def upgrade():\n    migration_context = op.get_context()\n    with migration_context.autocommit_block():\n"
+              "        if migration_context.as_sql:\n            raise RuntimeError('needs an online migration')\n"
+              "        op.get_bind().exec_driver_sql('select 1').first()\n" + _DOWN),
         # A helper reached only behind the guard.
         Valid(_HEAD + "def _has_column(table, column):\n    return column in {c['name'] for c in sa.inspect(op.get_bind()).get_columns(table)}\n\n\n"
               "def upgrade():\n    if context.is_offline_mode():\n        return\n    if not _has_column('t', 'c'):\n        op.add_column('t', sa.Column('c', sa.Integer()))\n" + _DOWN),
+        # Offline mode tested by a helper: the rule does not follow it, so it stays quiet.
+        Valid(_HEAD + "def _offline():\n    return context.is_offline_mode()\n\n\n"
+              "def upgrade():\n    if _offline():\n        return\n    sa.inspect(op.get_bind()).get_columns('t')\n" + _DOWN),
         # The bind's dialect is known offline too.
         Valid(_HEAD + "def upgrade():\n    if op.get_bind().dialect.name == 'postgresql':\n        op.execute('create extension if not exists pg_trgm')\n" + _DOWN),
         Valid(_HEAD + "def upgrade():\n    sa.inspect(op.get_bind()).get_columns('t')\n" + _DOWN,
@@ -129,6 +140,9 @@ class AlembicOfflineModeUnsafe(Rule):
         Invalid(_HEAD + "def upgrade():\n    pass\n\n\ndef downgrade():\n    conn = op.get_bind()\n    result = conn.execute(sa.text('select id from t'))\n    for row in result:\n        print(row)\n"),
         # The guard's branch that is not left does not protect what follows.
         Invalid(_HEAD + "def upgrade():\n    if context.is_offline_mode():\n        print('offline')\n    sa.inspect(op.get_bind()).get_columns('t')\n" + _DOWN),
+        Invalid(_HEAD + "def upgrade():\n    migration_context = op.get_context()\n    with migration_context.autocommit_block():\n"
+                "        if migration_context.as_sql:\n            print('offline')\n"
+                "        op.get_bind().exec_driver_sql('select 1').first()\n" + _DOWN),
         # A helper called from an unguarded point: the read is in the helper.
         Invalid(_HEAD + "def _has_column(table, column):\n    return column in {c['name'] for c in sa.inspect(op.get_bind()).get_columns(table)}\n\n\n"
                 "def upgrade():\n    if not _has_column('t', 'c'):\n        op.add_column('t', sa.Column('c', sa.Integer()))\n" + _DOWN),

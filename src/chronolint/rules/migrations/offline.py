@@ -43,6 +43,7 @@ class OfflineReads:
 
     def reads(self):
         found: list[OfflineRead] = []
+        recognised: set[int] = set()
         seen: set[str] = set()
         pending = [f for f in (self.revision.upgrade, self.revision.downgrade) if f is not None]
         while pending:
@@ -52,14 +53,22 @@ class OfflineReads:
             seen.add(function.name)
             checked = _FunctionCheck(self.ctx, function)
             if checked.unknown_guard:
-                continue
+                return []
+            recognised |= checked.recognised_parts
             found.extend(checked.reads)
             for name in checked.called:
                 helper = self.revision.functions.get(name)
                 if helper is not None and name not in {"upgrade", "downgrade"}:
                     pending.append(helper)
+        if any(_names_offline_mode(node) and id(node) not in recognised for node in ast.walk(self.ctx.tree)):
+            return []  # offline mode tested somewhere else (a helper, a module flag): unknown
         found.sort(key=lambda r: (r.node.lineno, r.node.col_offset))
         return found
+
+
+def _names_offline_mode(node: ast.AST) -> bool:
+    return (isinstance(node, ast.Attribute) and node.attr in {"is_offline_mode", "as_sql"}) or (
+        isinstance(node, ast.Name) and node.id == "is_offline_mode")
 
 
 class _FunctionCheck:
@@ -69,10 +78,10 @@ class _FunctionCheck:
         self.reads: list[OfflineRead] = []
         self.called: list[str] = []
         self.offline_names: set[str] = set()
-        self.recognised_tests: set[int] = set()
-        self.binds = self._bind_names()
+        self.binds = self._bind_names(self._bind_expression)
+        self.contexts = self._bind_names(self._context_expression)
         self.loads = self._loads()
-        self._recognised_parts: set[int] = set()
+        self.recognised_parts: set[int] = set()
         self._statements(function.body)
         self.unknown_guard = self._has_unread_guard()
 
@@ -85,8 +94,9 @@ class _FunctionCheck:
             return None if inner is None else not inner
         if isinstance(test, ast.Call) and not test.args and not test.keywords and self._is_offline_call(test.func):
             return True
-        if isinstance(test, ast.Attribute) and test.attr == "as_sql" and isinstance(test.value, ast.Call) \
-                and self.ctx.resolve(test.value.func) in _GET_CONTEXT:
+        if isinstance(test, ast.Attribute) and test.attr == "as_sql" and (
+                (isinstance(test.value, ast.Call) and self.ctx.resolve(test.value.func) in _GET_CONTEXT)
+                or (isinstance(test.value, ast.Name) and test.value.id in self.contexts)):
             return True
         if isinstance(test, ast.Name) and test.id in self.offline_names:
             return True
@@ -98,12 +108,8 @@ class _FunctionCheck:
 
     def _has_unread_guard(self) -> bool:
         """Offline mode named somewhere this check did not read as a guard: unknown."""
-        return any(
-            ((isinstance(node, ast.Attribute) and node.attr in {"is_offline_mode", "as_sql"})
-             or (isinstance(node, ast.Name) and node.id == "is_offline_mode"))
-            and id(node) not in self._recognised_parts
-            for node in walk_own_body(self.function)
-        )
+        return any(_names_offline_mode(node) and id(node) not in self.recognised_parts
+                   for node in walk_own_body(self.function))
 
     # -- walking --------------------------------------------------------------------
     def _statements(self, body: list[ast.stmt]) -> None:
@@ -139,7 +145,7 @@ class _FunctionCheck:
 
     def _recognise(self, node: ast.AST) -> None:
         for n in ast.walk(node):
-            self._recognised_parts.add(id(n))
+            self.recognised_parts.add(id(n))
 
     def _simple(self, stmt: ast.stmt) -> None:
         """The expressions of `stmt` itself (a compound statement's header only)."""
@@ -204,18 +210,22 @@ class _FunctionCheck:
         return (isinstance(node, ast.Attribute) and node.attr in {"bind", "connection"}
                 and isinstance(node.value, ast.Call) and (self.ctx.resolve(node.value.func) or "") in _GET_CONTEXT)
 
+    def _context_expression(self, node: ast.AST) -> bool:
+        """`op.get_context()`: its `.as_sql` is true exactly in offline mode."""
+        return isinstance(node, ast.Call) and not node.args and (self.ctx.resolve(node.func) or "") in _GET_CONTEXT
+
     def _is_bind(self, node: ast.AST) -> bool:
         return self._bind_expression(node) or (isinstance(node, ast.Name) and node.id in self.binds)
 
-    def _bind_names(self) -> set[str]:
-        """Local names every binding of which is `name = <the migration's connection>`."""
+    def _bind_names(self, matches) -> set[str]:
+        """Local names every binding of which is `name = <value that matches>`."""
         assigned: dict[str, list[bool]] = {}
         parameters = {a.arg for a in ast.walk(self.function.args) if isinstance(a, ast.arg)}
         for node in walk_own_body(self.function):
             if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
                 assigned.setdefault(node.id, [])
             if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-                assigned.setdefault(node.targets[0].id, []).append(self._bind_expression(node.value))
+                assigned.setdefault(node.targets[0].id, []).append(matches(node.value))
         stores: dict[str, int] = {}
         for node in walk_own_body(self.function):
             if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):

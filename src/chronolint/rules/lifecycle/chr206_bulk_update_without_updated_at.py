@@ -137,6 +137,8 @@ class BulkUpdateWithoutUpdatedAt(Rule):
         # `func` spelled through the module import.
         Invalid("import sqlalchemy\nfrom models import Agent\n\ndef f(s):\n    s.execute(sqlalchemy.update(Agent).values(status='x'))\n", files=_MODELS,
                 unsafe_fixed="import sqlalchemy\nfrom models import Agent\n\ndef f(s):\n    s.execute(sqlalchemy.update(Agent).values(status='x', updated_at=sqlalchemy.func.now()))\n"),
+        # `func` shadowed by a parameter: reported, no fix.
+        Invalid(_HEAD + "def f(s, func):\n    s.execute(update(Agent).values(status='x'))\n", files=_MODELS),
         # No `func` in the file: reported, no fix.
         Invalid("from sqlalchemy import update\nfrom models import Agent\n\ndef f(s):\n    s.execute(update(Agent).values(status='x'))\n", files=_MODELS),
         Invalid("from models import Agent\n\ndef f():\n    Agent.query.filter_by(status='x').update({'status': 'y'})\n", files=_MODELS,
@@ -323,12 +325,17 @@ def _func_spelling(ctx) -> str | None:
     """How SQLAlchemy's `func` is reachable at module level (`func`, `sa.func`)."""
     bindings = ctx.names.module_bindings
     for name, qualified in bindings.items():
-        if qualified in _SQLALCHEMY_FUNC:
+        if qualified in _SQLALCHEMY_FUNC and _visible(name, qualified, ctx):
             return name
     for name, qualified in bindings.items():
-        if qualified == "sqlalchemy":
+        if qualified == "sqlalchemy" and _visible(name, qualified, ctx):
             return f"{name}.func"
     return None
+
+
+def _visible(name: str, qualified: str, ctx) -> bool:
+    """`name` still means the module-level binding where the finding is (no local shadow)."""
+    return ctx.resolve(ast.Name(id=name, ctx=ast.Load())) == qualified
 
 
 def _fix_data(call: ast.Call, updated, ctx) -> dict | None:

@@ -64,6 +64,7 @@ class Pin:
     sha256: str
     py_files: int
     py_lines: int
+    set: str = "tuning"  # "tuning": rules may be read and fixed against it; "check": only counted and judged
 
     @property
     def dirname(self) -> str:
@@ -86,6 +87,7 @@ def load_pins(path: Path = PINS_FILE) -> list[Pin]:
             sha256=row["sha256"].lower(),
             py_files=int(row["py_files"]),
             py_lines=int(row["py_lines"]),
+            set=(row.get("set") or "tuning").strip(),
         )
         for row in csv.DictReader(rows, delimiter="\t")
     ]

@@ -18,7 +18,7 @@ from markers import expected_findings
 
 ORM_CODES = ("CHR101", "CHR102", "CHR103", "CHR104", "CHR201", "CHR202", "CHR203", "CHR204", "CHR205", "CHR206")
 OPT_IN = "CHR103,CHR104,CHR204"
-PROJECTS = ("demo", "flask_legacy", "sqlmodel_app", "django_app", "clean_app")
+PROJECTS = ("demo", "flask_legacy", "sqlmodel_app", "django_app", "clean_app", "notes_service")
 
 
 def _cli_findings(chronolint, project: Path, *extra) -> Counter:

@@ -53,6 +53,14 @@ INTENTIONAL_DIFFERENCES = [
                "DTZ001", "unpacked arguments", "tzinfo may be among the unpacked arguments"),
     Difference("tests/data/parity/dtz_shapes.py", "D.now(*args)",
                "DTZ005", "unpacked", "tz may be among the unpacked arguments"),
+    # A discarded value (an overflow probe): no naive datetime is ever used.
+    Difference("tests/data/parity/dtz_shapes.py", "datetime.datetime.fromtimestamp(3999999999)",
+               "DTZ006", "the value is discarded", "a probe for OverflowError; nothing naive escapes"),
+    Difference("fixtures/notes_service/notes/compat.py", "datetime.datetime.fromtimestamp(2**32)",
+               "DTZ006", "the value is discarded", "a probe for OverflowError; nothing naive escapes"),
+    Difference("fixtures/notes_service/notes/django_compat.py",
+               'return timezone.make_aware(datetime.strptime(text, "%Y-%m-%d %H:%M"))',
+               "DTZ007", "make_aware", "passed straight to make_aware: given a zone at once"),
     Difference("tests/data/parity/dtz_shapes.py", "D.fromtimestamp(*args)",
                "DTZ006", "unpacked", "tz may be among the unpacked arguments"),
     # A format chronolint cannot read may well contain %z; precision first.

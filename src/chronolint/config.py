@@ -89,6 +89,7 @@ SCHEMA = {
     "cache-dir": _str,
     "explicit-updated-at": _bool,
     "updated-at-names": _str_list,
+    "updated-at-exempt": _str_list,
     "created-at-names": _str_list,
     "datetime-min-max-wrappers": _str_list,
     "migrations": _migrations,

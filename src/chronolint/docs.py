@@ -3,7 +3,9 @@
     python -m chronolint.docs            # print the table
     python -m chronolint.docs --write    # rewrite it in README.md, between the markers
 
-Measured precision comes from `benchmarks/ecosystem/precision.json` when it exists."""
+Measured precision comes from `benchmarks/ecosystem/precision.json` when it exists: the
+figures of the corpus's **check** set (held-out projects, judged but never tuned on), not
+those of the projects the rules were developed against."""
 
 from __future__ import annotations
 
@@ -18,17 +20,28 @@ START, END = "<!-- rules-table:start -->", "<!-- rules-table:end -->"
 PRECISION_FILE = Path("benchmarks/ecosystem/precision.json")
 
 
+FEW_JUDGED = 10  # below this many judged findings no precision is claimed
+
+
 def _precision(code: str, figures: dict) -> str:
     entry = figures.get(code)
+    if entry and not entry.get("sampled") and entry.get("fixed_fp"):
+        return f"no findings left; 0 % of {entry['fixed_fp']} before fixes" if not entry["tp"] else "–"
     if not entry or not entry.get("sampled"):
         return "–"
-    return f"{entry['precision'] * 100:.0f} % ({entry['tp']}/{entry['sampled']})"
+    first = entry["sampled"] + entry.get("fixed_fp", 0)
+    # After a rule was fixed for some of these findings, the figure as first judged is
+    # the held-out one; the current one shows what the fixes removed.
+    before = f"; {entry['tp'] / first * 100:.0f} % of {first} before fixes" if entry.get("fixed_fp") else ""
+    if entry["sampled"] < FEW_JUDGED:
+        return f"{entry['tp']}/{entry['sampled']} judged (too few to claim){before}"
+    return f"{entry['precision'] * 100:.0f} % ({entry['tp']}/{entry['sampled']}){before}"
 
 
 def rules_table(figures: dict | None = None) -> str:
     figures = figures or {}
     rows = [
-        "| Code | Name | What it flags | Default | Fix | Precision on corpus |",
+        "| Code | Name | What it flags | Default | Fix | Precision (held-out check set) |",
         "|---|---|---|---|---|---|",
     ]
     for rule in all_rules():
@@ -42,9 +55,10 @@ def rules_table(figures: dict | None = None) -> str:
 def load_figures(root: Path) -> dict:
     path = root / PRECISION_FILE
     try:
-        return json.loads(path.read_text())
+        figures = json.loads(path.read_text())
     except (OSError, ValueError):
         return {}
+    return figures.get("check", {}) if isinstance(figures, dict) else {}
 
 
 def render_readme(readme: str, table: str) -> str:

@@ -19,6 +19,16 @@ def updated_at_names(settings) -> tuple[str, ...]:
     return tuple(settings.get("updated-at-names") or DEFAULT_UPDATED_AT_NAMES)
 
 
+# Columns whose writes are bookkeeping, not edits (CHR201); see that rule's docs for the evidence.
+DEFAULT_UPDATED_AT_EXEMPT = ("last_*_at", "is_pinned", "pinned", "*_count")
+
+
+def updated_at_exempt(settings) -> tuple[str, ...]:
+    """Globs on column names (`updated-at-exempt`); an explicit empty list means none."""
+    value = settings.get("updated-at-exempt")
+    return DEFAULT_UPDATED_AT_EXEMPT if value is None else tuple(value)
+
+
 def created_at_names(settings) -> tuple[str, ...]:
     return tuple(settings.get("created-at-names") or DEFAULT_CREATED_AT_NAMES)
 

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import ast
+from fnmatch import fnmatchcase
 
 from chronolint.rules.api import Applicability, Edit, Fix, Invalid, Rule, Valid
 from chronolint.analysis.receivers import receiver_types
-from chronolint.rules.columns._common import named_column, updated_at_names
+from chronolint.rules.columns._common import named_column, updated_at_exempt, updated_at_names
 from chronolint.rules.lifecycle._common import def_name_range, model_needles, statement_writes
 
 _MODELS = {"models.py": (
@@ -15,6 +16,9 @@ _MODELS = {"models.py": (
     "class Agent(Base):\n    __tablename__ = 'agents'\n"
     "    id: Mapped[str] = mapped_column(String, primary_key=True)\n"
     "    name: Mapped[str] = mapped_column(String)\n"
+    "    is_pinned: Mapped[bool] = mapped_column(default=False)\n"
+    "    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))\n"
+    "    seen: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))\n"
     "    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))\n\n"
     "class Perf(Base):\n    __tablename__ = 'perf'\n"
     "    id: Mapped[int] = mapped_column(primary_key=True)\n"
@@ -34,6 +38,25 @@ class UpdatedAtNotSet(Rule):
     `onupdate` / `server_onupdate` (or Django `auto_now`), or always under
     `explicit-updated-at = true`. Column names come from `updated-at-names`. Objects
     the function itself constructs are not checked: their defaults cover the insert.
+
+    Bookkeeping is not a change: a function that writes only timestamp columns (any
+    `DateTime` column: `last_used_at`, `last_read_at`, `finished_at`, ...) or columns
+    matching `updated-at-exempt` (by default `last_*_at`, `is_pinned`, `pinned`,
+    `*_count`) is not reported; those writes record *that something happened to* the
+    row, and the row's own column says when. `updated_at` means "content edited".
+    Filling a value that was unset is not an edit either: a write under
+    `if obj.flag is None:` (or after `if obj.flag is not None: continue`), as a read path
+    backfilling a derived flag does, is not counted.
+
+    Why these semantics (measured over the non-migration code of the corpus, 21 real
+    projects): of the functions that write an attribute named `last_*_at` on an object,
+    26 leave `updated_at` alone
+    and 1 sets it; of those writing a `*_count`, 46 to 0; of those writing any `*_at`
+    column, 87 to 17; of those writing `status`, 70 to 5 and `name` 97 to 3 (content,
+    which stays checked). Projects also rely on it: unread state computed as
+    `updated_at > last_read_at` breaks if marking a row read bumps `updated_at`. A
+    project-wide guess ("several functions write this column and none sets
+    `updated_at`, so it is policy") was measured and not adopted: see Options.
 
     The receiver's model is inferred locally (annotations, `session.get(Model, id)`,
     `select(Model)...scalar_one()`, `Model.query...first()`, `Model.objects.get()`,
@@ -69,6 +92,24 @@ class UpdatedAtNotSet(Rule):
             await self.session.commit()
     ```
 
+    ## Options
+    - `updated-at-names` (list of column names): what counts as the `updated_at` column.
+    - `explicit-updated-at` (bool, default false): also check models whose `updated_at`
+      has `onupdate`.
+    - `updated-at-exempt` (list of globs on column names, default
+      `["last_*_at", "is_pinned", "pinned", "*_count"]`): columns whose writes never
+      require `updated_at`, on top of timestamp columns. Set it to add your own
+      bookkeeping columns (`["last_*_at", "is_pinned", "view_count", "tags"]`); an empty
+      list keeps only the timestamp-column exemption.
+
+    Not adopted: treating a column as bookkeeping because several functions write it
+    and none sets `updated_at`. Measured on the corpus's 15 findings of this rule, that
+    guess would have silenced 9: 7 true ones (state transitions such as
+    `storage_state` or `status`, written in several functions that all forget
+    `updated_at`) and 1 false one that the timestamp-column exemption already covers.
+    Forgetting `updated_at` everywhere is the bug this rule exists for, so consistency is
+    no evidence of policy. Say the policy with `updated-at-exempt` instead.
+
     ## Fix safety
     Unsafe: inserts `obj.updated_at = <now>` after the last change, spelled as the file
     already sets `updated_at` elsewhere, or as an aware `datetime.now(<UTC>)` for an
@@ -89,12 +130,30 @@ class UpdatedAtNotSet(Rule):
         Valid(_HEAD + "def rename(agent, name: str) -> None:\n    agent.name = name\n", files=_MODELS),
         Valid(_HEAD + "def apply(agent: Agent, updates: dict) -> None:\n    for key, value in updates.items():\n        setattr(agent, key, value)\n", files=_MODELS),
         Valid(_HEAD + "def rename(agent: Agent, name: str) -> None:\n    agent.display = name\n", files=_MODELS),
+        # Bookkeeping: another timestamp column, or a column in `updated-at-exempt`.
+        Valid(_HEAD + "def touch(agent: Agent) -> None:\n    agent.last_used_at = datetime.now(timezone.utc)\n", files=_MODELS),
+        Valid(_HEAD + "def see(agent: Agent) -> None:\n    agent.seen = datetime.now(timezone.utc)\n", files=_MODELS),
+        Valid(_HEAD + "def pin(agent: Agent) -> None:\n    agent.is_pinned = True\n", files=_MODELS),
+        # Backfilling an unset derived value on a read path is not an edit.
+        Valid(_HEAD + "def listed(agents: list[Agent]) -> list[Agent]:\n    for agent in agents:\n"
+              "        if agent.name is not None:\n            continue\n        agent.name = 'agent'\n    return agents\n",
+              files=_MODELS),
+        Valid(_HEAD + "def shown(agent: Agent) -> Agent:\n    if agent.name is None:\n        agent.name = 'agent'\n    return agent\n",
+              files=_MODELS),
+        Valid(_HEAD + "def rename(agent: Agent, name: str) -> None:\n    agent.name = name\n", files=_MODELS,
+              settings={"updated-at-exempt": ["name"]}),
     ]
     INVALID = [
         Invalid(_HEAD + "def rename(agent: Agent, name: str) -> None:\n    agent.name = name\n", files=_MODELS,
                 unsafe_fixed=_HEAD + "def rename(agent: Agent, name: str) -> None:\n    agent.name = name\n    agent.updated_at = datetime.now(timezone.utc)\n"),
         Invalid(_HEAD + "async def rename(session, agent_id: str, name: str) -> None:\n    agent = await session.get(Agent, agent_id)\n    setattr(agent, 'name', name)\n", files=_MODELS),
         Invalid(_HEAD + "def bump(perf: Perf) -> None:\n    perf.total += 1\n", files=_MODELS, settings={"explicit-updated-at": True}),
+        # A content change alongside bookkeeping is still a change.
+        Invalid(_HEAD + "def use(agent: Agent, name: str) -> None:\n    agent.last_used_at = datetime.now(timezone.utc)\n"
+                "    agent.name = name\n", files=_MODELS),
+        # An empty list drops the default globs (the timestamp-column exemption stays).
+        Invalid(_HEAD + "def pin(agent: Agent) -> None:\n    agent.is_pinned = True\n", files=_MODELS,
+                settings={"updated-at-exempt": []}),
     ]
 
     def needles_for(self, settings, index):
@@ -105,7 +164,7 @@ class UpdatedAtNotSet(Rule):
         innermost enclosing scope is the function whose own body holds the statement."""
         if ctx.index is None or not ctx.scopes:
             return
-        writes = list(statement_writes(node))
+        writes = [w for w in statement_writes(node) if not _fills_a_null(w, node, ctx.ancestors)]
         if writes:
             ctx.state(self).setdefault(ctx.scopes[-1], []).extend(writes)
 
@@ -145,6 +204,7 @@ def _first_stale_receiver(function, writes, ctx):
     whose model needs `updated_at` set and that this function changes without setting it."""
     types = receiver_types(ctx)
     names = updated_at_names(ctx.settings)
+    exempt = updated_at_exempt(ctx.settings)
     explicit = bool(ctx.settings.get("explicit-updated-at", False))
     by_receiver: dict[str, list] = {}
     for write in writes:
@@ -159,10 +219,50 @@ def _first_stale_receiver(function, writes, ctx):
         updated = named_column(model, names)
         if updated is None or (updated.refreshes_on_update and not explicit):
             continue
-        changed = [w for w in writes if w.attr in model.columns]
+        changed = [w for w in writes if w.attr in model.columns and not _bookkeeping(model.columns[w.attr], exempt)]
         if changed:
             return model, changed[0].attr, updated, receiver, changed[-1].statement
     return None
+
+
+def _fills_a_null(write, statement: ast.stmt, ancestors: list[ast.AST]) -> bool:
+    """`obj.attr = ...` only where `obj.attr` was None: under `if obj.attr is None:` (alone
+    or and-ed), or after a sibling `if obj.attr is not None: continue|return|raise` (alone
+    or or-ed) in the same block."""
+    if write.attr is None:
+        return False
+    target = (ast.dump(write.receiver), write.attr)
+    child: ast.AST = statement
+    for parent in reversed(ancestors):
+        if isinstance(parent, ast.If) and child in parent.body and _tests(parent.test, target, ast.Is, ast.And):
+            return True
+        for field in ("body", "orelse"):
+            block = getattr(parent, field, None)
+            if isinstance(block, list) and child in block:
+                for earlier in block[: block.index(child)]:
+                    if isinstance(earlier, ast.If) and earlier.body and \
+                            isinstance(earlier.body[-1], (ast.Continue, ast.Return, ast.Raise)) and \
+                            _tests(earlier.test, target, ast.IsNot, ast.Or):
+                        return True
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            return False
+        child = parent
+    return False
+
+
+def _tests(test: ast.AST, target: tuple[str, str], op: type, joined_by: type) -> bool:
+    """`test` is `obj.attr <op> None`, or a `joined_by` boolean of which one part is."""
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, joined_by):
+        return any(_tests(value, target, op, joined_by) for value in test.values)
+    return (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], op)
+            and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None
+            and isinstance(test.left, ast.Attribute) and (ast.dump(test.left.value), test.left.attr) == target)
+
+
+def _bookkeeping(column, exempt) -> bool:
+    """A write that records an event rather than edits the row: a timestamp column, or a
+    column matching `updated-at-exempt`."""
+    return column.is_timestamp or any(fnmatchcase(column.attr, pattern) for pattern in exempt)
 
 
 def _fix_data(ctx, receiver: ast.AST, updated, statement: ast.stmt) -> dict | None:

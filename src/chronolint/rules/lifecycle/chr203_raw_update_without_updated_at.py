@@ -5,6 +5,7 @@ import re
 
 from chronolint.rules.api import AllOf, Invalid, Rule, Valid, WholeWords
 from chronolint.rules.columns._common import named_column, updated_at_names
+from chronolint.rules.migrations.revision import is_migration_module
 from chronolint.sql import parse_update
 
 _TEXT_FUNCTIONS = frozenset({"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text", "sqlmodel.text"})
@@ -25,11 +26,21 @@ class RawUpdateWithoutUpdatedAt(Rule):
     `cursor.execute()`, `connection.exec_driver_sql()`) on the table of a model that has
     an `updated_at` column, when the `SET` list does not set it.
 
+    Not checked: migration modules (Alembic revisions, `upgrade()` and `downgrade()`
+    alike, the helper modules in the Alembic script directory beside `env.py` or anywhere
+    that import Alembic's migration-time `op` / `context`, and Django migrations), and an `UPDATE` that sets only key columns (re-keying rows, as a
+    database-copy script does).
+
     ## Why is this bad?
     Raw SQL bypasses the ORM: `onupdate=` never fires and Django's `auto_now` is not
     applied, so the changed rows keep their old `updated_at`. Only a database trigger
     (`server_onupdate=FetchedValue()` on the column) would keep it right, and then the
     rule stays quiet.
+
+    A data migration is another matter: it reshapes rows to a new schema, it does not
+    edit them, and bumping `updated_at` there would stamp every row with the deploy time
+    (and break code that compares `updated_at` with another column, or copies it). So
+    migrations are left alone; so is an `UPDATE` that only re-keys rows (`SET id = ...`).
 
     ## Example
     ```python
@@ -75,10 +86,22 @@ class RawUpdateWithoutUpdatedAt(Rule):
         Valid("from sqlalchemy import text\nq = text('UPDATE unknown_table SET status = 1')\n", files=_MODELS),
         Valid("from sqlalchemy import text\nq = text('SELECT * FROM agents -- UPDATE agents SET status = 1')\n", files=_MODELS),
         Valid("def f(cursor, sql):\n    cursor.execute(sql)\n", files=_MODELS),
+        # A data migration reshapes rows; it must not stamp them with the deploy time.
+        Valid("from alembic import op\n\nrevision = 'b2'\ndown_revision = 'a1'\n\ndef upgrade():\n"
+              "    op.execute(\"UPDATE agents SET status = 'idle'\")\n\ndef downgrade():\n"
+              "    op.execute(\"UPDATE agents SET status = NULL\")\n", files=_MODELS),
+        Valid("from django.db import migrations\n\ndef forwards(apps, schema_editor):\n"
+              "    schema_editor.execute('UPDATE agents SET status = 1')\n\n"
+              "class Migration(migrations.Migration):\n    operations = [migrations.RunPython(forwards)]\n", files=_MODELS),
+        # A helper the revisions call: it uses `alembic.op`, which works only during a migration.
+        Valid("from alembic import op\n\ndef reset_status():\n    op.execute(\"UPDATE agents SET status = 'idle'\")\n",
+              files=_MODELS),
+        # Re-keying rows (a database copy aligning ids) is not an edit of their content.
+        Valid("def f(conn):\n    conn.execute('UPDATE agents SET id = %s WHERE id = %s', (1, 2))\n", files=_MODELS),
     ]
     INVALID = [
         Invalid("from sqlalchemy import text\nq = text('update AGENTS set status = :s where id = :id')\n", files=_MODELS),
-        Invalid("from alembic import op\n\ndef upgrade():\n    op.execute(\"UPDATE agents SET status = 'idle'\")\n", files=_MODELS),
+        Invalid("def reset(conn):\n    conn.execute(\"UPDATE agents SET status = 'idle'\")\n", files=_MODELS),
         Invalid("def f(cursor):\n    cursor.execute('UPDATE public.agents SET status = %s', ('x',))\n", files=_MODELS),
     ]
 
@@ -96,7 +119,23 @@ class RawUpdateWithoutUpdatedAt(Rule):
         updated = named_column(model, updated_at_names(ctx.settings)) if model is not None else None
         if updated is None or updated.has_server_onupdate or updated.attr.lower() in columns:
             return
+        if _only_keys(model, columns) or _in_migration(ctx):
+            return
         ctx.report(self, node, table=table, updated=updated.attr)
+
+
+def _only_keys(model, columns: frozenset[str]) -> bool:
+    """Every column the `SET` list writes is a primary or foreign key of the model."""
+    by_name = {attr.lower(): column for attr, column in model.columns.items()}
+    return bool(columns) and all(c in by_name and by_name[c].is_key for c in columns)
+
+
+def _in_migration(ctx) -> bool:
+    state = ctx.state(RawUpdateWithoutUpdatedAt)
+    if "migration" not in state:
+        root = getattr(ctx.index, "root", None)
+        state["migration"] = is_migration_module(ctx.tree, ctx.filename, root)
+    return state["migration"]
 
 
 def _takes_sql(call: ast.Call, ctx) -> bool:

@@ -65,11 +65,16 @@ def is_history(ctx) -> bool:
     return state["history"]
 
 
-def changes_schema(ops) -> bool:
+def changes_schema(ops, tree: ast.Module | None = None) -> bool:
     """An Alembic schema operation, or `execute` of DDL text. Data migrations (UPDATE,
     DELETE, `bulk_insert`) and enum values (`ALTER TYPE ... ADD VALUE`, which PostgreSQL
-    cannot remove) often have nothing to undo."""
+    cannot remove) often have nothing to undo; nor does the other half of an enum
+    widening, an `alter_column` from an `Enum` to an `Enum` with the same values and more
+    (SQLite rebuilding the column so it can hold the new values)."""
+    enums = _module_enums(tree) if tree is not None else {}
     for op in ops:
+        if op.name == "alter_column" and _widens_enum(op, enums):
+            continue
         if op.name in INVERSES:
             return True
         if op.name == "execute":
@@ -80,6 +85,42 @@ def changes_schema(ops) -> bool:
             if statement and statement != "ALTER TYPE":
                 return True
     return False
+
+
+# `alter_column` keywords that describe the column as it is, or name it: no change of their own.
+_DESCRIBING = frozenset({"table_name", "column_name", "schema", "existing_type", "existing_nullable",
+                         "existing_server_default", "existing_comment", "existing_autoincrement", "type_"})
+
+
+def _enum_labels(node: ast.AST | None, enums: dict[str, tuple[str, ...]]) -> tuple[str, ...] | None:
+    """The values of `sa.Enum("a", "b", ...)` (or a module-level name bound to one)."""
+    if isinstance(node, ast.Name):
+        return enums.get(node.id)
+    if not (isinstance(node, ast.Call) and node.args):
+        return None
+    func = node.func
+    callee = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    if callee not in ("Enum", "ENUM"):
+        return None
+    labels = tuple(a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str))
+    return labels if len(labels) == len(node.args) else None
+
+
+def _module_enums(tree: ast.Module) -> dict[str, tuple[str, ...]]:
+    enums: dict[str, tuple[str, ...]] = {}
+    for stmt in tree.body:
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(stmt, ast.AnnAssign) else []
+        labels = _enum_labels(getattr(stmt, "value", None), {}) if targets else None
+        if labels is not None:
+            enums.update({t.id: labels for t in targets if isinstance(t, ast.Name)})
+    return enums
+
+
+def _widens_enum(op, enums: dict[str, tuple[str, ...]]) -> bool:
+    if op.args is None or not set(op.args) <= _DESCRIBING:
+        return False
+    old, new = _enum_labels(op.arg("existing_type"), enums), _enum_labels(op.arg("type_"), enums)
+    return old is not None and new is not None and set(old) <= set(new)
 
 
 def name_range(ctx, function: ast.FunctionDef) -> tuple[Location, Location]:

@@ -8,6 +8,8 @@ import ast
 
 _EXECUTE_METHODS = frozenset({"execute", "exec_driver_sql", "executescript"})
 _TEXT_FUNCTIONS = frozenset({"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text"})
+# What an f-string's `{placeholder}` reads as in the SQL text: a name no real column has.
+PLACEHOLDER = "chronolint_placeholder"
 _RUN_SQL = frozenset({"django.db.migrations.RunSQL", "django.db.migrations.operations.RunSQL",
                       "django.db.migrations.operations.special.RunSQL"})
 
@@ -37,4 +39,4 @@ def string_literals(node: ast.AST | None, constants: dict[str, str]):
     elif isinstance(node, ast.Name) and node.id in constants:
         yield node, constants[node.id]
     elif isinstance(node, ast.JoinedStr):
-        yield node, "".join(v.value if isinstance(v, ast.Constant) else "x" for v in node.values)
+        yield node, "".join(v.value if isinstance(v, ast.Constant) else PLACEHOLDER for v in node.values)

@@ -5,9 +5,12 @@ import re
 
 from chronolint.rules.api import AllOf, Applicability, Edit, Invalid, Location, Rule, Valid, WholeWords
 from chronolint.rules.migrations._common import is_history, unsafe_fix
-from chronolint.rules.migrations._sql_text import sql_argument, string_literals
-from chronolint.rules.migrations.revision import module_constants
+from chronolint.rules.migrations._sql_text import PLACEHOLDER, sql_argument, string_literals
+from chronolint.rules.migrations.revision import alembic_revision, module_constants
 from chronolint.sql import NaiveTimestamp, naive_timestamp_columns
+
+
+_REVISION = "from alembic import op\n\nrevision = 'b2'\ndown_revision = 'a1'\n\n\n"
 
 
 class NaiveTimestampInSql(Rule):
@@ -19,6 +22,12 @@ class NaiveTimestampInSql(Rule):
     `sa.text()`, a connection's or cursor's `execute()`, or Django's `RunSQL`.
     Case-insensitive; comments and string literals inside the SQL are ignored.
     `timestamptz` and `timestamp with time zone` are fine.
+
+    Not checked, as CHR404 does not check them: SQL in an Alembic revision's
+    `downgrade()`, or in a function of the revision that only `downgrade()` calls (it
+    restores the old schema, naive column included); and SQL in a branch taken only for
+    another database (`if conn.dialect.name == "sqlite":`), where `timestamptz` does not
+    exist. A column named by an f-string placeholder is called "a column".
 
     ## Why is this bad?
     As CHR404, written in SQL: the column stores wall-clock values with no zone, and
@@ -42,7 +51,7 @@ class NaiveTimestampInSql(Rule):
 
     code = "CHR405"
     name = "naive-timestamp-in-sql"
-    message = "SQL adds `{column}` as `timestamp` without time zone; use `timestamptz`"
+    message = "SQL adds {column} as `timestamp` without time zone; use `timestamptz`"
     # A timestamp type, the DDL words (TABLE, and ALTER or CREATE, in any case) and a call
     # that runs SQL (a method `execute`, `exec_driver_sql` or `executescript`, or `text` /
     # `RunSQL`, which resolve by that name); in the order that rules out most files soonest.
@@ -59,6 +68,15 @@ class NaiveTimestampInSql(Rule):
         Valid("from alembic import op\nop.execute('ALTER TABLE u ADD COLUMN seen timestamp with time zone')\n"),
         Valid("from alembic import op\nop.execute(\"SELECT created_at::timestamp FROM u -- ADD x timestamp\")\n"),
         Valid("import sqlalchemy as sa\nq = sa.text(\"INSERT INTO n VALUES ('ALTER TABLE u ADD x timestamp')\")\n"),
+        # The downgrade restores the old naive type (CHR404 exempts downgrade() too).
+        Valid(_REVISION + "def upgrade():\n    op.execute('ALTER TABLE u ALTER COLUMN seen TYPE timestamptz')\n\n\n"
+              "def downgrade():\n    op.execute('ALTER TABLE u ALTER COLUMN seen TYPE timestamp')\n"),
+        Valid(_REVISION + "def _restore(column):\n    op.execute(f'ALTER TABLE u ALTER COLUMN {column} TYPE timestamp')\n\n\n"
+              "def upgrade():\n    op.execute('ALTER TABLE u ALTER COLUMN seen TYPE timestamptz')\n\n\n"
+              "def downgrade():\n    _restore('seen')\n"),
+        # A branch for a database without `timestamptz`.
+        Valid("import sqlalchemy as sa\ndef rebuild(conn):\n    if conn.dialect.name == 'sqlite':\n"
+              "        conn.execute(sa.text('CREATE TABLE t (id int, at TIMESTAMP)'))\n"),
     ]
     INVALID = [
         Invalid("from alembic import op\nop.execute('ALTER TABLE u ADD COLUMN seen TIMESTAMP')\n",
@@ -66,21 +84,85 @@ class NaiveTimestampInSql(Rule):
         Invalid("import sqlalchemy as sa\nDDL = '''\nCREATE TABLE e (\n    id int,\n    at timestamp without time zone,\n"
                 "    b timestamp(3)\n)'''\n\ndef run(conn):\n    conn.execute(sa.text(DDL))\n", count=2),
         Invalid("from django.db import migrations\nops = [migrations.RunSQL(['ALTER TABLE e ALTER COLUMN at TYPE timestamp'])]\n"),
+        # A helper the upgrade calls too is not downgrade-only.
+        Invalid(_REVISION + "def _retype(column):\n    op.execute(f'ALTER TABLE u ALTER COLUMN {column} TYPE timestamp')\n\n\n"
+                "def upgrade():\n    _retype('seen')\n\n\ndef downgrade():\n    _retype('seen')\n"),
+        Invalid("import sqlalchemy as sa\ndef rebuild(conn):\n    if conn.dialect.name == 'postgresql':\n"
+                "        conn.execute(sa.text('CREATE TABLE t (id int, at TIMESTAMP)'))\n"),
     ]
 
     def visit_Call(self, node: ast.Call, ctx) -> None:
         argument = sql_argument(node, ctx)
-        if argument is None or is_history(ctx):
+        if argument is None or is_history(ctx) or _other_database(ctx.ancestors) or _restores(ctx):
             return
         state = ctx.state(self)
         if "constants" not in state:
             state["constants"] = module_constants(ctx.tree)
         for literal, text in string_literals(argument, state["constants"]):
             for hit in naive_timestamp_columns(text):
-                ctx.report(self, node, fix_data=_fix(ctx, literal, hit), column=hit.column)
+                column = "a column" if PLACEHOLDER in hit.column else f"`{hit.column}`"
+                ctx.report(self, node, fix_data=_fix(ctx, literal, hit), column=column)
 
     def compute_fix(self, diagnostic, fix_context):
         return diagnostic.fix_data
+
+
+_POSTGRES = frozenset({"postgresql", "postgres"})
+
+
+def _other_database(ancestors: list) -> bool:
+    """Inside the body of `if <...>.name == "sqlite":` (any dialect but PostgreSQL), or of
+    `if <...>.name != "postgresql":`."""
+    for parent, child in zip(ancestors, [*ancestors[1:], None]):
+        if isinstance(parent, ast.If) and child in parent.body and _names_other_database(parent.test):
+            return True
+    return False
+
+
+def _names_other_database(test: ast.AST) -> bool:
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.left, ast.Attribute)
+            and test.left.attr == "name" and isinstance(test.comparators[0], ast.Constant)
+            and isinstance(test.comparators[0].value, str)):
+        return False
+    postgres = test.comparators[0].value.lower() in _POSTGRES
+    return (isinstance(test.ops[0], ast.Eq) and not postgres) or (isinstance(test.ops[0], ast.NotEq) and postgres)
+
+
+def _restores(ctx) -> bool:
+    """The call is in an Alembic revision's `downgrade()`, or in a module function that is
+    called only from `downgrade()` (directly, or through other such functions)."""
+    function = next((s for s in reversed(ctx.scopes) if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+    if function is None:
+        return False
+    state = ctx.state(NaiveTimestampInSql)
+    if "downgrade_only" not in state:
+        state["downgrade_only"] = _downgrade_only_functions(ctx.tree) if alembic_revision(ctx.tree) else frozenset()
+    return function.name in state["downgrade_only"]
+
+
+def _downgrade_only_functions(tree: ast.Module) -> frozenset[str]:
+    """`downgrade` and the module-level functions every call of which (by name, within the
+    module) is in one of these; a function also used as a value anywhere is not one."""
+    functions = {s.name: s for s in tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    callers: dict[str, set[str]] = {name: set() for name in functions}
+    for name, function in functions.items():
+        for node in ast.walk(function):
+            if isinstance(node, ast.Name) and node.id in callers and node.id != name:
+                callers[node.id].add(name)
+    for stmt in tree.body:  # a use outside any function (a table of callbacks, ...) counts too
+        if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Name) and node.id in callers:
+                    callers[node.id].add("<module>")
+    only = {"downgrade"} if "downgrade" in functions else set()
+    changed = True
+    while changed:
+        changed = False
+        for name, users in callers.items():
+            if name not in only and users and users <= only:
+                only.add(name)
+                changed = True
+    return frozenset(only)
 
 
 def _fix(ctx, literal: ast.AST, hit: NaiveTimestamp):

@@ -126,6 +126,31 @@ def zoned_by_next_statement(node: ast.Call, ancestors: list[ast.AST]) -> bool:
     return decisive_use(receiver, path) in GIVEN_ZONE
 
 
+def _localizes(call: ast.AST, ctx) -> bool:
+    """A call that attaches a zone to its first argument: Django's
+    `timezone.make_aware(x, ...)` (or a project helper of that name), pytz's
+    `zone.localize(x)`."""
+    if not isinstance(call, ast.Call):
+        return False
+    qualified = ctx.resolve(call.func) or ""
+    if qualified == "django.utils.timezone.make_aware" or qualified.rpartition(".")[2] == "make_aware":
+        return True
+    return isinstance(call.func, ast.Attribute) and call.func.attr == "localize"
+
+
+def zoned_at_once(node: ast.Call, ctx) -> bool:
+    """The naive value `node` returns never escapes naive: it is given a zone right away
+    (`.replace(tzinfo=<not None>)`, `.astimezone()`, chained or by the very next statement
+    `x = x.replace(tzinfo=...)`; passed straight as the first argument of `make_aware(...)`
+    or `zone.localize(...)`), or reduced to a part without one (`.date()`, `.time()`).
+    One rule of recognition for every rule that reports a naive constructor (CHR007, CHR011)."""
+    use = decisive_use(node, ctx.ancestors)
+    if use in GIVEN_ZONE or use in ZONE_FREE_PARTS or zoned_by_next_statement(node, ctx.ancestors):
+        return True
+    parent = ctx.ancestors[-1] if ctx.ancestors else None
+    return _localizes(parent, ctx) and bool(parent.args) and parent.args[0] is node
+
+
 def zone_chain(node: ast.AST, ancestors: list[ast.AST]) -> str | None:
     """How the value of a naive-UTC call is given a zone, for the fixer's `fix_data`:
     "astimezone", "replace-tzinfo" (`.replace(tzinfo=...)`), or None."""

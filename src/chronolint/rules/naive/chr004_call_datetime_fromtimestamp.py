@@ -48,7 +48,9 @@ class CallDatetimeFromtimestamp(Rule):
     ## Differences from ruff
     Same as ruff's DTZ006, except that chronolint stays quiet when the arguments are
     unpacked (`fromtimestamp(*args)`, `fromtimestamp(ts, **kw)`): the time zone may be
-    among them.
+    among them, and when the value is discarded (a statement of its own, such as
+    `datetime.fromtimestamp(3999999999)` in a `try` probing for `OverflowError` on
+    32-bit platforms): no naive datetime is ever used.
     """
 
     code = "CHR004"
@@ -65,6 +67,9 @@ class CallDatetimeFromtimestamp(Rule):
         Valid("import pendulum\nx = pendulum.from_timestamp(0)\n"),
         Valid("from datetime import datetime as D\ndef f(D):\n    return D.fromtimestamp(0)\n"),
         Valid("class Parser:\n    def parse(self, ts):\n        return self.datetime.fromtimestamp(ts)\n"),
+        # An overflow probe: the value is discarded.
+        Valid("import datetime\ntry:\n    datetime.datetime.fromtimestamp(2 ** 32)\nexcept (OverflowError, OSError):\n"
+              "    WIDE_TIME = False\nelse:\n    WIDE_TIME = True\n"),
     ]
     INVALID = [
         Invalid("from datetime import datetime\nx = datetime.fromtimestamp(0)\n",
@@ -83,6 +88,8 @@ class CallDatetimeFromtimestamp(Rule):
         tz = tz_argument(node, "tz", 1)
         if tz is not None and not is_none(tz):
             return
+        if isinstance(ctx.parent(), ast.Expr):
+            return  # the value is discarded: a probe for OverflowError / OSError, no naive value escapes
         report_local_time(self, node, ctx, "datetime.fromtimestamp()")
 
     def compute_fix(self, diagnostic, fix_context):

@@ -5,13 +5,7 @@ import re
 
 from chronolint.engine.constants import StringConstants
 from chronolint.rules.api import AllOf, Invalid, Rule, Valid
-from chronolint.rules.naive._common import (
-    GIVEN_ZONE,
-    NEEDLES,
-    ZONE_FREE_PARTS,
-    decisive_use,
-    zoned_by_next_statement,
-)
+from chronolint.rules.naive._common import NEEDLES, zoned_at_once
 
 # A strptime directive: `%%` is a literal percent sign, `%:z` (3.12+) is `%z` with colons.
 _DIRECTIVE = re.compile(r"%(:?.)")
@@ -28,8 +22,9 @@ class CallDatetimeStrptimeWithoutZone(Rule):
     ## What it does
     Checks for `datetime.strptime(text, fmt)` whose format has no `%z`, unless the result
     is given a zone (`.replace(tzinfo=<not None>)`, `.astimezone()`, chained or by the very
-    next statement `x = x.replace(tzinfo=...)`) or reduced to a part without one (`.date()`,
-    `.time()`). A format passed by name is read from a string
+    next statement `x = x.replace(tzinfo=...)`, or passed straight to `make_aware(...)` /
+    `zone.localize(...)`) or reduced to a part without one (`.date()`, `.time()`); CHR011
+    shares this recognition. A format passed by name is read from a string
     constant bound once at module level (`FMT = "..."`) or in the enclosing class body
     (`self.FMT`).
 
@@ -64,7 +59,8 @@ class CallDatetimeStrptimeWithoutZone(Rule):
     containing `%z`. `strptime(...).date()` and `.time()` are not flagged (ruff flags
     them; no naive datetime escapes), and `.replace(tzinfo=...)` is recognised after
     other `.replace(...)` calls, not only directly, and in the very next statement
-    (`t = t.replace(tzinfo=timezone.utc)`), which ruff flags.
+    (`t = t.replace(tzinfo=timezone.utc)`), which ruff flags; nor does it flag a value
+    passed straight to `make_aware(...)` or `zone.localize(...)`.
     """
 
     code = "CHR007"
@@ -91,6 +87,8 @@ class CallDatetimeStrptimeWithoutZone(Rule):
               "    t = t.replace(tzinfo=timezone.utc)\n    return t\n"),
         Valid("import arrow\nx = arrow.get(s, 'YYYY-MM-DD')\n"),
         Valid("from datetime import datetime\ndef f(datetime):\n    return datetime.strptime(s, '%Y')\n"),
+        Valid("from datetime import datetime\nfrom django.utils import timezone\n"
+              "x = timezone.make_aware(datetime.strptime(s, '%Y-%m-%d'))\n"),
     ]
     INVALID = [
         Invalid("from datetime import datetime\nx = datetime.strptime(s, '%Y-%m-%d %H:%M:%S')\n"),
@@ -111,8 +109,7 @@ class CallDatetimeStrptimeWithoutZone(Rule):
         fmt = self.constants(ctx).string_value(node.args[1], ctx)
         if fmt is None or parses_offset(fmt):
             return
-        use = decisive_use(node, ctx.ancestors)
-        if use in GIVEN_ZONE or use in ZONE_FREE_PARTS or zoned_by_next_statement(node, ctx.ancestors):
+        if zoned_at_once(node, ctx):
             return
         ctx.report(self, node, fix_data={"call": "datetime.strptime()", "format": fmt})
 

@@ -4,14 +4,12 @@ import ast
 
 from chronolint.rules.api import AllOf, Invalid, Rule, Valid
 from chronolint.rules.naive._common import (
-    GIVEN_ZONE,
     NEEDLES,
-    ZONE_FREE_PARTS,
-    decisive_use,
     has_unpacking,
     is_none,
     keyword,
     tz_argument,
+    zoned_at_once,
 )
 
 # `datetime.combine(date, time, tzinfo)`; `time(hour, minute, second, microsecond, tzinfo)`
@@ -19,10 +17,14 @@ TZINFO_POSITION = 2
 TIME_TZINFO_POSITION = 4
 
 
-def time_carries_zone(node: ast.AST, ctx) -> bool:
+def time_carries_zone(node: ast.AST, ctx, depth: int = 0) -> bool:
     """`combine` takes the zone of its `time` argument when no `tzinfo` is given: a
     `time(..., tzinfo=<not None>)`, `t.replace(tzinfo=<not None>)` or `dt.timetz()`
-    may carry one, so the result may be aware."""
+    may carry one, so the result may be aware. A local name counts when every
+    assignment to it in the enclosing function is such a value."""
+    if isinstance(node, ast.Name) and depth < 3:
+        values = _assigned_values(node.id, ctx)
+        return bool(values) and all(time_carries_zone(value, ctx, depth + 1) for value in values)
     if not isinstance(node, ast.Call):
         return False
     if ctx.resolve(node.func) == "datetime.time":
@@ -36,12 +38,44 @@ def time_carries_zone(node: ast.AST, ctx) -> bool:
     return False
 
 
+def _assigned_values(name: str, ctx) -> list[ast.AST]:
+    """The values bound to `name` by plain `name = ...` in the innermost function being
+    visited (nested functions and classes excluded); empty when it is bound any other way
+    there (a parameter, a loop, `with ... as`), or outside a function."""
+    function = ctx.scopes[-1] if ctx.scopes else None
+    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return []
+    arguments = function.args
+    if any(a.arg == name for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
+                                    arguments.vararg, arguments.kwarg) if a is not None):
+        return []
+    values: list[ast.AST] = []
+    stack = list(function.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            if len(node.targets) != 1:
+                return []
+            values.append(node.value)
+            stack.append(node.value)
+            continue
+        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store):
+            return []  # bound by a loop, `with`, a tuple target, a walrus...
+        stack.extend(ast.iter_child_nodes(node))
+    return values
+
+
 class CallDatetimeCombineWithoutTzinfo(Rule):
     """
     ## What it does
     Checks for `datetime.combine(d, t)` without `tzinfo` (the third positional argument or
     `tzinfo=`), or with `tzinfo=None`, unless the `time` argument visibly carries a zone
-    or the result is given one (`.replace(tzinfo=<not None>)`, `.astimezone()`).
+    (a `time(..., tzinfo=...)`, `.timetz()`, or a local name bound only to such values in
+    the function) or the result is given one at once (`.replace(tzinfo=<not None>)`,
+    `.astimezone()`, `make_aware(...)`, `zone.localize(...)`; the same recognition as
+    CHR007's).
 
     ## Why is this bad?
     `combine` builds a datetime from a calendar date and a wall-clock time; without a
@@ -87,12 +121,24 @@ class CallDatetimeCombineWithoutTzinfo(Rule):
         Valid("import pandas as pd\nx = pd.Timestamp.combine(d, t)\n"),
         Valid("from datetime import datetime\ndef f(datetime):\n    return datetime.combine(d, t)\n"),
         Valid("class Slot:\n    def start(self):\n        return self.datetime.combine(self.day, self.at)\n"),
+        # `combine` keeps the zone of a `time` built with one a few lines earlier.
+        Valid("from datetime import datetime, time, timezone\ndef opening(day):\n"
+              "    at = time(9, 30, tzinfo=timezone.utc)\n    return datetime.combine(day, at)\n"),
+        # Passed straight to Django's make_aware, as CHR007 allows.
+        Valid("from datetime import datetime, time\nfrom django.utils.timezone import make_aware\n"
+              "x = make_aware(datetime.combine(d, time.min))\n"),
+        Valid("from datetime import datetime, time, timezone\ndef f(d):\n"
+              "    x = datetime.combine(d, time.min)\n    x = x.replace(tzinfo=timezone.utc)\n    return x\n"),
     ]
     INVALID = [
         Invalid("from datetime import datetime, time\nx = datetime.combine(d, time(9, 0))\n"),
         Invalid("import datetime as dt\nx = dt.datetime.combine(d, dt.time.min, tzinfo=None)\n"),
         Invalid("from datetime import datetime as D\nx = D.combine(day, at)\n"),
         Invalid("import datetime\nx = datetime.datetime.combine(d, t, None).isoformat()\n"),
+        Invalid("from datetime import datetime, time, timezone\ndef opening(day, late):\n"
+                "    at = time(9, 30, tzinfo=timezone.utc)\n    if late:\n        at = time(18, 0)\n"
+                "    return datetime.combine(day, at)\n"),
+        Invalid("from datetime import datetime, time\ndef f(day, at):\n    return datetime.combine(day, at)\n"),
     ]
 
     def visit_Call(self, node: ast.Call, ctx) -> None:
@@ -103,7 +149,6 @@ class CallDatetimeCombineWithoutTzinfo(Rule):
             return
         if tzinfo is None and len(node.args) > 1 and time_carries_zone(node.args[1], ctx):
             return
-        use = decisive_use(node, ctx.ancestors)
-        if use in GIVEN_ZONE or use in ZONE_FREE_PARTS:
+        if zoned_at_once(node, ctx):
             return
         ctx.report(self, node, fix_data={"call": "datetime.combine()", "tzinfo": "none" if tzinfo is not None else "missing"})

@@ -15,7 +15,8 @@ MODELS = {"models.py": (
     "from sqlalchemy.orm import declarative_base\n\n"
     "Base = declarative_base()\n\n\n"
     "class Agent(Base):\n    __tablename__ = 'agents'\n    id = Column(Integer, primary_key=True)\n"
-    "    status = Column(String)\n    updated_at = Column(DateTime(timezone=True))\n\n\n"
+    "    status = Column(String)\n    visit_count = Column(Integer)\n    seen_at = Column(DateTime(timezone=True))\n"
+    "    updated_at = Column(DateTime(timezone=True))\n\n\n"
     "class Stamped(Base):\n    __tablename__ = 'stamped'\n    id = Column(Integer, primary_key=True)\n"
     "    status = Column(String)\n    updated_at = Column(DateTime(timezone=True), onupdate=func.now())\n\n\n"
     "class Triggered(Base):\n    __tablename__ = 'triggered'\n    id = Column(Integer, primary_key=True)\n"
@@ -59,6 +60,8 @@ SILENT = {
     "shadowed model name": "def f(s, Agent):\n    s.execute(update(Agent).values(status='x'))\n",
     "Django queryset update (CHR205's)": "def f():\n    Ticket.objects.filter(pk=1).update(status='x')\n",
     "Django model in update()": "def f(s):\n    s.execute(update(Ticket).values(status='x'))\n",
+    "bookkeeping: exempt counter and timestamp column": "def f(s):\n    s.execute(update(Agent).values(visit_count=Agent.visit_count + 1, seen_at=func.now()))\n"
+                                                         "    s.query(Agent).update({'visit_count': 0})\n",
     "dict.update": "def f(d):\n    d.update({'status': 'x'})\n",
     "set.update on a query attribute": "def f(holder):\n    holder.query.update({'status'})\n",
     "insert().values()": "def f(s):\n    s.execute(sa.insert(Agent).values(status='x'))\n",

@@ -13,7 +13,7 @@ from conftest import FIXTURES, run, tool
 from markers import expected_findings
 
 CODES = ("CHR401", "CHR402", "CHR403", "CHR404", "CHR405", "CHR406", "CHR407", "CHR410")
-PROJECTS = ("alembic_history", "demo", "django_app", "clean_app", "notes_service")
+PROJECTS = ("alembic_history", "alembic_online_only", "demo", "django_app", "clean_app", "notes_service")
 
 
 def cli_findings(chronolint, root: Path, *extra) -> Counter:

@@ -5,7 +5,9 @@ import ast
 from chronolint.analysis.receivers import receiver_types
 from chronolint.index.columns import dotted
 from chronolint.rules.api import Applicability, Edit, Fix, Invalid, Rule, Valid
-from chronolint.rules.columns._common import named_column, updated_at_names
+from fnmatch import fnmatchcase
+
+from chronolint.rules.columns._common import named_column, updated_at_exempt, updated_at_names
 from chronolint.rules.lifecycle._common import model_needles
 
 _MODELS = {"models.py": (
@@ -16,6 +18,7 @@ _MODELS = {"models.py": (
     "class Agent(Base):\n    __tablename__ = 'agents'\n"
     "    id: Mapped[str] = mapped_column(String, primary_key=True)\n"
     "    status: Mapped[str] = mapped_column(String)\n"
+    "    login_count: Mapped[int] = mapped_column(default=0)\n"
     "    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))\n\n"
     "class Perf(Base):\n    __tablename__ = 'perf'\n"
     "    id: Mapped[int] = mapped_column(primary_key=True)\n"
@@ -44,7 +47,10 @@ class BulkUpdateWithoutUpdatedAt(Rule):
     - `session.bulk_update_mappings(Model, [...])` with a literal list of literal dicts
       (or a comprehension building one), when a mapping lacks `updated_at`.
 
-    Column names come from `updated-at-names`. When the model is unknown, or the values
+    Column names come from `updated-at-names`. As for CHR201, bookkeeping is not an
+    edit: a statement that writes only timestamp columns or columns matching
+    `updated-at-exempt` (`run_count=Model.run_count + 1`, `last_seen_at=func.now()`)
+    is not reported. When the model is unknown, or the values
     cannot be read (`**changes`, a dict in a variable, a statement built across
     variables, values given only at `execute()`), nothing is reported.
 
@@ -116,6 +122,9 @@ class BulkUpdateWithoutUpdatedAt(Rule):
         Valid(_HEAD + "def f(s, rows):\n    s.bulk_update_mappings(Agent, rows)\n", files=_MODELS),
         Valid(_HEAD + "def f(s, now):\n    s.bulk_update_mappings(Agent, [{'id': 'a', 'status': 'x', 'updated_at': now}])\n", files=_MODELS),
         Valid(_HEAD + "def f(s, rows):\n    s.bulk_update_mappings(Agent, [{'id': r.id, **r.changes} for r in rows])\n", files=_MODELS),
+        # Bookkeeping (an exempt counter, a timestamp column) is not an edit, as for CHR201.
+        Valid(_HEAD + "def f(s):\n    s.execute(update(Agent).values(login_count=Agent.login_count + 1))\n", files=_MODELS),
+        Valid(_HEAD + "def f(s):\n    s.execute(update(Agent).values(status='x'))\n", files=_MODELS, settings={"updated-at-exempt": ["status"]}),
         # Unknown model: silence.
         Valid("from sqlalchemy import update\nfrom elsewhere import Thing\n\ndef f(s):\n    s.execute(update(Thing).values(status='x'))\n", files=_MODELS),
         # A Django-style queryset update is CHR205's.
@@ -201,7 +210,7 @@ class BulkUpdateWithoutUpdatedAt(Rule):
             if keys is None:
                 return None
             written |= keys
-        if updated.attr in written:
+        if updated.attr in written or not _edits(model, written, ctx):
             return None
         shape = f"`update({_spelled(target, ctx)})`"
         return shape, model, updated, _fix_data(call, updated, ctx)
@@ -232,7 +241,7 @@ class BulkUpdateWithoutUpdatedAt(Rule):
         if updated is None:
             return None
         keys = _dict_keys(call.args[0])
-        if keys is None or updated.attr in keys:
+        if keys is None or updated.attr in keys or not _edits(model, keys, ctx):
             return None
         return shape, model, updated, _fix_data(call, updated, ctx)
 
@@ -257,6 +266,18 @@ class BulkUpdateWithoutUpdatedAt(Rule):
             if updated.attr not in keys:
                 return f"`bulk_update_mappings({_spelled(call.args[0], ctx)}, ...)`", model, updated, None
         return None
+
+
+def _edits(model, written: set[str], ctx) -> bool:
+    """The write changes content, as CHR201 counts it: a column that is neither a
+    timestamp column nor matched by `updated-at-exempt` (bookkeeping such as
+    `run_count = run_count + 1` or `last_seen_at = now()` records an event, not an edit)."""
+    exempt = updated_at_exempt(ctx.settings)
+    for name in written:
+        column = model.columns.get(name)
+        if column is None or not (column.is_timestamp or any(fnmatchcase(column.attr, p) for p in exempt)):
+            return True
+    return False
 
 
 def _spelled(node: ast.AST, ctx) -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 from chronolint.analysis.receivers import walk_own_body
 
@@ -33,6 +35,43 @@ def _exits(body: list[ast.stmt]) -> bool:
     return bool(body) and isinstance(body[-1], (ast.Return, ast.Raise))
 
 
+_ENV_SEARCH_DEPTH = 4  # versions/postgresql/x.py -> versions -> migrations/env.py
+
+
+def offline_mode_supported(filename: str) -> bool:
+    """The revision's Alembic environment renders offline: the nearest `env.py` above it
+    (up to a few folders) tests `context.is_offline_mode()` and does not just raise there.
+    No `env.py` found, or one that cannot be read: unknown, so False (the rule is quiet)."""
+    try:
+        folder = Path(filename).resolve().parent
+    except (OSError, ValueError):
+        return False
+    for candidate in [folder, *list(folder.parents)[: _ENV_SEARCH_DEPTH - 1]]:
+        env = candidate / "env.py"
+        try:
+            if env.is_file():
+                return _env_renders_offline(str(env), env.stat().st_mtime_ns)
+        except OSError:
+            return False
+    return False
+
+
+@lru_cache(maxsize=64)
+def _env_renders_offline(path: str, _mtime: int) -> bool:
+    try:
+        tree = ast.parse(Path(path).read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return False
+    tests = [n for n in ast.walk(tree) if isinstance(n, ast.If) and _is_offline_test(n.test)]
+    if not tests:
+        return False  # always online (an env.py that builds its own engine and connects)
+    return not any(n.body and isinstance(n.body[0], ast.Raise) for n in tests)
+
+
+def _is_offline_test(test: ast.AST) -> bool:
+    return isinstance(test, ast.Call) and _names_offline_mode(test.func)
+
+
 class OfflineReads:
     """The unguarded offline-unsafe reads of one revision's `upgrade()` / `downgrade()`
     and of the module-level helpers they call from unguarded points."""
@@ -42,6 +81,8 @@ class OfflineReads:
         self.revision = revision
 
     def reads(self):
+        if not offline_mode_supported(self.ctx.filename):
+            return []
         found: list[OfflineRead] = []
         recognised: set[int] = set()
         seen: set[str] = set()
@@ -64,6 +105,20 @@ class OfflineReads:
             return []  # offline mode tested somewhere else (a helper, a module flag): unknown
         found.sort(key=lambda r: (r.node.lineno, r.node.col_offset))
         return found
+
+
+_BROAD = frozenset({"Exception", "BaseException", "AttributeError", "TypeError", "NoInspectionAvailable",
+                    "InvalidRequestError", "SQLAlchemyError"})
+
+
+def _catches_any(handler: ast.ExceptHandler) -> bool:
+    """A handler that catches what an offline read raises (bare, `Exception`, ...), and
+    does not raise again."""
+    if any(isinstance(n, ast.Raise) for body in handler.body for n in [body, *walk_own_body(body)]):
+        return False  # logs and re-raises: the run still stops
+    kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return handler.type is None or any(
+        (isinstance(k, ast.Name) and k.id in _BROAD) or (isinstance(k, ast.Attribute) and k.attr in _BROAD) for k in kinds)
 
 
 def _names_offline_mode(node: ast.AST) -> bool:
@@ -100,6 +155,18 @@ class _FunctionCheck:
             return True
         if isinstance(test, ast.Name) and test.id in self.offline_names:
             return True
+        if isinstance(test, ast.BoolOp) and self._short_circuit(test) is not None:
+            # `not offline and X` holds online only; `offline or X` holds whenever offline.
+            return isinstance(test.op, ast.Or)
+        return None
+
+    def _short_circuit(self, test: ast.BoolOp) -> int | None:
+        """Index of the operand that stops the evaluation in offline mode: a `not offline`
+        in an `and`, an `offline` in an `or`; what follows it never runs offline."""
+        stop = isinstance(test.op, ast.Or)
+        for i, operand in enumerate(test.values):
+            if self._offline_test(operand) is stop:
+                return i
         return None
 
     def _is_offline_call(self, func: ast.AST) -> bool:
@@ -125,6 +192,9 @@ class _FunctionCheck:
                 polarity = self._offline_test(stmt.test)
                 if polarity is not None:
                     self._recognise(stmt.test)
+                    if isinstance(stmt.test, ast.BoolOp):  # operands before the guard run offline
+                        for operand in stmt.test.values[: self._short_circuit(stmt.test)]:
+                            self._expression(operand, stmt)
                     offline_branch, online_branch = (stmt.body, stmt.orelse) if polarity else (stmt.orelse, stmt.body)
                     # The offline branch runs offline: checked. The online one is not.
                     self._statements(offline_branch)
@@ -132,6 +202,11 @@ class _FunctionCheck:
                         return  # the rest of this block runs online only
                     continue
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            if isinstance(stmt, (ast.Try, getattr(ast, "TryStar", ast.Try))) and any(map(_catches_any, stmt.handlers)):
+                # `try: <read> except Exception:` survives offline mode (the error is caught).
+                for block in (stmt.orelse, stmt.finalbody, *(h.body for h in stmt.handlers)):
+                    self._statements(block)
                 continue
             self._simple(stmt)
             for field in ("body", "orelse", "finalbody"):
@@ -163,7 +238,13 @@ class _FunctionCheck:
             node = stack.pop()
             if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 continue
-            for child in ast.iter_child_nodes(node):
+            children = list(ast.iter_child_nodes(node))
+            if isinstance(node, ast.BoolOp):
+                stop = self._short_circuit(node)
+                if stop is not None:  # `not offline and <read>`: the read never runs offline
+                    self._recognise(node.values[stop])
+                    children = [node.op, *node.values[:stop]]
+            for child in children:
                 parents[id(child)] = node
                 stack.append(child)
             if isinstance(node, ast.Call):

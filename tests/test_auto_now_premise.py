@@ -63,28 +63,42 @@ OLD = dt.datetime(2000, 1, 1)
 NEW = dt.datetime(2030, 1, 1)
 
 
-@pytest.fixture
-def orm(tmp_path):
+def _orm(tmp_path, onupdate: bool):
     sa = pytest.importorskip("sqlalchemy")
     from sqlalchemy.orm import DeclarativeBase, Session
 
     class Base(DeclarativeBase):
         pass
 
+    refresh = {"onupdate": (lambda: NEW)} if onupdate else {}
+
     class Order(Base):
         __tablename__ = "orders"
         id = sa.Column(sa.Integer, primary_key=True)
         number = sa.Column(sa.String(32), unique=True)
         status = sa.Column(sa.String(16), default="pending")
-        updated_at = sa.Column(sa.DateTime, default=lambda: OLD, onupdate=lambda: NEW)
+        updated_at = sa.Column(sa.DateTime, default=lambda: OLD, **refresh)
 
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
     Base.metadata.create_all(engine)
     with Session(engine) as session:
         session.add(Order(id=1, number="n1"))
         session.commit()
-    yield sa, engine, Session, Order
-    engine.dispose()
+    return sa, engine, Session, Order
+
+
+@pytest.fixture
+def orm(tmp_path):
+    made = _orm(tmp_path, onupdate=True)
+    yield made
+    made[1].dispose()
+
+
+@pytest.fixture
+def orm_without_onupdate(tmp_path):
+    made = _orm(tmp_path, onupdate=False)
+    yield made
+    made[1].dispose()
 
 
 def _stamp(sa, engine, Order) -> dt.datetime:
@@ -114,6 +128,18 @@ def _write(shape, sa, engine, Session, Order):
     elif shape == "legacy Query.update":
         with Session(engine) as session:
             session.query(Order).filter(Order.id == 1).update({"status": "paid"})
+            session.commit()
+    elif shape == "orm update().where() + updated_at=func.now()":
+        with Session(engine) as session:
+            session.execute(sa.update(Order).where(Order.id == 1).values(status="paid", updated_at=sa.func.now()))
+            session.commit()
+    elif shape == "legacy Query.update + updated_at: func.now()":
+        with Session(engine) as session:
+            session.query(Order).filter(Order.id == 1).update({"status": "paid", "updated_at": sa.func.now()})
+            session.commit()
+    elif shape == "bulk_update_mappings + updated_at":
+        with Session(engine) as session:
+            session.bulk_update_mappings(Order, [{"id": 1, "status": "paid", "updated_at": NEW}])
             session.commit()
     elif shape == "attribute change":
         with Session(engine) as session:
@@ -150,3 +176,26 @@ def test_sqlalchemy_onupdate_table(orm, shape, refreshed):
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT status FROM orders")).scalar_one() == "paid"
     assert (_stamp(sa, engine, Order) == NEW) is refreshed
+
+
+# CHR206: without `onupdate` the same bulk writes leave `updated_at` alone, and naming it
+# in the write (the rule's fix: `updated_at=func.now()`) refreshes it.
+WITHOUT_ONUPDATE_TABLE = [
+    ("core update()", False),
+    ("orm update().where()", False),
+    ("orm update() by primary key", False),
+    ("bulk_update_mappings", False),
+    ("legacy Query.update", False),
+    ("orm update().where() + updated_at=func.now()", True),
+    ("legacy Query.update + updated_at: func.now()", True),
+    ("bulk_update_mappings + updated_at", True),
+]
+
+
+@pytest.mark.parametrize(("shape", "refreshed"), WITHOUT_ONUPDATE_TABLE, ids=[s for s, _ in WITHOUT_ONUPDATE_TABLE])
+def test_sqlalchemy_without_onupdate_table(orm_without_onupdate, shape, refreshed):
+    sa, engine, Session, Order = orm_without_onupdate
+    _write(shape, sa, engine, Session, Order)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT status FROM orders")).scalar_one() == "paid"
+    assert (_stamp(sa, engine, Order) != OLD) is refreshed

@@ -319,3 +319,23 @@ def test_odd_histories_never_crash_and_stay_silent_where_unreadable(chronolint, 
         assert found == []
     else:  # an unreadable history of its own (cycle, dangling) or unreadable ops: never more findings
         assert len(found) <= 5
+
+
+def test_reflection_beside_sql_built_at_run_time_is_read_without_crashing(chronolint, tmp_path):
+    """A revision that reflects (`inspect(bind)`) and also runs SQL assembled at run time,
+    whose tables are unknown by the words they name (keystone's shape): the replay keeps
+    both unknown and the run goes on, with the rest of the drift still found."""
+    root = tmp_path / "p"
+    shutil.copytree(DRIFT, root)
+    (root / "migrations/versions/r15_reflect.py").write_text(
+        'import sqlalchemy as sa\nfrom alembic import op\n\nrevision = "r15"\ndown_revision = "r14"\n\n\n'
+        "def upgrade():\n"
+        "    bind = op.get_bind()\n"
+        "    if sa.inspect(bind).has_table('audit'):\n"
+        "        suffix = 'x'\n"
+        "        op.execute('ALTER TABLE audit_' + suffix + ' DROP COLUMN note')\n\n\n"
+        "def downgrade():\n    pass\n"
+    )
+    out = chronolint("check", "--select", "CHR408,CHR409", "--no-cache", "--output-format", "json", ".", cwd=root)
+    assert "Traceback" not in out.stderr and out.returncode in (0, 1), out.stderr
+    assert len(findings(chronolint, root)) == 5

@@ -1,4 +1,4 @@
-"""Migration rules (CHR401–CHR407) through the installed CLI and real flake8, against the
+"""Migration rules (CHR401–CHR407, CHR410) through the installed CLI and real flake8, against the
 fixture projects' `# expect:` markers."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import pytest
 from conftest import FIXTURES, run, tool
 from markers import expected_findings
 
-CODES = ("CHR401", "CHR402", "CHR403", "CHR404", "CHR405", "CHR406", "CHR407")
-PROJECTS = ("alembic_history", "demo", "django_app", "clean_app", "notes_service")
+CODES = ("CHR401", "CHR402", "CHR403", "CHR404", "CHR405", "CHR406", "CHR407", "CHR410")
+PROJECTS = ("alembic_history", "alembic_online_only", "demo", "django_app", "clean_app", "notes_service")
 
 
 def cli_findings(chronolint, root: Path, *extra) -> Counter:

@@ -1,4 +1,4 @@
-"""The ORM rules (CHR101–CHR104, CHR201–CHR205) on the fixture projects, through the
+"""The ORM rules (CHR101–CHR104, CHR201–CHR206) on the fixture projects, through the
 installed `chronolint` command and real flake8, compared with the `# expect:` markers."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from conftest import FIXTURES, run, tool
 from markers import expected_findings
 
-ORM_CODES = ("CHR101", "CHR102", "CHR103", "CHR104", "CHR201", "CHR202", "CHR203", "CHR204", "CHR205")
+ORM_CODES = ("CHR101", "CHR102", "CHR103", "CHR104", "CHR201", "CHR202", "CHR203", "CHR204", "CHR205", "CHR206")
 OPT_IN = "CHR103,CHR104,CHR204"
 PROJECTS = ("demo", "flask_legacy", "sqlmodel_app", "django_app", "clean_app", "notes_service")
 

@@ -37,6 +37,7 @@ REGISTRY = (
     "CHR203 index        chronolint.rules.lifecycle.chr203_raw_update_without_updated_at:RawUpdateWithoutUpdatedAt",
     "CHR204 opt-in index chronolint.rules.lifecycle.chr204_created_at_reassigned:CreatedAtReassigned",
     "CHR205 index        chronolint.rules.lifecycle.chr205_auto_now_bypassed:AutoNowBypassed",
+    "CHR206 index        chronolint.rules.lifecycle.chr206_bulk_update_without_updated_at:BulkUpdateWithoutUpdatedAt",
     # flow: None-safety and naive/aware mixing (rules/flow)
     "CHR301 index        chronolint.rules.flow.chr301_possibly_none_timestamp:PossiblyNoneTimestamp",
     "CHR302 index        chronolint.rules.flow.chr302_naive_aware_mixed:NaiveAwareMixed",
@@ -49,6 +50,7 @@ REGISTRY = (
     "CHR405              chronolint.rules.migrations.chr405_naive_timestamp_in_sql:NaiveTimestampInSql",
     "CHR406              chronolint.rules.migrations.chr406_irreversible_django_operation:IrreversibleDjangoOperation",
     "CHR407 opt-in       chronolint.rules.migrations.chr407_ddl_outside_migrations:DdlOutsideMigrations",
+    "CHR410              chronolint.rules.migrations.chr410_alembic_offline_mode_unsafe:AlembicOfflineModeUnsafe",
     # drift: the models against the replayed migration history (rules/drift)
     "CHR408 index        chronolint.rules.drift.chr408_model_column_not_in_migrations:ModelColumnNotInMigrations",
     "CHR409 index        chronolint.rules.drift.chr409_timestamp_awareness_drift:TimestampAwarenessDrift",

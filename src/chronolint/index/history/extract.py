@@ -197,7 +197,8 @@ def _revision(tree: ast.Module, text: str, rel_path: str, revision) -> dict:
     ops.sort(key=lambda o: o[-1])  # by line (helpers' ops keep their own lines)
     if any(word in text for word in _REFLECTION_TEXT) and _reflects(reader, revision.upgrade):
         # Reflection: what the revision does depends on what the database holds.
-        tables = {(o[1], o[2]) for o in ops if o[0] != "unknown"} | {(None, t) for t in _reflected(reader, revision.upgrade)}
+        # (ops already unknown, by name or by the words of an unparsed statement, stay so)
+        tables = {(o[1], o[2]) for o in ops if not o[0].startswith("unknown")} | {(None, t) for t in _reflected(reader, revision.upgrade)}
         ops += [["unknown", schema, table, 0] for schema, table in sorted(tables, key=str)]
     return {
         "revision": revision.revision, "down": list(revision.down_revisions), "labels": list(revision.branch_labels),

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from chronolint.rules.api import Invalid, Valid
-from chronolint.rules.drift._common import DriftRule, relative
+from chronolint.rules.drift.helpers import DriftRule, relative
 from chronolint.rules.drift._examples import MODELS_HEAD, events_model, history, revision
 
 _M = "app/models.py"

@@ -14,7 +14,8 @@ from conftest import run
 @pytest.mark.parametrize("rule", all_rules(), ids=lambda r: r.code)
 def test_the_registry_line_says_what_the_rule_class_says(rule):
     real = rule.load()
-    assert (rule.code, rule.default_enabled, rule.needs_index) == (real.code, real.default_enabled, real.needs_index)
+    assert (rule.code, rule.default_enabled, rule.needs_index, rule.aware_only) == (
+        real.code, real.default_enabled, real.needs_index, real.aware_only)
     assert rule.name == real.name and rule.handlers is real.handlers
 
 

@@ -60,6 +60,15 @@ def _call_invalidation(key, value):
     return value
 
 
+TIMESTAMP_POLICIES = ("aware", "naive-utc")  # as chronolint.rules.policy (a test keeps them equal)
+
+
+def _timestamp_policy(key, value):
+    if value not in TIMESTAMP_POLICIES:
+        raise ConfigError(f"`{key}` must be \"aware\" or \"naive-utc\", not {value!r}")
+    return value
+
+
 def _migrations(key, value):
     if not isinstance(value, dict):
         raise ConfigError(f"`{key}` must be a table")
@@ -93,6 +102,8 @@ SCHEMA = {
     "created-at-names": _str_list,
     "datetime-min-max-wrappers": _str_list,
     "migrations": _migrations,
+    # "aware" (default) or "naive-utc": the team stores naive UTC on purpose (see README).
+    "timestamp-policy": _timestamp_policy,
     # CHR301: does a call to a method of an object forget None checks on its attributes?
     # "assigned" (default): only those the method is known to assign; "all": every one.
     "flow-call-invalidation": _call_invalidation,
@@ -142,11 +153,12 @@ class Settings:
     @cached_property
     def enabled_rules(self) -> list:
 
-        return select_rules(
+        chosen = select_rules(
             self.get("select"),
             self.get("extend-select", []),
             self.get("ignore", []) + self.get("extend-ignore", []),
         )
+        return [rule for rule in chosen if rule.applies(self)]
 
     @cached_property
     def _per_file_ignores(self) -> list[tuple[str, frozenset[str]]]:
@@ -249,6 +261,12 @@ class ConfigResolver:
         their rule selectors are checked here, an error led by `overrides_from(key)`."""
         self.overrides = overrides or {}
         validate_rule_selectors(self.overrides, overrides_from)
+        for key in ("timestamp-policy",):  # values an editor or flake8 passes through
+            if key in self.overrides:
+                try:
+                    SCHEMA[key](key, self.overrides[key])
+                except ConfigError as exc:
+                    raise ConfigError(f"{overrides_from(key)}: {exc}" if overrides_from else str(exc)) from None
         self.cwd = Path(cwd or os.getcwd()).resolve()
         self._by_dir: dict[str, Settings] = {}
         self._by_path: dict[str, Settings] = {}  # each path asked about, as given

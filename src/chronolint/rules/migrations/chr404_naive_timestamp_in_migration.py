@@ -67,9 +67,15 @@ class NaiveTimestampInMigration(Rule):
     ## Fix safety
     Unsafe: adds `timezone=True`, which changes the column's type in the database
     (`timestamptz` on PostgreSQL) and what the application must write into it.
+
+    ## Options
+    - `timestamp-policy` (`"aware"` or `"naive-utc"`, default `"aware"`): under `"aware"`
+      the rule runs as described. Under `"naive-utc"` (a team that stores naive UTC on
+      purpose) naive columns are the policy there, so this rule does not run.
     """
 
     code = "CHR404"
+    aware_only = True  # off under timestamp-policy = "naive-utc" (see ## Options)
     short = "A naive timestamp type in an Alembic migration"
     name = "naive-timestamp-in-migration"
     message = "`{type}` without `timezone=True` creates a timestamp column without time zone"

@@ -47,9 +47,16 @@ class NaiveTimestampInSql(Rule):
     Unsafe: `timestamp [without time zone]` becomes `timestamptz` (precision kept), which
     changes the column's type; `timestamptz` is PostgreSQL's spelling. Offered only when
     the SQL is a plain string literal written without escapes.
+
+    ## Options
+    - `timestamp-policy` (`"aware"` or `"naive-utc"`, default `"aware"`): under `"aware"`
+      the rule runs as described. Under `"naive-utc"` (a team that stores naive UTC on
+      purpose) `timestamp without time zone` in SQL is the policy there, so this rule does
+      not run.
     """
 
     code = "CHR405"
+    aware_only = True  # off under timestamp-policy = "naive-utc" (see ## Options)
     name = "naive-timestamp-in-sql"
     message = "SQL adds {column} as `timestamp` without time zone; use `timestamptz`"
     # A timestamp type, the DDL words (TABLE, and ALTER or CREATE, in any case) and a call

@@ -114,6 +114,12 @@ class DowngradeNotInverse(Rule):
               "        b.create_foreign_key('fk_a', 'u', ['u_id'], ['id'], ondelete='CASCADE')\n\n\n"
               "def downgrade():\n    pass\n"),
         Valid(_HEAD + "def upgrade():\n    op.execute('UPDATE t SET c = 0')\n\n\ndef downgrade():\n    op.alter_column('t', 'c', nullable=True)\n"),
+        # The project's own wrappers, read with the arguments each call passes.
+        Valid(_HEAD + "def add_column(table, column):\n    op.add_column(table, column)\n\n\n"
+              "def drop_column(table, name):\n    op.drop_column(table, name)\n\n\n"
+              "def upgrade():\n    add_column('orders', sa.Column('tenant_id', sa.Integer()))\n"
+              "    add_column('orders', sa.Column('region', sa.Integer()))\n\n\n"
+              "def downgrade():\n    drop_column('orders', 'region')\n    drop_column('orders', 'tenant_id')\n"),
     ]
     INVALID = [
         Invalid(_HEAD + _TENANT_UP + "def downgrade():\n    op.drop_column('orders', 'tenant_id')\n",
@@ -124,6 +130,12 @@ class DowngradeNotInverse(Rule):
                 "def downgrade():\n    with op.batch_alter_table(T) as batch_op:\n        batch_op.drop_column('x')\n"),
         Invalid(_HEAD + "def upgrade():\n    op.drop_column('users', 'legacy')\n    op.rename_table('a', 'b')\n\n\n"
                 "def downgrade():\n    op.create_index('ix', 'c', ['d'])\n"),
+        Invalid(_HEAD + "def add_column(table, column):\n    op.add_column(table, column)\n\n\n"
+                "def drop_column(table, name):\n    op.drop_column(table, name)\n\n\n"
+                "def upgrade():\n    add_column('orders', sa.Column('tenant_id', sa.Integer()))\n"
+                "    add_column('orders', sa.Column('region', sa.Integer()))\n\n\n"
+                "def downgrade():\n    drop_column('orders', 'tenant_id')\n",
+                messages=("`downgrade()` does not undo `add_column` of `orders.region` from `upgrade()`",)),
     ]
 
     def check_module(self, ctx) -> None:

@@ -47,7 +47,9 @@ _OPTION_READS = {
     "created_at_names(": "created-at-names",
     "updated_at_exempt(": "updated-at-exempt",
     "revision_analysis(": "migrations.baseline",
-    "(FlowRule)": "flow-call-invalidation",  # a flow rule hands its options to the flow analysis
+    "(FlowRule)": "flow-call-invalidation",
+    "aware_only = True": "timestamp-policy",  # off under the naive-UTC policy
+    "naive_utc(": "timestamp-policy",  # a flow rule hands its options to the flow analysis
     "is_history(": "migrations.baseline",
 }
 

@@ -19,6 +19,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 from chronolint.engine.errors import ConfigError
 from chronolint.engine.paths import DEFAULT_EXCLUDE, compile_patterns, path_matches, relative_path
 from chronolint.registry import select_rules, validate_selectors
+from chronolint.rules.policy import TIMESTAMP_POLICIES
 
 
 TARGET_VERSIONS = ("py310", "py311", "py312", "py313", "py314")
@@ -66,6 +67,14 @@ def _library_versions(key, value):
     return dict(value)
 
 
+
+
+def _timestamp_policy(key, value):
+    if value not in TIMESTAMP_POLICIES:
+        raise ConfigError(f"`{key}` must be \"aware\" or \"naive-utc\", not {value!r}")
+    return value
+
+
 def _migrations(key, value):
     if not isinstance(value, dict):
         raise ConfigError(f"`{key}` must be a table")
@@ -102,6 +111,8 @@ SCHEMA = {
     # The version of a library whose meaning changes between releases (SQLModel, Django,
     # SQLAlchemy), when the project's lock files and pins do not say it.
     "library-versions": _library_versions,
+    # "aware" (default) or "naive-utc": the team stores naive UTC on purpose (see README).
+    "timestamp-policy": _timestamp_policy,
     # CHR301: does a call to a method of an object forget None checks on its attributes?
     # "assigned" (default): only those the method is known to assign; "all": every one.
     "flow-call-invalidation": _call_invalidation,
@@ -127,6 +138,7 @@ class RuleOptions:
     datetime_min_max_wrappers: tuple[str, ...] = ()
     migrations_baseline: str | None = None
     flow_call_invalidation: str = "assigned"
+    timestamp_policy: str = "aware"
 
     @classmethod
     def from_table(cls, options: dict) -> "RuleOptions":
@@ -141,6 +153,7 @@ class RuleOptions:
             datetime_min_max_wrappers=tuple(options.get("datetime-min-max-wrappers") or ()),
             migrations_baseline=(options.get("migrations") or {}).get("baseline"),
             flow_call_invalidation=options.get("flow-call-invalidation") or "assigned",
+            timestamp_policy=options.get("timestamp-policy") or "aware",
         )
 
 
@@ -153,6 +166,7 @@ RULE_OPTION_KEYS = {
     "datetime_min_max_wrappers": "datetime-min-max-wrappers",
     "migrations_baseline": "migrations.baseline",
     "flow_call_invalidation": "flow-call-invalidation",
+    "timestamp_policy": "timestamp-policy",
 }
 
 
@@ -204,11 +218,12 @@ class Settings:
     @cached_property
     def enabled_rules(self) -> list:
 
-        return select_rules(
+        chosen = select_rules(
             self.get("select"),
             self.get("extend-select", []),
             self.get("ignore", []) + self.get("extend-ignore", []),
         )
+        return [rule for rule in chosen if rule.applies(self)]
 
     @cached_property
     def _per_file_ignores(self) -> list[tuple[str, frozenset[str]]]:
@@ -311,6 +326,12 @@ class ConfigResolver:
         their rule selectors are checked here, an error led by `overrides_from(key)`."""
         self.overrides = overrides or {}
         validate_rule_selectors(self.overrides, overrides_from)
+        for key in ("timestamp-policy",):  # values an editor or flake8 passes through
+            if key in self.overrides:
+                try:
+                    SCHEMA[key](key, self.overrides[key])
+                except ConfigError as exc:
+                    raise ConfigError(f"{overrides_from(key)}: {exc}" if overrides_from else str(exc)) from None
         self.cwd = Path(cwd or os.getcwd()).resolve()
         self._by_dir: dict[str, Settings] = {}
         self._by_path: dict[str, Settings] = {}  # each path asked about, as given

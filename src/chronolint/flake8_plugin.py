@@ -18,6 +18,7 @@ _OPTION_KEYS = {
     "chronolint_extend_select": "extend-select",
     "chronolint_target_version": "target-version",
     "chronolint_explicit_updated_at": "explicit-updated-at",
+    "chronolint_timestamp_policy": "timestamp-policy",
     "chronolint_config": None,
 }
 
@@ -42,6 +43,8 @@ class Flake8Plugin:
                            help="target Python for chronolint fixes, e.g. py311")
         manager.add_option("--chronolint-explicit-updated-at", parse_from_config=True, action="store_true",
                            default=False, help="CHR201: require updated_at to be set explicitly")
+        manager.add_option("--chronolint-timestamp-policy", parse_from_config=True, default=None,
+                           help='"aware" (default) or "naive-utc": the team stores naive UTC on purpose')
         manager.add_option("--chronolint-config", parse_from_config=True, default=None,
                            help="path to a chronolint.toml / pyproject.toml to use")
 
@@ -54,6 +57,8 @@ class Flake8Plugin:
             overrides["target-version"] = options.chronolint_target_version
         if options.chronolint_explicit_updated_at:
             overrides["explicit-updated-at"] = True
+        if options.chronolint_timestamp_policy:
+            overrides["timestamp-policy"] = options.chronolint_timestamp_policy
         cls._overrides = overrides
         cls._config_file = options.chronolint_config
         cls._workspace = None

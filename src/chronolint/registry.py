@@ -1,6 +1,7 @@
-"""The rule registry: one line per rule, `CODE [opt-in] [index] module:Class`. Adding a
-rule = a module in its family's folder + one line here. `opt-in` (not in the default
-selection) and `index` (reads the project index) repeat what the rule class says, so that
+"""The rule registry: one line per rule, `CODE [opt-in] [index] [aware-only] module:Class`.
+Adding a rule = a module in its family's folder + one line here. `opt-in` (not in the
+default selection), `index` (reads the project index) and `aware-only` (off under
+`timestamp-policy = "naive-utc"`) repeat what the rule class says, so that
 choosing rules and indexes imports no rule: a run served by the cache never does (a test
 holds the line and the class equal)."""
 
@@ -10,50 +11,51 @@ import importlib
 from functools import lru_cache
 
 from chronolint.engine.errors import ConfigError
+from chronolint.rules.policy import naive_utc
 
 REGISTRY = (
     # naive datetimes (rules/naive)
-    "CHR001              chronolint.rules.naive.chr001_call_datetime_now:CallDatetimeNow",
-    "CHR002              chronolint.rules.naive.chr002_call_datetime_utcnow:CallDatetimeUtcnow",
-    "CHR003              chronolint.rules.naive.chr003_call_datetime_today:CallDatetimeToday",
-    "CHR004              chronolint.rules.naive.chr004_call_datetime_fromtimestamp:CallDatetimeFromtimestamp",
-    "CHR005              chronolint.rules.naive.chr005_call_datetime_utcfromtimestamp:CallDatetimeUtcfromtimestamp",
-    "CHR006              chronolint.rules.naive.chr006_call_datetime_without_tzinfo:CallDatetimeWithoutTzinfo",
-    "CHR007              chronolint.rules.naive.chr007_call_datetime_strptime_without_zone:CallDatetimeStrptimeWithoutZone",
-    "CHR008 opt-in       chronolint.rules.naive.chr008_call_date_today:CallDateToday",
-    "CHR009 opt-in       chronolint.rules.naive.chr009_datetime_min_max:DatetimeMinMax",
-    "CHR010              chronolint.rules.naive.chr010_naive_function_as_value:NaiveFunctionAsValue",
-    "CHR011              chronolint.rules.naive.chr011_call_datetime_combine_without_tzinfo:CallDatetimeCombineWithoutTzinfo",
+    "CHR001                  chronolint.rules.naive.chr001_call_datetime_now:CallDatetimeNow",
+    "CHR002 aware-only       chronolint.rules.naive.chr002_call_datetime_utcnow:CallDatetimeUtcnow",
+    "CHR003                  chronolint.rules.naive.chr003_call_datetime_today:CallDatetimeToday",
+    "CHR004                  chronolint.rules.naive.chr004_call_datetime_fromtimestamp:CallDatetimeFromtimestamp",
+    "CHR005 aware-only       chronolint.rules.naive.chr005_call_datetime_utcfromtimestamp:CallDatetimeUtcfromtimestamp",
+    "CHR006                  chronolint.rules.naive.chr006_call_datetime_without_tzinfo:CallDatetimeWithoutTzinfo",
+    "CHR007                  chronolint.rules.naive.chr007_call_datetime_strptime_without_zone:CallDatetimeStrptimeWithoutZone",
+    "CHR008 opt-in           chronolint.rules.naive.chr008_call_date_today:CallDateToday",
+    "CHR009 opt-in           chronolint.rules.naive.chr009_datetime_min_max:DatetimeMinMax",
+    "CHR010                  chronolint.rules.naive.chr010_naive_function_as_value:NaiveFunctionAsValue",
+    "CHR011                  chronolint.rules.naive.chr011_call_datetime_combine_without_tzinfo:CallDatetimeCombineWithoutTzinfo",
     # noqa hygiene (rules/noqa)
-    "CHR100 opt-in       chronolint.rules.noqa.chr100_unused_noqa:UnusedNoqa",
+    "CHR100 opt-in           chronolint.rules.noqa.chr100_unused_noqa:UnusedNoqa",
     # ORM timestamp columns (rules/columns)
-    "CHR101 index        chronolint.rules.columns.chr101_naive_timestamp_column:NaiveTimestampColumn",
-    "CHR102              chronolint.rules.columns.chr102_default_evaluated_at_import:DefaultEvaluatedAtImport",
-    "CHR103 opt-in       chronolint.rules.columns.chr103_python_side_timestamp_default:PythonSideTimestampDefault",
-    "CHR104 opt-in index chronolint.rules.columns.chr104_model_without_timestamps:ModelWithoutTimestamps",
+    "CHR101 index aware-only chronolint.rules.columns.chr101_naive_timestamp_column:NaiveTimestampColumn",
+    "CHR102                  chronolint.rules.columns.chr102_default_evaluated_at_import:DefaultEvaluatedAtImport",
+    "CHR103 opt-in           chronolint.rules.columns.chr103_python_side_timestamp_default:PythonSideTimestampDefault",
+    "CHR104 opt-in index     chronolint.rules.columns.chr104_model_without_timestamps:ModelWithoutTimestamps",
     # updated_at lifecycle (rules/lifecycle)
-    "CHR201 index        chronolint.rules.lifecycle.chr201_updated_at_not_set:UpdatedAtNotSet",
-    "CHR202 index        chronolint.rules.lifecycle.chr202_upsert_without_updated_at:UpsertWithoutUpdatedAt",
-    "CHR203 index        chronolint.rules.lifecycle.chr203_raw_update_without_updated_at:RawUpdateWithoutUpdatedAt",
-    "CHR204 opt-in index chronolint.rules.lifecycle.chr204_created_at_reassigned:CreatedAtReassigned",
-    "CHR205 index        chronolint.rules.lifecycle.chr205_auto_now_bypassed:AutoNowBypassed",
-    "CHR206 index        chronolint.rules.lifecycle.chr206_bulk_update_without_updated_at:BulkUpdateWithoutUpdatedAt",
+    "CHR201 index            chronolint.rules.lifecycle.chr201_updated_at_not_set:UpdatedAtNotSet",
+    "CHR202 index            chronolint.rules.lifecycle.chr202_upsert_without_updated_at:UpsertWithoutUpdatedAt",
+    "CHR203 index            chronolint.rules.lifecycle.chr203_raw_update_without_updated_at:RawUpdateWithoutUpdatedAt",
+    "CHR204 opt-in index     chronolint.rules.lifecycle.chr204_created_at_reassigned:CreatedAtReassigned",
+    "CHR205 index            chronolint.rules.lifecycle.chr205_auto_now_bypassed:AutoNowBypassed",
+    "CHR206 index            chronolint.rules.lifecycle.chr206_bulk_update_without_updated_at:BulkUpdateWithoutUpdatedAt",
     # flow: None-safety and naive/aware mixing (rules/flow)
-    "CHR301 index        chronolint.rules.flow.chr301_possibly_none_timestamp:PossiblyNoneTimestamp",
-    "CHR302 index        chronolint.rules.flow.chr302_naive_aware_mixed:NaiveAwareMixed",
-    "CHR303 index        chronolint.rules.flow.chr303_column_awareness_mismatch:ColumnAwarenessMismatch",
+    "CHR301 index            chronolint.rules.flow.chr301_possibly_none_timestamp:PossiblyNoneTimestamp",
+    "CHR302 index            chronolint.rules.flow.chr302_naive_aware_mixed:NaiveAwareMixed",
+    "CHR303 index            chronolint.rules.flow.chr303_column_awareness_mismatch:ColumnAwarenessMismatch",
     # migrations (rules/migrations)
-    "CHR401              chronolint.rules.migrations.chr401_missing_downgrade:MissingDowngrade",
-    "CHR402              chronolint.rules.migrations.chr402_empty_downgrade:EmptyDowngrade",
-    "CHR403              chronolint.rules.migrations.chr403_downgrade_not_inverse:DowngradeNotInverse",
-    "CHR404              chronolint.rules.migrations.chr404_naive_timestamp_in_migration:NaiveTimestampInMigration",
-    "CHR405              chronolint.rules.migrations.chr405_naive_timestamp_in_sql:NaiveTimestampInSql",
-    "CHR406              chronolint.rules.migrations.chr406_irreversible_django_operation:IrreversibleDjangoOperation",
-    "CHR407 opt-in       chronolint.rules.migrations.chr407_ddl_outside_migrations:DdlOutsideMigrations",
-    "CHR410              chronolint.rules.migrations.chr410_alembic_offline_mode_unsafe:AlembicOfflineModeUnsafe",
+    "CHR401                  chronolint.rules.migrations.chr401_missing_downgrade:MissingDowngrade",
+    "CHR402                  chronolint.rules.migrations.chr402_empty_downgrade:EmptyDowngrade",
+    "CHR403                  chronolint.rules.migrations.chr403_downgrade_not_inverse:DowngradeNotInverse",
+    "CHR404 aware-only       chronolint.rules.migrations.chr404_naive_timestamp_in_migration:NaiveTimestampInMigration",
+    "CHR405 aware-only       chronolint.rules.migrations.chr405_naive_timestamp_in_sql:NaiveTimestampInSql",
+    "CHR406                  chronolint.rules.migrations.chr406_irreversible_django_operation:IrreversibleDjangoOperation",
+    "CHR407 opt-in           chronolint.rules.migrations.chr407_ddl_outside_migrations:DdlOutsideMigrations",
+    "CHR410                  chronolint.rules.migrations.chr410_alembic_offline_mode_unsafe:AlembicOfflineModeUnsafe",
     # drift: the models against the replayed migration history (rules/drift)
-    "CHR408 index        chronolint.rules.drift.chr408_model_column_not_in_migrations:ModelColumnNotInMigrations",
-    "CHR409 index        chronolint.rules.drift.chr409_timestamp_awareness_drift:TimestampAwarenessDrift",
+    "CHR408 index            chronolint.rules.drift.chr408_model_column_not_in_migrations:ModelColumnNotInMigrations",
+    "CHR409 index            chronolint.rules.drift.chr409_timestamp_awareness_drift:TimestampAwarenessDrift",
 )
 
 
@@ -66,6 +68,11 @@ class RegisteredRule:
         self.code = code
         self.default_enabled = "opt-in" not in flags
         self.needs_index = "index" in flags
+        self.aware_only = "aware-only" in flags
+
+    def applies(self, settings) -> bool:
+        """`Rule.applies`, from the line."""
+        return not (self.aware_only and naive_utc(settings))
 
     def load(self):
         """The rule instance itself."""

@@ -8,7 +8,7 @@ import sys
 
 from chronolint import __version__
 from chronolint.cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, fixing, reporters
-from chronolint.config import TARGET_VERSIONS, ConfigError, ConfigResolver
+from chronolint.config import TARGET_VERSIONS, TIMESTAMP_POLICIES, ConfigError, ConfigResolver
 from chronolint.linter import Fixes, RunResult, lint_file, lint_paths
 from chronolint.engine.source import SourceFile
 
@@ -39,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--exclude", type=_comma_list)
     check.add_argument("--extend-exclude", type=_comma_list, action="extend", default=[])
     check.add_argument("--target-version", choices=TARGET_VERSIONS)
+    check.add_argument("--timestamp-policy", choices=TIMESTAMP_POLICIES,
+                       help="\"aware\" (default) or \"naive-utc\": the team stores naive UTC on purpose")
     check.add_argument("--output-format", default=os.environ.get("CHRONOLINT_OUTPUT_FORMAT") or None)
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even if findings remain")
     check.add_argument("--statistics", action="store_true", help="count findings per rule")
@@ -92,6 +94,8 @@ def _overrides(args) -> dict:
         overrides["extend-exclude"] = args.extend_exclude
     if args.target_version:
         overrides["target-version"] = args.target_version
+    if args.timestamp_policy:
+        overrides["timestamp-policy"] = args.timestamp_policy
     if args.per_file_ignores:
         table: dict[str, list[str]] = {}
         for item in args.per_file_ignores:

@@ -41,6 +41,7 @@ class ClientSettings:
     extend_select: list[str] | None = None
     unsafe_fixes: bool = False
     configuration: str | None = None
+    timestamp_policy: str | None = None  # "aware" / "naive-utc"; checked by ConfigResolver
 
     @classmethod
     def from_options(cls, options) -> "ClientSettings":
@@ -54,6 +55,7 @@ class ClientSettings:
             extend_select=options.get("extendSelect"),
             unsafe_fixes=bool(options.get("unsafeFixes", False)),
             configuration=options.get("configuration"),
+            timestamp_policy=options.get("timestampPolicy"),
         )
 
     def overrides(self) -> dict:
@@ -64,6 +66,8 @@ class ClientSettings:
             overrides["extend-select"] = list(self.extend_select)
         if self.ignore:
             overrides["extend-ignore"] = list(self.ignore)
+        if self.timestamp_policy is not None:
+            overrides["timestamp-policy"] = self.timestamp_policy
         return overrides
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
 from chronolint.engine.diagnostics import Applicability
+from chronolint.rules.policy import naive_utc
 
 if TYPE_CHECKING:
     from chronolint.engine.context import Context
@@ -69,6 +70,9 @@ class Rule:
     # The configuration keys the rule reads (`Settings.rule_options`), each documented in
     # the docstring's `## Options` section (`migrations.baseline` for a nested key).
     options: ClassVar[tuple[str, ...]] = ()
+    # Off under `timestamp-policy = "naive-utc"` (chronolint.rules.policy): the rule asks
+    # for aware values, which that team's policy does not want.
+    aware_only: ClassVar[bool] = False
     fix_applicability: ClassVar[Applicability | None] = None
     VALID: ClassVar[list] = []
     INVALID: ClassVar[list] = []
@@ -81,6 +85,11 @@ class Rule:
                 if node_type is None:
                     raise TypeError(f"{type(self).__name__}.{attr}: ast has no node type by that name")
                 self.handlers[node_type] = getattr(self, attr)
+
+    def applies(self, settings) -> bool:
+        """Whether the rule runs at all under these settings; one that does not counts as
+        not enabled. (The registry answers the same from its line, importing no rule.)"""
+        return not (self.aware_only and naive_utc(settings))
 
     def check_module(self, ctx: "Context") -> None:
         """Whole-module analysis; called before the tree walk. Default: nothing."""

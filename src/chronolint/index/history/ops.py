@@ -79,6 +79,13 @@ class Op:
     args: dict[str, ast.AST] | None  # None: arguments unpacked, unknown
     batch: BatchBlock | None
     constants: dict[str, str] = field(default_factory=dict, repr=False)
+    # In a helper the upgrade calls: the call's positional arguments, with the helper's
+    # parameters replaced by what the upgrade passed (None: the call's own, `call.args`).
+    positional: list[ast.AST] | None = field(default=None, repr=False)
+
+    @property
+    def positional_args(self) -> list[ast.AST]:
+        return self.call.args if self.positional is None else self.positional
 
     def arg(self, param: str) -> ast.AST | None:
         if self.args is None:
@@ -177,7 +184,8 @@ class OpCollector:
         bound = bind_arguments(call, ("table_name",)) or {}
         return BatchBlock(statement, item, bound.get("table_name"))
 
-    def op_of(self, call: ast.Call, scopes, batch_vars: dict[str, BatchBlock]) -> Op | None:
+    def op_of(self, call: ast.Call, scopes, batch_vars: dict[str, BatchBlock],
+              bindings: dict[str, ast.AST] | None = None) -> Op | None:
         func = call.func
         if not isinstance(func, ast.Attribute):
             return None
@@ -189,14 +197,20 @@ class OpCollector:
             params = OP_PARAMS.get(func.attr, ())
         else:
             return None
-        return Op(func.attr, call, bind_arguments(call, params), batch, self.constants)
+        args = bind_arguments(call, params)
+        if not bindings:
+            return Op(func.attr, call, args, batch, self.constants)
+        if args is not None:
+            args = {param: _bound(node, bindings) for param, node in args.items()}
+        return Op(func.attr, call, args, batch, self.constants, [_bound(a, bindings) for a in call.args])
 
     def collect(self, function: ast.FunctionDef) -> list[Op]:
         ops: list[Op] = []
-        self._collect(function, [function], {}, ops, {function.name})
+        self._collect(function, [function], {}, ops, {function.name}, {})
         return ops
 
-    def _collect(self, node: ast.AST, scopes, batch_vars, ops: list[Op], visiting: set[str]) -> None:
+    def _collect(self, node: ast.AST, scopes, batch_vars, ops: list[Op], visiting: set[str],
+                 bindings: dict[str, ast.AST]) -> None:
         if isinstance(node, (ast.With, ast.AsyncWith)):
             batch_vars = dict(batch_vars)
             for item in node.items:
@@ -204,14 +218,37 @@ class OpCollector:
                 if block is not None and isinstance(item.optional_vars, ast.Name):
                     batch_vars[item.optional_vars.id] = block
         if isinstance(node, ast.Call):
-            op = self.op_of(node, scopes, batch_vars)
+            op = self.op_of(node, scopes, batch_vars, bindings)
             if op is not None:
                 ops.append(op)
             elif isinstance(node.func, ast.Name) and node.func.id in self.functions and node.func.id not in visiting:
                 helper = self.functions[node.func.id]
-                self._collect(helper, [helper], {}, ops, visiting | {helper.name})
+                passed = helper_bindings(helper, node, bindings)
+                self._collect(helper, [helper], {}, ops, visiting | {helper.name}, passed)
         for child in ast.iter_child_nodes(node):
-            self._collect(child, scopes, batch_vars, ops, visiting)
+            self._collect(child, scopes, batch_vars, ops, visiting, bindings)
+
+
+def helper_bindings(helper: ast.FunctionDef, call: ast.Call, outer: dict[str, ast.AST]) -> dict[str, ast.AST]:
+    """What a project helper's parameters hold for one call (`add_column("t", sa.Column(...))`
+    binds `table` and `column`), so the operations inside it are read with the caller's
+    arguments. Parameters the call does not pass (defaults), and every parameter when it
+    unpacks arguments, stay unknown. A parameter the helper reassigns is not bound."""
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return {}
+    params = [a.arg for a in (*helper.args.posonlyargs, *helper.args.args)]
+    bound = dict(zip(params, call.args))
+    named = {a.arg for a in (*helper.args.args, *helper.args.kwonlyargs)}
+    bound.update({k.arg: k.value for k in call.keywords if k.arg in named})
+    assigned = {n.id for n in ast.walk(helper) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return {name: _bound(value, outer) for name, value in bound.items() if name not in assigned}
+
+
+def _bound(node: ast.AST, bindings: dict[str, ast.AST]) -> ast.AST:
+    """A helper's parameter → the caller's argument; anything else unchanged."""
+    if isinstance(node, ast.Name) and node.id in bindings:
+        return bindings[node.id]
+    return node
 
 
 # ---------------------------------------------------------------- writing an inverse

@@ -79,9 +79,16 @@ class NaiveTimestampColumn(Rule):
     Unsafe: adding `timezone=True` changes the database schema (it needs a migration,
     and existing naive values must be interpreted in some zone) and makes the column
     return aware datetimes, which changes comparisons in the code that reads it.
+
+    ## Options
+    - `timestamp-policy` (`"aware"` or `"naive-utc"`, default `"aware"`): under `"aware"`
+      the rule runs as described. Under `"naive-utc"` (a team that stores naive UTC on
+      purpose) naive columns are the policy there, so this rule does not run.
     """
 
     code = "CHR101"
+    options = ("timestamp-policy",)
+    aware_only = True  # off under timestamp-policy = "naive-utc" (see ## Options)
     name = "naive-timestamp-column"
     message = "`{model}.{attr}` is a naive timestamp column ({why})"
     needles = INDEX_NEEDLES

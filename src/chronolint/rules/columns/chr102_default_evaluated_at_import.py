@@ -26,6 +26,12 @@ class DefaultEvaluatedAtImport(Rule):
     `default=timezone.now()`. SQL expressions (`func.now()`, `text("now()")`) are
     evaluated by the database per row and are not flagged.
 
+    A function of the same module that returns a clock reading (`def now(): return
+    datetime.now(timezone.utc)`) reads the clock too: `default=now() + timedelta(days=7)`
+    is flagged. Such helpers are followed one call deep (the helper itself calls the
+    clock), when their name holds `now`, `today` or `time` (`utc_now`, `now_plus`: what
+    the pre-filter looks for); helpers imported from another module are not read.
+
     ## Why is this bad?
     The call runs once, at import. Every row inserted by that process gets the same
     timestamp: the moment the worker started. The bug hides in tests (a fresh process
@@ -59,13 +65,14 @@ class DefaultEvaluatedAtImport(Rule):
     code = "CHR102"
     name = "timestamp-default-evaluated-at-import"
     message = "column default `{call}` is evaluated once at import; every row gets the same time"
-    # `default=`/`onupdate=` followed, on the same line, by a call of a CLOCK_CALLS name.
+    # `default=`/`onupdate=` followed, on the same line, by a call of a CLOCK_CALLS name or of
+    # a project helper whose name holds now/today/time (`utc_now()`, `now_plus()`).
     # The word boundary before `default` is a lookbehind after its `d`: a pattern that
     # starts with `\b` is tried at every position, one that starts with d|o skips ahead.
     # Most files hold neither word, which plain substrings rule out sooner.
     needles = AllOf((
         ("default", "onupdate"),
-        re.compile(r"(?:d(?<=\bd)efault|o(?<=\bo)nupdate)\s*=[^\n]*?\b(?:now|utcnow|today|time)\s*\("),
+        re.compile(r"(?:d(?<=\bd)efault|o(?<=\bo)nupdate)\s*=[^\n]*?(?:now|today|time)\w*\s*\("),
     ))
     fix_applicability = Applicability.SAFE
 
@@ -78,6 +85,20 @@ class DefaultEvaluatedAtImport(Rule):
         Valid(_HEAD + "    def f(self, x=datetime.now(timezone.utc)):\n        return x\n"),
         # label-studio: a field assigned at module level belongs to no model.
         Valid("import datetime\nfrom django.db import models\nyear = models.IntegerField(default=datetime.datetime.now().year)\n"),
+        # A project helper around the clock, passed uncalled, or one that returns a callable.
+        Valid("from datetime import datetime, timedelta, timezone\nfrom sqlalchemy import Column, DateTime\n\n"
+              "def utc_now():\n    return datetime.now(timezone.utc)\n\n"
+              "class Invite:\n    created_at = Column(DateTime(timezone=True), default=utc_now)\n"),
+        Valid("from datetime import datetime, timedelta, timezone\nfrom sqlalchemy import Column, DateTime\n\n"
+              "def in_a_week():\n    return lambda: datetime.now(timezone.utc) + timedelta(days=7)\n\n"
+              "class Invite:\n    expires_at = Column(DateTime(timezone=True), default=in_a_week())\n"),
+        # A helper that reads no clock; a parameter that shadows the helper's name.
+        Valid("from datetime import datetime, timedelta, timezone\nfrom sqlalchemy import Column, DateTime\n\n"
+              "def epoch():\n    return datetime(1970, 1, 1, tzinfo=timezone.utc)\n\n"
+              "class Invite:\n    expires_at = Column(DateTime(timezone=True), default=epoch() + timedelta(days=7))\n"),
+        Valid("from datetime import datetime, timedelta, timezone\nfrom sqlalchemy import Column, DateTime\n\n"
+              "def now():\n    return datetime.now(timezone.utc)\n\n"
+              "def expiry_column(now):\n    return Column(DateTime(timezone=True), default=now() + timedelta(days=7))\n"),
     ]
     INVALID = [
         Invalid(_HEAD + "    c = Column(DateTime(timezone=True), default=datetime.now(timezone.utc))\n",
@@ -88,6 +109,14 @@ class DefaultEvaluatedAtImport(Rule):
                 fixed="from datetime import datetime\nfrom sqlmodel import Field, SQLModel\nclass T(SQLModel, table=True):\n    at: datetime = Field(default_factory=lambda: datetime.utcnow())\n"),
         Invalid("from django.db import models\nfrom django.utils import timezone\nclass T(models.Model):\n    at = models.DateTimeField(default=timezone.now())\n",
                 fixed="from django.db import models\nfrom django.utils import timezone\nclass T(models.Model):\n    at = models.DateTimeField(default=timezone.now)\n"),
+        # A project helper around `datetime.now`, one call deep.
+        Invalid("from datetime import datetime, timedelta, timezone\nfrom sqlalchemy import Column, DateTime\n\n"
+                "def now():\n    return datetime.now(timezone.utc)\n\n"
+                "class Invite:\n    expires_at = Column(DateTime(timezone=True), default=now() + timedelta(days=7))\n",
+                messages=("column default `now()` is evaluated once at import; every row gets the same time",),
+                fixed="from datetime import datetime, timedelta, timezone\nfrom sqlalchemy import Column, DateTime\n\n"
+                      "def now():\n    return datetime.now(timezone.utc)\n\n"
+                      "class Invite:\n    expires_at = Column(DateTime(timezone=True), default=lambda: now() + timedelta(days=7))\n"),
     ]
 
     def visit_Call(self, node: ast.Call, ctx) -> None:
@@ -96,7 +125,7 @@ class DefaultEvaluatedAtImport(Rule):
             return
         for kw in node.keywords:
             if kw.arg in _DEFAULT_KEYWORDS[family]:
-                clock = _clock_call(kw.value, ctx)
+                clock = _clock_call(kw.value, ctx, _clock_helpers(ctx, self))
                 if clock is not None:
                     ctx.report(self, kw.value, call=ast.unparse(clock.func) + "()", fix_data=_fix_style(family, kw.value, clock))
 
@@ -125,17 +154,90 @@ def _stray_declaration(ctx) -> bool:
     return isinstance(ctx.parent(), (ast.Assign, ast.AnnAssign)) and not isinstance(ctx.parent(2), ast.ClassDef)
 
 
-def _clock_call(value: ast.AST, ctx) -> ast.Call | None:
-    """A clock call evaluated as part of `value` itself (not inside a lambda in it)."""
+def _clock_call(value: ast.AST, ctx, helpers: frozenset[str] = frozenset()) -> ast.Call | None:
+    """A clock call evaluated as part of `value` itself (not inside a lambda in it): a
+    `CLOCK_CALLS` function, or one of the module's `helpers` that returns a reading."""
     stack = [value]
     while stack:
         node = stack.pop()
         if isinstance(node, ast.Lambda):
             continue
-        if isinstance(node, ast.Call) and ctx.resolve(node.func) in CLOCK_CALLS:
-            return node
+        if isinstance(node, ast.Call):
+            if ctx.resolve(node.func) in CLOCK_CALLS:
+                return node
+            if isinstance(node.func, ast.Name) and node.func.id in helpers and not _shadowed(node.func.id, ctx):
+                return node
         stack.extend(ast.iter_child_nodes(node))
     return None
+
+
+def _clock_helpers(ctx, rule) -> frozenset[str]:
+    """Module-level functions that return a clock reading (`def now(): return
+    datetime.now(timezone.utc)`), defined once and bound to nothing else at module level;
+    computed once per file."""
+    state = ctx.state(rule)
+    if "helpers" not in state:
+        defs: dict[str, int] = {}
+        other: set[str] = set()
+        for stmt in ctx.tree.body:
+            if isinstance(stmt, ast.FunctionDef):
+                defs[stmt.name] = defs.get(stmt.name, 0) + 1
+            else:
+                other |= {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+                other |= {(a.asname or a.name).split(".")[0] for n in ast.walk(stmt)
+                          if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+                other |= {n.name for n in ast.walk(stmt) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                          and isinstance(stmt, (ast.If, ast.Try))}
+        state["helpers"] = frozenset(
+            stmt.name for stmt in ctx.tree.body
+            if isinstance(stmt, ast.FunctionDef) and defs[stmt.name] == 1 and stmt.name not in other
+            and _returns_clock_reading(stmt, ctx))
+    return state["helpers"]
+
+
+def _returns_clock_reading(function: ast.FunctionDef, ctx) -> bool:
+    """A `return` whose value calls the clock itself (not inside a lambda or nested def)."""
+    stack = list(function.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Return) and node.value is not None:
+            if _clock_call(node.value, _InFunction(ctx, function)) is not None:
+                return True
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return False
+
+
+class _InFunction:
+    """`ctx.resolve` as seen inside `function` (its parameters shadow module names)."""
+
+    def __init__(self, ctx, function: ast.FunctionDef):
+        self.ctx, self.function = ctx, function
+
+    def resolve(self, node: ast.AST) -> str | None:
+        return self.ctx.names.resolve_qualified_name(node, [self.function])
+
+
+def _shadowed(name: str, ctx) -> bool:
+    """`name` is bound in a scope between the module and the call (a parameter, a class
+    attribute, a local), so it is not the module's helper there."""
+    for scope in ctx.scopes:
+        if isinstance(scope, ast.Module):
+            continue
+        if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            arguments = scope.args
+            params = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, arguments.vararg, arguments.kwarg]
+            if any(p is not None and p.arg == name for p in params):
+                return True
+        body = scope.body if isinstance(scope.body, list) else []
+        for stmt in body:
+            if any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store) for n in ast.walk(stmt)):
+                return True
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and stmt.name == name:
+                return True
+    return False
 
 
 class _DefaultFix(enum.Enum):

@@ -71,6 +71,12 @@ class ColumnAwarenessMismatch(FlowRule):
       forget what the flow analysis knew about an attribute; see CHR301, whose option it is.
       With `"all"`, every method call forgets the attributes of its receiver and positional
       arguments, so fewer values are known naive or aware here too.
+    - `timestamp-policy` (`"aware"` or `"naive-utc"`, default `"aware"`): the rule reports
+      the same mismatches under both. Under `"naive-utc"` it is the one that guards the
+      policy: an aware value (`datetime.now(timezone.utc)`) written into a naive column is
+      reported, while the `utcnow()` the policy writes into naive columns is not (naive into
+      naive is no mismatch). A naive value in a column that is aware after all is still
+      reported: that column is read in the session's time zone whatever the policy says.
     """
 
     code = "CHR303"
@@ -101,6 +107,8 @@ class ColumnAwarenessMismatch(FlowRule):
         # A static method's first parameter is not `self`.
         Valid(_MODELS["app/models.py"].replace("from datetime import datetime", "from datetime import datetime, timezone")
               + "\n    @staticmethod\n    def fail(self):\n        self.failed_at = datetime.now(timezone.utc)\n"),
+        # The naive-UTC policy: naive into a naive column is what it asks for.
+        Valid(_HEADER + "    invoice.failed_at = datetime.utcnow()\n", files=_MODELS, settings={"timestamp-policy": "naive-utc"}),
     ]
     INVALID = [
         Invalid(_HEADER + "    invoice.paid_at = datetime.utcnow()\n", files=_MODELS,
@@ -113,6 +121,9 @@ class ColumnAwarenessMismatch(FlowRule):
                 messages=(_FAILED_AT_AWARE,), ranges=(((5, 25), (5, 51)),)),
         Invalid(_HEADER + "    return Invoice(failed_at=datetime.fromtimestamp(0, timezone.utc))\n", files=_MODELS,
                 messages=(_FAILED_AT_AWARE,), ranges=(((5, 30), (5, 69)),)),
+        # The naive-UTC policy: an aware value sneaking into a naive column.
+        Invalid(_HEADER + "    invoice.failed_at = datetime.now(timezone.utc)\n", files=_MODELS,
+                settings={"timestamp-policy": "naive-utc"}, messages=(_FAILED_AT_AWARE,), ranges=(((5, 25), (5, 51)),)),
         # Not a naive-UTC call (local time): reported, with no fix.
         Invalid(_HEADER + "    when = datetime.now()\n    invoice.paid_at = when\n", files=_MODELS,
                 messages=("naive datetime assigned to timezone-aware column `Invoice.paid_at`",), ranges=(((6, 23), (6, 27)),)),

@@ -109,6 +109,8 @@ class EmptyDowngrade(Rule):
               "def downgrade():\n    pass\n"),
         Valid(_HEAD + "def upgrade():\n    op.add_column('t', sa.Column('c', sa.Integer()))\n\n\n"
               "def downgrade():\n    op.drop_column('t', 'c')\n"),
+        # The project's own wrapper, read with the upgrade's arguments: a data migration.
+        Valid(_HEAD + "def run(sql):\n    op.execute(sql)\n\n\n" "def upgrade():\n    run('UPDATE t SET c = 0')\n\n\ndef downgrade():\n    pass\n"),
     ]
     INVALID = [
         Invalid(_HEAD + "def upgrade():\n    op.add_column('t', sa.Column('c', sa.Integer()))\n\n\ndef downgrade():\n    pass\n",
@@ -123,6 +125,13 @@ class EmptyDowngrade(Rule):
         # An explanation is not an undo (deliberate: `raise NotImplementedError` instead).
         Invalid(_HEAD + "def upgrade():\n    op.create_primary_key('pk_t', 't', ['id'])\n\n\ndef downgrade():\n"
                 "    \"\"\"We don't want to remove PKs: no downgrade is necessary.\"\"\"\n"),
+        # Upgrade helpers that add columns and indexes, through the project's wrappers.
+        Invalid(_HEAD + "def run(sql):\n    op.execute(sql)\n\n\n" "def upgrade():\n    run('CREATE INDEX ix_t_c ON t (c)')\n\n\ndef downgrade():\n    pass\n"),
+        Invalid(_HEAD + "def add_column(table, column):\n    op.add_column(table, column)\n\n\n"
+                "def add_tenant(table):\n    add_column(table, sa.Column('tenant_id', sa.Integer()))\n"
+                "    op.create_index(f'ix_{table}_tenant_id', table, ['tenant_id'])\n\n\n"
+                "def upgrade():\n    for table in ('orders', 'invoices'):\n        add_tenant(table)\n\n\n"
+                "def downgrade():\n    pass\n"),
     ]
 
     def check_module(self, ctx) -> None:

@@ -119,6 +119,12 @@ class DowngradeNotInverse(Rule):
               "        b.create_foreign_key('fk_a', 'u', ['u_id'], ['id'], ondelete='CASCADE')\n\n\n"
               "def downgrade():\n    pass\n"),
         Valid(_HEAD + "def upgrade():\n    op.execute('UPDATE t SET c = 0')\n\n\ndef downgrade():\n    op.alter_column('t', 'c', nullable=True)\n"),
+        # The project's own wrappers, read with the arguments each call passes.
+        Valid(_HEAD + "def add_column(table, column):\n    op.add_column(table, column)\n\n\n"
+              "def drop_column(table, name):\n    op.drop_column(table, name)\n\n\n"
+              "def upgrade():\n    add_column('orders', sa.Column('tenant_id', sa.Integer()))\n"
+              "    add_column('orders', sa.Column('region', sa.Integer()))\n\n\n"
+              "def downgrade():\n    drop_column('orders', 'region')\n    drop_column('orders', 'tenant_id')\n"),
     ]
     INVALID = [
         Invalid(_HEAD + _TENANT_UP + "def downgrade():\n    op.drop_column('orders', 'tenant_id')\n",
@@ -135,6 +141,12 @@ class DowngradeNotInverse(Rule):
                 messages=("`downgrade()` does not undo `drop_column` of `users.legacy`, `rename_table` of `a → b` from "
                           "`upgrade()` (no fix: `drop_column` at line 15 removes a definition the revision does not state, "
                           "so it cannot be recreated)",)),
+        Invalid(_HEAD + "def add_column(table, column):\n    op.add_column(table, column)\n\n\n"
+                "def drop_column(table, name):\n    op.drop_column(table, name)\n\n\n"
+                "def upgrade():\n    add_column('orders', sa.Column('tenant_id', sa.Integer()))\n"
+                "    add_column('orders', sa.Column('region', sa.Integer()))\n\n\n"
+                "def downgrade():\n    drop_column('orders', 'tenant_id')\n",
+                messages=("`downgrade()` does not undo `add_column` of `orders.region` from `upgrade()`",)),
     ]
 
     def check_module(self, ctx) -> None:

@@ -71,10 +71,14 @@ class NaiveTimestampInMigration(Rule):
     ## Options
     - `migrations.baseline` (a revision id or a `YYYY-MM-DD` date; default unset): revisions at
       or below it are history, and the rule stays quiet on them.
+    - `timestamp-policy` (`"aware"` or `"naive-utc"`, default `"aware"`): under `"aware"`
+      the rule runs as described. Under `"naive-utc"` (a team that stores naive UTC on
+      purpose) naive columns are the policy there, so this rule does not run.
     """
 
     code = "CHR404"
-    options = ("migrations.baseline",)
+    options = ("migrations.baseline", "timestamp-policy")
+    aware_only = True  # off under timestamp-policy = "naive-utc" (see ## Options)
     short = "A naive timestamp type in an Alembic migration"
     name = "naive-timestamp-in-migration"
     message = "`{type}` without `timezone=True` creates a timestamp column without time zone"
@@ -89,6 +93,15 @@ class NaiveTimestampInMigration(Rule):
               "    op.add_column('u', sa.Column('seen', sa.DateTime()))\n"),
         Valid(_HEAD + "import prefect\n\ndef upgrade():\n    op.add_column('u', sa.Column('seen', prefect.Timestamp(timezone=True)))\n"),
         Valid("import sqlalchemy as sa\nx = sa.Column('seen', sa.DateTime())\n"),
+        # The project's own wrapper around `op.add_column`, read with the upgrade's arguments.
+        Valid(_HEAD + "def add_column(table, column):\n    op.add_column(table, column)\n\n\n"
+              "def upgrade():\n    add_column('u', sa.Column('seen', sa.DateTime(timezone=True)))\n"),
+        Valid(_HEAD + "def add_column(table, column):\n    op.add_column(table, column)\n\n\n"
+              "def upgrade():\n    pass\n\n\ndef downgrade():\n    add_column('u', sa.Column('seen', sa.DateTime()))\n"),
+        # A parameter the wrapper replaces is not what the upgrade passed.
+        Valid(_HEAD + "def add_column(table, column):\n    column = sa.Column(column.name, sa.DateTime(timezone=True))\n"
+              "    op.add_column(table, column)\n\n\n"
+              "def upgrade():\n    add_column('u', sa.Column('seen', sa.DateTime()))\n"),
     ]
     INVALID = [
         Invalid(_HEAD + "def upgrade():\n    op.add_column('u', sa.Column('seen', sa.DateTime()))\n",
@@ -97,6 +110,10 @@ class NaiveTimestampInMigration(Rule):
                 " sa.Column('b', sa.DateTime(precision=3)))\n", count=2),
         Invalid(_HEAD + "from sqlalchemy.dialects import postgresql\n\ndef upgrade():\n    with op.batch_alter_table('e') as b:\n"
                 "        b.alter_column('at', type_=postgresql.TIMESTAMP(), existing_type=sa.Integer())\n"),
+        # Through the project's wrapper: reported (and fixed) where the upgrade passes the column.
+        Invalid(_HEAD + "def add_column(table, column):\n    op.add_column(table, column)\n\n\n" "def upgrade():\n    add_column('u', sa.Column('seen', sa.DateTime()))\n",
+                ranges=(((19, 39), (19, 52)),),
+                unsafe_fixed=_HEAD + "def add_column(table, column):\n    op.add_column(table, column)\n\n\n" "def upgrade():\n    add_column('u', sa.Column('seen', sa.DateTime(timezone=True)))\n"),
     ]
 
     def check_module(self, ctx) -> None:
@@ -159,7 +176,7 @@ def _column_types(op: Op):
     if op.name == "add_column":
         columns = [op.arg("column")]
     elif op.name == "create_table":
-        columns = op.call.args[1:]
+        columns = op.positional_args[1:]
     elif op.name == "alter_column":
         if op.arg("type_") is not None:
             yield op.arg("type_")

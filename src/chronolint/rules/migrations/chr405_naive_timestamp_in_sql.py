@@ -51,10 +51,15 @@ class NaiveTimestampInSql(Rule):
     ## Options
     - `migrations.baseline` (a revision id or a `YYYY-MM-DD` date; default unset): revisions at
       or below it are history, and the rule stays quiet on them.
+    - `timestamp-policy` (`"aware"` or `"naive-utc"`, default `"aware"`): under `"aware"`
+      the rule runs as described. Under `"naive-utc"` (a team that stores naive UTC on
+      purpose) `timestamp without time zone` in SQL is the policy there, so this rule does
+      not run.
     """
 
     code = "CHR405"
-    options = ("migrations.baseline",)
+    options = ("migrations.baseline", "timestamp-policy")
+    aware_only = True  # off under timestamp-policy = "naive-utc" (see ## Options)
     name = "naive-timestamp-in-sql"
     message = "SQL adds {column} as `timestamp` without time zone; use `timestamptz`"
     # A timestamp type, the DDL words (TABLE, and ALTER or CREATE, in any case) and a call

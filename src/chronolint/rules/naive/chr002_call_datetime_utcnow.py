@@ -52,9 +52,18 @@ class CallDatetimeUtcnow(Rule):
     ## Differences from ruff
     ruff's DTZ003 exempts `utcnow().astimezone()`; that chain is wrong by the local
     offset, so chronolint flags it.
+
+    ## Options
+    - `timestamp-policy` (`"aware"` or `"naive-utc"`, default `"aware"`): under `"aware"`
+      the rule runs as described. Under `"naive-utc"` (a team that stores naive UTC on
+      purpose) `utcnow()` is how that team writes timestamps, so this rule does not run.
+      Local time (CHR001, CHR003, CHR004) is still reported, and an aware value written into
+      a naive column is CHR303's.
     """
 
     code = "CHR002"
+    options = ("timestamp-policy",)
+    aware_only = True  # off under timestamp-policy = "naive-utc" (see ## Options)
     name = "call-datetime-utcnow"
     message = "`datetime.utcnow()` returns a naive datetime; use `datetime.now(timezone.utc)`"
     needles = NEEDLES

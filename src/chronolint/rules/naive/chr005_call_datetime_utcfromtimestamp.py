@@ -47,9 +47,18 @@ class CallDatetimeUtcfromtimestamp(Rule):
     ## Differences from ruff
     ruff's DTZ004 exempts `utcfromtimestamp(ts).astimezone()`; that chain is wrong by the
     local offset, so chronolint flags it.
+
+    ## Options
+    - `timestamp-policy` (`"aware"` or `"naive-utc"`, default `"aware"`): under `"aware"`
+      the rule runs as described. Under `"naive-utc"` (a team that stores naive UTC on
+      purpose) `utcfromtimestamp()` is how that team converts epoch seconds, so this rule
+      does not run. `fromtimestamp(ts)` without a zone (local time, CHR004) is still
+      reported.
     """
 
     code = "CHR005"
+    options = ("timestamp-policy",)
+    aware_only = True  # off under timestamp-policy = "naive-utc" (see ## Options)
     name = "call-datetime-utcfromtimestamp"
     message = "`datetime.utcfromtimestamp()` returns a naive datetime; use `datetime.fromtimestamp(ts, timezone.utc)`"
     needles = NEEDLES

@@ -6,6 +6,7 @@ from chronolint.rules.api import Applicability, Invalid, Rule, Valid
 from chronolint.analysis.sinks import is_aware_sink
 from chronolint.rules.naive._common import NaiveFixFacts, NEEDLES, has_unpacking, is_none, tz_argument
 from chronolint.rules.naive._fix import callable_fix
+from chronolint.rules.policy import naive_utc
 
 _NAIVE_FUNCTIONS = {
     "datetime.datetime.now": "datetime.now",
@@ -64,9 +65,16 @@ class NaiveFunctionAsValue(Rule):
 
     ## Differences from ruff
     ruff has no rule for this; its DTZ rules only look at calls.
+
+    ## Options
+    - `timestamp-policy` (`"aware"` or `"naive-utc"`, default `"aware"`): under `"aware"`
+      all three functions are reported. Under `"naive-utc"` (a team that stores naive UTC
+      on purpose) `datetime.utcnow` is how that team stamps rows, so it is not reported;
+      `datetime.now` and `datetime.today` (local time) still are.
     """
 
     code = "CHR010"
+    options = ("timestamp-policy",)
     name = "naive-datetime-function-as-value"
     message = "`{function}` passed as a value produces naive datetimes when called"
     needles = NEEDLES
@@ -83,6 +91,8 @@ class NaiveFunctionAsValue(Rule):
         Valid("from datetime import datetime\ndatetime.now = fake_now\n"),
         Valid("class Clock:\n    def get(self):\n        return field(default_factory=self.datetime.utcnow)\n"),
         Valid("from datetime import datetime\nassert clock is not datetime.now\n"),
+        Valid("from datetime import datetime\ncreated_at = Column(DateTime, default=datetime.utcnow)\n",
+              settings={"timestamp-policy": "naive-utc"}),
     ]
     INVALID = [
         Invalid("from datetime import datetime\ncreated_at = Column(DateTime, default=datetime.utcnow)\n",
@@ -98,6 +108,9 @@ class NaiveFunctionAsValue(Rule):
         Invalid("from functools import partial\nfrom datetime import datetime\nnow = partial(datetime.utcnow)\n",
                 unsafe_fixed="from functools import partial\nfrom datetime import datetime, timezone\nnow = partial(lambda: datetime.now(timezone.utc))\n"),
         Invalid("from functools import partial\nfrom datetime import datetime\nnow = partial(datetime.now, None)\n"),
+        # Local time is wrong under every policy.
+        Invalid("from datetime import datetime\ncreated_at = Column(DateTime, default=datetime.now)\n",
+                settings={"timestamp-policy": "naive-utc"}),
         Invalid("from datetime import datetime\nclock = custom or datetime.utcnow\n",
                 unsafe_fixed="from datetime import datetime, timezone\nclock = custom or (lambda: datetime.now(timezone.utc))\n"),
     ]
@@ -108,6 +121,8 @@ class NaiveFunctionAsValue(Rule):
         function = _NAIVE_FUNCTIONS.get(ctx.resolve(node))
         if function is None or not self.used_as_value(node, ctx):
             return
+        if function == "datetime.utcnow" and naive_utc(ctx.settings):
+            return  # the team's policy: naive UTC is what it stores
         ctx.report(self, node, function=function, fix_data=NaiveFixFacts(aware_sink=is_aware_sink(ctx, node)))
 
     def compute_fix(self, diagnostic, fix_context):

@@ -3,8 +3,8 @@ from __future__ import annotations
 import ast
 
 from chronolint.engine.astutil import keyword
-from chronolint.index.columns import dotted
 from chronolint.analysis.receivers import receiver_types, walk_own_body
+from chronolint.rules.lifecycle.helpers import literal_keys
 from chronolint.rules.api import Invalid, Rule, Valid
 from chronolint.analysis.timestamp_columns import named_column, updated_at_names
 
@@ -176,16 +176,4 @@ def _updated_columns(call: ast.Call, method: str, function, ctx) -> set[str] | N
 def _literal_keys(node: ast.AST, function, ctx) -> set[str] | None:
     if isinstance(node, ast.Name):
         node = receiver_types(ctx).assigned_value(node, function)
-    if isinstance(node, ast.Call) and dotted(node.func) == "dict" and not node.args:
-        return None if any(k.arg is None for k in node.keywords) else {k.arg for k in node.keywords}
-    if not isinstance(node, ast.Dict) or any(k is None for k in node.keys):
-        return None
-    keys = set()
-    for key in node.keys:
-        if isinstance(key, ast.Constant) and isinstance(key.value, str):
-            keys.add(key.value)
-        elif isinstance(key, ast.Attribute):
-            keys.add(key.attr)  # Model.updated_at, table.c.updated_at
-        else:
-            return None
-    return keys
+    return literal_keys(node)

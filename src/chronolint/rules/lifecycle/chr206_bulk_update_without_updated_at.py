@@ -3,12 +3,11 @@ from __future__ import annotations
 import ast
 
 from chronolint.analysis.receivers import receiver_types
-from chronolint.index.columns import dotted
 from chronolint.rules.api import Applicability, Edit, Fix, Invalid, Rule, Valid
 from fnmatch import fnmatchcase
 
 from chronolint.analysis.timestamp_columns import named_column, updated_at_exempt, updated_at_names
-from chronolint.rules.lifecycle.helpers import model_needles
+from chronolint.rules.lifecycle.helpers import literal_keys, model_needles
 
 _MODELS = {"models.py": (
     "from datetime import datetime\n"
@@ -249,7 +248,7 @@ class BulkUpdateWithoutUpdatedAt(Rule):
         updated = _stale_column(model, ctx)
         if updated is None:
             return None
-        keys = _dict_keys(call.args[0])
+        keys = literal_keys(call.args[0])
         if keys is None or updated.attr in keys or not _edits(model, keys, ctx):
             return None
         return shape, model, updated, _fix_data(call, updated, ctx)
@@ -269,7 +268,7 @@ class BulkUpdateWithoutUpdatedAt(Rule):
         else:
             return None
         for element in elements:
-            keys = _dict_keys(element)
+            keys = literal_keys(element)
             if keys is None:
                 return None
             if updated.attr not in keys:
@@ -331,24 +330,10 @@ def _values_keys(call: ast.Call) -> set[str] | None:
     if call.args:
         if len(call.args) != 1 or call.keywords:
             return None
-        return _dict_keys(call.args[0])
+        return literal_keys(call.args[0])
     return {k.arg for k in call.keywords}
 
 
-def _dict_keys(node: ast.AST) -> set[str] | None:
-    if isinstance(node, ast.Call) and dotted(node.func) == "dict" and not node.args:
-        return None if any(k.arg is None for k in node.keywords) else {k.arg for k in node.keywords}
-    if not isinstance(node, ast.Dict) or any(k is None for k in node.keys):
-        return None
-    keys = set()
-    for key in node.keys:
-        if isinstance(key, ast.Constant) and isinstance(key.value, str):
-            keys.add(key.value)
-        elif isinstance(key, ast.Attribute):
-            keys.add(key.attr)  # Model.updated_at, table.c.updated_at
-        else:
-            return None
-    return keys
 
 
 def _func_spelling(ctx) -> str | None:

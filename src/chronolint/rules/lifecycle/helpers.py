@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from chronolint.rules.api import WholeWords
 from chronolint.analysis.receivers import walk_own_body
+from chronolint.index.columns import dotted
 
 
 @dataclass(frozen=True)
@@ -66,3 +67,21 @@ def model_needles(settings, index, names: tuple[str, ...]) -> WholeWords | None:
         return None
     tracked = {m.name for m in index.models.values() if any(n in m.columns for n in names)}
     return WholeWords(sorted(tracked)) if tracked else None
+
+
+def literal_keys(node: ast.AST) -> set[str] | None:
+    """The column names a literal mapping of values sets (`{"status": ...}`,
+    `{Model.status: ...}`, `dict(status=...)`); None when it is not literal."""
+    if isinstance(node, ast.Call) and dotted(node.func) == "dict" and not node.args:
+        return None if any(k.arg is None for k in node.keywords) else {k.arg for k in node.keywords}
+    if not isinstance(node, ast.Dict) or any(k is None for k in node.keys):
+        return None
+    keys = set()
+    for key in node.keys:
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            keys.add(key.value)
+        elif isinstance(key, ast.Attribute):
+            keys.add(key.attr)  # Model.updated_at, table.c.updated_at
+        else:
+            return None
+    return keys

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from chronolint.analysis.receivers import walk_own_body
@@ -140,6 +140,12 @@ class _FunctionCheck:
         self._statements(function.body)
         self.unknown_guard = self._has_unread_guard()
 
+    @cached_property
+    def own_nodes(self) -> list[ast.AST]:
+        """The function's own nodes (not those of nested functions), walked once: the
+        binding, load and guard questions each read them all."""
+        return list(walk_own_body(self.function))
+
     # -- guards ---------------------------------------------------------------------
     def _offline_test(self, test: ast.AST) -> bool | None:
         """True for a test that holds exactly in offline mode, False for its negation,
@@ -176,7 +182,7 @@ class _FunctionCheck:
     def _has_unread_guard(self) -> bool:
         """Offline mode named somewhere this check did not read as a guard: unknown."""
         return any(_names_offline_mode(node) and id(node) not in self.recognised_parts
-                   for node in walk_own_body(self.function))
+                   for node in self.own_nodes)
 
     # -- walking --------------------------------------------------------------------
     def _statements(self, body: list[ast.stmt]) -> None:
@@ -302,13 +308,13 @@ class _FunctionCheck:
         """Local names every binding of which is `name = <value that matches>`."""
         assigned: dict[str, list[bool]] = {}
         parameters = {a.arg for a in ast.walk(self.function.args) if isinstance(a, ast.arg)}
-        for node in walk_own_body(self.function):
+        for node in self.own_nodes:
             if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
                 assigned.setdefault(node.id, [])
             if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
                 assigned.setdefault(node.targets[0].id, []).append(matches(node.value))
         stores: dict[str, int] = {}
-        for node in walk_own_body(self.function):
+        for node in self.own_nodes:
             if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
                 stores[node.id] = stores.get(node.id, 0) + 1
         return {name for name, kinds in assigned.items()
@@ -316,7 +322,7 @@ class _FunctionCheck:
 
     def _loads(self) -> dict[str, int]:
         loads: dict[str, int] = {}
-        for node in walk_own_body(self.function):
+        for node in self.own_nodes:
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
                 loads[node.id] = loads.get(node.id, 0) + 1
         return loads

@@ -26,7 +26,6 @@ from chronolint.engine.source import SourceError, read_source
 from chronolint.fixer import policy
 from chronolint.fixer.apply import apply_fixes
 from chronolint.fixer.attach import attach_fixes
-from chronolint.fixer.writing import FileChangedError, write_atomically
 from chronolint.index.files import linted_trees
 from chronolint.index.projects import ProjectIndexes, index_for_paths
 from chronolint.index.store import read_module
@@ -126,6 +125,8 @@ def fix_file(path: str, text: str, settings, index=None, *, write: bool, reindex
     if outcome.text != text:
         result.fixed_source = outcome.text
         if write:
+            from chronolint.fixer.writing import FileChangedError, write_atomically  # tempfile: only to write
+
             try:
                 write_atomically(path, outcome.text, original=text)
             except FileChangedError:

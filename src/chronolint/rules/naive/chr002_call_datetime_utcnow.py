@@ -67,6 +67,7 @@ class CallDatetimeUtcnow(Rule):
     name = "call-datetime-utcnow"
     message = "`datetime.utcnow()` returns a naive datetime; use `datetime.now(timezone.utc)`"
     needles = NEEDLES
+    whole_module = False
     fix_applicability = Applicability.SAFE
 
     VALID = [

@@ -55,13 +55,7 @@ def lint_text(filename: str, text: str, settings, index=None, *, tree: ast.Modul
     checked = check_source(filename, text, settings, index, tree=tree, apply_noqa=apply_noqa)
     result = FileResult(filename, diagnostics=checked.diagnostics, error=checked.error)
     if fixes is not Fixes.NONE and checked.tree is not None:
-        tree = checked.tree
-        if checked.partial is not None and result.diagnostics:
-            # A fix computed with libcst plans its imports from every name in the module.
-            computing = {rule.code for rule in checked.rules if rule.computes_fixes}
-            if any(d.code in computing and d.proposed_fix is None for d in result.diagnostics):
-                tree = ast.parse(text, filename=filename)
-        attach_fixes(text, tree, result.diagnostics, checked.rules, settings, only_safe=fixes is Fixes.SAFE)
+        attach_fixes(text, checked.tree, result.diagnostics, checked.rules, settings, only_safe=fixes is Fixes.SAFE)
     return result
 
 

@@ -12,8 +12,7 @@ from pathlib import Path
 from chronolint.engine.context import Context
 from chronolint.engine.diagnostics import Diagnostic
 from chronolint.engine.names import FUNCTION_SCOPES
-from chronolint.engine.partial import Cut, cut, matches
-from chronolint.engine.prefilter import active_rules, rule_anchors
+from chronolint.engine.prefilter import active_rules
 from chronolint.engine.source import ParseFailure, SourceFile
 
 
@@ -121,40 +120,15 @@ class Checked:
     tree: ast.Module | None = None
     rules: list = field(default_factory=list)
     error: str | None = None
-    partial: Cut | None = None  # what was parsed, when `tree` holds only part of the module
-
-
-def parse_for(source: SourceFile, rules: list, settings, index, partial: bool = True):
-    """`(tree, cut)`: the module parsed whole (`cut` None), or only the statements that can
-    matter to `rules` (`chronolint.engine.partial`) when every rule allows that and the
-    cut is clean."""
-    if partial and rules and not any(rule.whole_module_for(source.text) for rule in rules):
-        needles = []
-        for rule in rules:
-            anchors = rule_anchors(rule, settings, index)
-            if not all(anchors):
-                needles = None  # a rule that runs on every file can report anywhere
-                break
-            needles.extend(anchors)
-        kept = cut(source.text, needles, any(rule.follows_calls for rule in rules)) if needles else None
-        if kept is not None:
-            try:
-                tree = ast.parse(kept.text, filename=source.filename)
-            except (SyntaxError, ValueError, MemoryError, RecursionError):
-                tree = None
-            if tree is not None and matches(tree, kept):
-                return tree, kept
-    return source.parse(), None
 
 
 def check_source(filename: str, text: str, settings, index=None, rules: list | None = None,
-                 tree: ast.Module | None = None, apply_noqa: bool = True, partial: bool = True) -> Checked:
+                 tree: ast.Module | None = None, apply_noqa: bool = True) -> Checked:
     """Check one module's text with the rules `settings` enables for `filename`: the
     pre-filter, one parse, one walk. Reports only: fixes are the linter's business.
 
     `tree` lets a front-end that already parsed the module (flake8) skip our parse;
-    `apply_noqa=False` leaves line-level `# noqa` to a front-end that applies it itself;
-    `partial=False` parses the whole module even where the rules allow less."""
+    `apply_noqa=False` leaves line-level `# noqa` to a front-end that applies it itself."""
     checked = Checked()
     source = SourceFile(filename, text)
     if source.file_noqa is not None and not source.file_noqa:
@@ -166,9 +140,8 @@ def check_source(filename: str, text: str, settings, index=None, rules: list | N
     rules = active_rules(rules, text, settings, index)
     if not rules:
         return checked
-    parsed = None
     if tree is None:
-        tree, parsed = parse_for(source, rules, settings, index, partial)
+        tree = source.parse()
     if isinstance(tree, ParseFailure):
         checked.diagnostics.append(Diagnostic(
             code=None, name="invalid-syntax", message=f"SyntaxError: {tree.message}",
@@ -200,5 +173,5 @@ def check_source(filename: str, text: str, settings, index=None, rules: list | N
     elif source.file_noqa is not None:
         kept = [d for d in kept if d.code not in source.file_noqa]
     checked.diagnostics = sorted(kept, key=Diagnostic.sort_key)
-    checked.tree, checked.rules, checked.partial = tree, rules, parsed
+    checked.tree, checked.rules = tree, rules
     return checked

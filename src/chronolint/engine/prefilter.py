@@ -41,7 +41,7 @@ def mentions(text: str, needles) -> bool:
     return any(needle in text for needle in needles)
 
 
-def rule_needles(rule, settings, index):
+def _needles(rule, settings, index):
     """`rule.needles_for(settings, index)`, computed once per settings and index rather than
     per file: several rules derive their needles from the whole project index."""
     cached = settings.needles_memo.get(rule.code)
@@ -52,17 +52,6 @@ def rule_needles(rule, settings, index):
     return needles
 
 
-def rule_anchors(rule, settings, index) -> tuple:
-    """`rule.anchors(settings, index)`, memoized as `rule_needles` is."""
-    key = rule.code + " anchors"
-    cached = settings.needles_memo.get(key)
-    if cached is not None and cached[0] is index:
-        return cached[1]
-    anchors = tuple(rule.anchors(settings, index))
-    settings.needles_memo[key] = (index, anchors)
-    return anchors
-
-
 def active_rules(rules: list, text: str, settings, index) -> list:
     """The cheap pre-filter, per rule: a rule runs only on a file holding one of its needles
     (a rule without needles always runs, one whose needles are None never does). A file
@@ -71,7 +60,7 @@ def active_rules(rules: list, text: str, settings, index) -> list:
     active = []
     mentioned: dict[int, bool] = {}  # by id: needles live on in `settings.needles_memo`
     for rule in rules:
-        needles = rule_needles(rule, settings, index)
+        needles = _needles(rule, settings, index)
         if needles is None:
             continue
         if needles:

@@ -74,17 +74,6 @@ class Rule:
     # for aware values, which that team's policy does not want.
     aware_only: ClassVar[bool] = False
     fix_applicability: ClassVar[Applicability | None] = None
-    # Partial parsing (chronolint.engine.partial): False when the rule can only report
-    # inside a top-level statement that mentions one of its needles (or a name bound from
-    # one), and reads nothing else of the module but its imports, its module-level
-    # statements and the functions and classes such statements name. One rule that runs
-    # with `whole_module` True gives every rule the whole module: what reads `ctx.tree`
-    # as a whole (the migration rules, CHR100's noqa comments, CHR205's names) keeps it.
-    whole_module: ClassVar[bool] = True
-    # With `whole_module` False: whether a statement that only calls a kept function or
-    # method (`stamp()`, where `def stamp(): return datetime.now()`) can hold a finding;
-    # the flow rules and receiver typing read what the functions they call return.
-    follows_calls: ClassVar[bool] = True
     VALID: ClassVar[list] = []
     INVALID: ClassVar[list] = []
 
@@ -129,19 +118,6 @@ class Rule:
         an empty tuple means every file, None means the rule cannot fire in this run
         (e.g. it needs project facts the index does not have)."""
         return self.needles
-
-    def whole_module_for(self, text: str) -> bool:
-        """`whole_module`, for this module's text (a rule may need the whole of some)."""
-        return self.whole_module
-
-    def anchors(self, settings, index) -> tuple:
-        """For a partial parse (`whole_module = False`): needles, as `needles_for` gives
-        them, one of which a function, class or method must mention (itself or through a
-        name bound from one) to be parsed. The rule's needles by default; a rule whose
-        needles are `AllOf` several facts names the one its findings' statements hold
-        (the call, not the SQL constant), and adds what it reads in statements it cannot
-        report in (a style to copy, a marker)."""
-        return (self.needles_for(settings, index),)
 
     @classmethod
     def docs(cls) -> str:

@@ -19,7 +19,6 @@ class FlowRule(Rule):
 
     finding_type: type  # the typed finding (`PossiblyNone`, `Mixed`, `Mismatch`) it reports
     options = ("flow-call-invalidation",)  # shapes the one analysis all three rules read
-    whole_module = False  # functions a kept one calls, and classes it uses, are kept too
 
     def needles_for(self, settings, index) -> tuple[str, ...]:
         """A file mentioning no datetime and no timestamp column name cannot have findings."""

@@ -126,7 +126,6 @@ class UpdatedAtNotSet(Rule):
     name = "updated-at-not-set"
     message = "`{function}` changes `{model}.{attr}` but never sets `{model}.{updated}`{why}"
     needs_index = True
-    whole_module = False
     fix_applicability = Applicability.UNSAFE
 
     VALID = [
@@ -175,10 +174,6 @@ class UpdatedAtNotSet(Rule):
 
     def needles_for(self, settings, index):
         return model_needles(settings, index, updated_at_names(settings))
-
-    def anchors(self, settings, index):
-        """The fix copies how the file already stamps `updated_at`, wherever it does."""
-        return (self.needles_for(settings, index), updated_at_names(settings))
 
     def _collect(self, node, ctx) -> None:
         """Gather each function's attribute writes during the engine's one walk; the

@@ -85,12 +85,6 @@ class RawUpdateWithoutUpdatedAt(Rule):
         spellings = WholeWords(sorted({v for t in tables for v in (t, t.lower(), t.upper(), t.capitalize())}))
         return AllOf((_UPDATE_KEYWORD, spellings))
     needs_index = True
-    whole_module = False
-
-    def anchors(self, settings, index):
-        """Its needles, and what tells a migration module (`is_migration_module`): a
-        Django `Migration` class, an import of Alembic's `op` or `context` in a function."""
-        return (self.needles_for(settings, index), ("Migration", "alembic"))
 
     VALID = [
         Valid("from sqlalchemy import text\nq = text('UPDATE agents SET status = 1, updated_at = now() WHERE id = 2')\n", files=_MODELS),

@@ -116,7 +116,6 @@ class BulkUpdateWithoutUpdatedAt(Rule):
     message = "{shape} does not set `{model}.{updated}` (the column has no `onupdate`)"
     needles = ("update", "bulk_update_mappings")
     needs_index = True
-    whole_module = False
     fix_applicability = Applicability.UNSAFE
 
     VALID = [

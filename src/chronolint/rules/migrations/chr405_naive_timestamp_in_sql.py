@@ -72,18 +72,6 @@ class NaiveTimestampInSql(Rule):
         re.compile("alter|create", re.IGNORECASE),
     ))
     fix_applicability = Applicability.UNSAFE
-    whole_module = False  # findings are at the call running SQL; its constants are module-level
-    follows_calls = False
-
-    def whole_module_for(self, text: str) -> bool:
-        """A revision or a migration: which functions only `downgrade()` calls (`_restores`)
-        reads every function of the module."""
-        return "down_revision" in text or "Migration" in text
-
-    def anchors(self, settings, index):
-        """A finding is at the call that runs the SQL (its text may be a module constant);
-        `Migration` tells a Django migration at or below the baseline (`is_history`)."""
-        return (self.needles[2], ("Migration",))
 
     VALID = [
         Valid("from alembic import op\nop.execute('ALTER TABLE u ADD COLUMN seen timestamptz')\n"),

@@ -57,7 +57,6 @@ class CallDatetimeNow(Rule):
     name = "call-datetime-now-without-tz"
     message = "`datetime.now()` called without a time zone"
     needles = NEEDLES
-    whole_module = False
     fix_applicability = Applicability.UNSAFE
 
     VALID = [

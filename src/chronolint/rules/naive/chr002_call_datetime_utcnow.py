@@ -67,7 +67,6 @@ class CallDatetimeUtcnow(Rule):
     name = "call-datetime-utcnow"
     message = "`datetime.utcnow()` returns a naive datetime; use `datetime.now(timezone.utc)`"
     needles = NEEDLES
-    whole_module = False
     fix_applicability = Applicability.SAFE
 
     VALID = [

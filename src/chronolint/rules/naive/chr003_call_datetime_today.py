@@ -52,7 +52,6 @@ class CallDatetimeToday(Rule):
     name = "call-datetime-today"
     message = "`datetime.today()` returns naive local time; use `datetime.now(timezone.utc)`"
     needles = NEEDLES
-    whole_module = False
     fix_applicability = Applicability.UNSAFE
 
     VALID = [

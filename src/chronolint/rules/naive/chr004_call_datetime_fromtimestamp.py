@@ -57,7 +57,6 @@ class CallDatetimeFromtimestamp(Rule):
     name = "call-datetime-fromtimestamp-without-tz"
     message = "`datetime.fromtimestamp()` called without a time zone"
     needles = NEEDLES
-    whole_module = False
     fix_applicability = Applicability.UNSAFE
 
     VALID = [

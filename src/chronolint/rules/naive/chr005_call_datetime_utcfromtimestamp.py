@@ -62,7 +62,6 @@ class CallDatetimeUtcfromtimestamp(Rule):
     name = "call-datetime-utcfromtimestamp"
     message = "`datetime.utcfromtimestamp()` returns a naive datetime; use `datetime.fromtimestamp(ts, timezone.utc)`"
     needles = NEEDLES
-    whole_module = False
     fix_applicability = Applicability.SAFE
 
     VALID = [

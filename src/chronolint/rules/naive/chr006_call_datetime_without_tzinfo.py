@@ -56,7 +56,6 @@ class CallDatetimeWithoutTzinfo(Rule):
     name = "call-datetime-without-tzinfo"
     message = "`datetime(...)` constructed without `tzinfo`"
     needles = NEEDLES
-    whole_module = False
 
     VALID = [
         Valid("from datetime import datetime, timezone\nx = datetime(2024, 1, 1, tzinfo=timezone.utc)\n"),

@@ -69,11 +69,6 @@ class CallDatetimeStrptimeWithoutZone(Rule):
     message = "`datetime.strptime()` without `%z` returns a naive datetime"
     # The call, and the import of `datetime` it must resolve through.
     needles = AllOf((("strptime",), NEEDLES))
-    whole_module = False
-
-    def anchors(self, settings, index):
-        """A finding is at a `strptime` call; its format may be a module or class constant."""
-        return (("strptime",),)
 
     VALID = [
         Valid("from datetime import datetime\nx = datetime.strptime(s, '%Y-%m-%dT%H:%M:%S%z')\n"),

@@ -51,7 +51,6 @@ class CallDateToday(Rule):
     message = "`{call}` gives the date in the host's local time zone"
     default_enabled = False
     needles = NEEDLES
-    whole_module = False
 
     VALID = [
         Valid("from datetime import datetime, timezone\nx = datetime.now(timezone.utc).date()\n"),

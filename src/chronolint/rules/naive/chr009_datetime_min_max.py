@@ -72,7 +72,6 @@ class DatetimeMinMax(Rule):
     message = "`datetime.{bound}` is naive; use `datetime.{bound}.replace(tzinfo=timezone.utc)`"
     default_enabled = False
     needles = NEEDLES
-    whole_module = False
 
     VALID = [
         Valid("from datetime import datetime, timezone\nx = datetime.min.replace(tzinfo=timezone.utc)\n"),

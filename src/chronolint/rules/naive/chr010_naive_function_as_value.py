@@ -78,7 +78,6 @@ class NaiveFunctionAsValue(Rule):
     name = "naive-datetime-function-as-value"
     message = "`{function}` passed as a value produces naive datetimes when called"
     needles = NEEDLES
-    whole_module = False
     fix_applicability = Applicability.UNSAFE
 
     VALID = [

@@ -108,11 +108,6 @@ class CallDatetimeCombineWithoutTzinfo(Rule):
     message = "`datetime.combine()` without `tzinfo` returns a naive datetime"
     # The call, and the import of `datetime` it must resolve through.
     needles = AllOf((("combine",), NEEDLES))
-    whole_module = False
-
-    def anchors(self, settings, index):
-        """A finding is at a `combine` call."""
-        return (("combine",),)
 
     VALID = [
         Valid("from datetime import datetime, time, timezone\nx = datetime.combine(d, time.min, timezone.utc)\n"),

@@ -242,7 +242,7 @@ def lint_paths(paths: list[str], resolver: ConfigResolver, use_cache: bool = Tru
     # Read for the index in this process, the trees parsed for it are kept for the linter,
     # which needs most of the same files (models, revisions): one parse each.
     shelf = TreeShelf({os.path.abspath(p) for p in found.files}) \
-        if fix_mode is None and _in_process(len(pending), jobs) else None
+        if fix_mode is None and pending and _in_process(len(pending), jobs) else None
     shelve_trees(shelf)
     try:
         indexes.provide(dict(zip([path for path, _ in pending], _parallel_map(_read_module, pending, jobs))))

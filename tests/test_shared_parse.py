@@ -23,9 +23,9 @@ def _findings(run) -> list:
                                    for d in f.diagnostics]) for f in run.files]
 
 
-def _lint(project: str) -> list:
+def _lint(project: str, jobs: int = 1) -> list:
     root = FIXTURES / project
-    return _findings(lint_paths([str(root)], ConfigResolver(cwd=str(root)), use_cache=False, jobs=1, fixes=Fixes.ALL))
+    return _findings(lint_paths([str(root)], ConfigResolver(cwd=str(root)), use_cache=False, jobs=jobs, fixes=Fixes.ALL))
 
 
 @pytest.mark.parametrize("project", PROJECTS)
@@ -46,6 +46,10 @@ def test_shared_trees_find_what_a_second_parse_finds(project, monkeypatch):
     parsed_again = _lint(project)
     assert len(taken) == taken_before
     assert shared == parsed_again
+    # Two jobs: this process reads a share for the index and keeps those trees for the
+    # lint workers it forks (`_read_for_index`), when the project has enough files.
+    monkeypatch.undo()
+    assert _lint(project, jobs=2) == parsed_again
     if project in ("demo", "alembic_drift", "django_app", "sqlmodel_app"):
         assert taken, "the index parsed model files the linter lints: their trees are shared"
 

@@ -46,8 +46,8 @@ def test_shared_trees_find_what_a_second_parse_finds(project, monkeypatch):
     parsed_again = _lint(project)
     assert len(taken) == taken_before
     assert shared == parsed_again
-    # Two jobs: this process reads a share for the index and keeps those trees for the
-    # lint workers it forks (`_read_for_index`), when the project has enough files.
+    # Two jobs: worker processes read for the index (no tree kept) when the project has
+    # enough files, and the run finds the same.
     monkeypatch.undo()
     assert _lint(project, jobs=2) == parsed_again
     if project in ("demo", "alembic_drift", "django_app", "sqlmodel_app"):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 import os
 from dataclasses import dataclass
 
@@ -191,6 +192,22 @@ class NaiveTimestampColumn(Rule):
         else:
             return None
         return Fix(Applicability.UNSAFE, "Add `timezone=True`", (fix_context.replace(node, content),))
+
+    def text_fix(self, diagnostic, text_context):
+        if not isinstance(diagnostic.fix_data, _AddTimezone):
+            return None
+        node = text_context.node
+        if isinstance(node, ast.Call):
+            if any(k.arg == "timezone" for k in node.keywords):
+                return None
+            code = text_context.code(node, text_context.parent(node))
+            separator = ", " if node.args or node.keywords else ""
+            content = code[:-1].rstrip() + separator + "timezone=True)"
+        elif isinstance(node, (ast.Name, ast.Attribute)):
+            content = text_context.code(node, text_context.parent(node)) + "(timezone=True)"
+        else:
+            return NotImplemented
+        return Fix(Applicability.UNSAFE, "Add `timezone=True`", (text_context.replace(node, content),))
 
 
 def _naive_columns_declared_here(ctx):

@@ -4,7 +4,7 @@ import ast
 
 from chronolint.rules.api import Applicability, Invalid, Rule, Valid
 from chronolint.rules.naive._common import NEEDLES, has_unpacking, is_none, report_local_time, tz_argument
-from chronolint.rules.naive._fix import local_time_fix
+from chronolint.rules.naive._fix import local_time_fix, local_time_text_fix
 
 
 class CallDatetimeNow(Rule):
@@ -96,3 +96,6 @@ class CallDatetimeNow(Rule):
 
     def compute_fix(self, diagnostic, fix_context):
         return local_time_fix(diagnostic, fix_context, "now")
+
+    def text_fix(self, diagnostic, text_context):
+        return local_time_text_fix(diagnostic, text_context, "now")

@@ -5,7 +5,7 @@ import ast
 from chronolint.rules.api import Applicability, Invalid, Rule, Valid
 from chronolint.analysis.sinks import is_aware_sink
 from chronolint.rules.naive._common import NaiveFixFacts, NEEDLES, zone_chain
-from chronolint.rules.naive._fix import naive_utc_fix
+from chronolint.rules.naive._fix import naive_utc_fix, naive_utc_text_fix
 
 
 class CallDatetimeUtcfromtimestamp(Rule):
@@ -86,3 +86,6 @@ class CallDatetimeUtcfromtimestamp(Rule):
 
     def compute_fix(self, diagnostic, fix_context):
         return naive_utc_fix(diagnostic, fix_context, "fromtimestamp", keep=("timestamp",))
+
+    def text_fix(self, diagnostic, text_context):
+        return naive_utc_text_fix(diagnostic, text_context, "fromtimestamp", keep=("timestamp",))

@@ -5,7 +5,7 @@ import ast
 from chronolint.rules.api import Applicability, Invalid, Rule, Valid
 from chronolint.analysis.sinks import is_aware_sink
 from chronolint.rules.naive._common import NaiveFixFacts, NEEDLES, has_unpacking, is_none, tz_argument
-from chronolint.rules.naive._fix import callable_fix
+from chronolint.rules.naive._fix import callable_fix, callable_text_fix
 from chronolint.rules.policy import naive_utc
 
 _NAIVE_FUNCTIONS = {
@@ -127,6 +127,9 @@ class NaiveFunctionAsValue(Rule):
 
     def compute_fix(self, diagnostic, fix_context):
         return callable_fix(diagnostic, fix_context)
+
+    def text_fix(self, diagnostic, text_context):
+        return callable_text_fix(diagnostic, text_context)
 
     @staticmethod
     def used_as_value(node: ast.Attribute, ctx) -> bool:

@@ -97,6 +97,7 @@ SHAPES = [
                     "y = datetime.now().replace(tzinfo=timezone.utc)\n", True),
     ("replace-other", "import pytz\n" + DT + "x = datetime.utcnow().replace(tzinfo=pytz.utc)\n", True),
     ("astimezone", DT + "x = datetime.utcnow().astimezone()\n", True),
+    ("in-decorator", DT + "@pytest.mark.parametrize('t', [datetime.now()])\ndef test(t):\n    pass\n", True),
     ("fstring", DT + "x = f'{datetime.now()}'\n", False),
     ("callable", "import functools\n" + DT + "a = datetime.now\nb = {'k': datetime.utcnow}\nc = [datetime.now]\n"
                  "d = f(datetime.now)\ne = f(k=datetime.utcnow)\ng = datetime.now if a else b\n"

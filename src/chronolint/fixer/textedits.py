@@ -117,7 +117,7 @@ class TextModule:
                 span = _span(child)
                 if span is None:  # `arguments`, `comprehension`, ...: look inside
                     visit(child, [*path, child])
-                elif _contains(span, target):
+                elif _contains(_reach(child, span), target):
                     if span == target:  # pre-order: a deeper node with the same range wins
                         best[0], best[1] = child, path
                     visit(child, [*path, child])
@@ -190,6 +190,15 @@ def _span(node: ast.AST) -> tuple[int, int, int, int] | None:
     if lineno is None or getattr(node, "end_lineno", None) is None:
         return None
     return (lineno, node.col_offset, node.end_lineno, node.end_col_offset)
+
+
+def _reach(node: ast.AST, span: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    """`span`, reaching back to the first decorator of a decorated `def` or `class`."""
+    decorators = getattr(node, "decorator_list", None)
+    if decorators:
+        first = decorators[0]
+        return (first.lineno, first.col_offset, *span[2:])
+    return span
 
 
 def _contains(span, target) -> bool:

@@ -94,7 +94,7 @@ SHAPES = [
     ("parenthesized-call", DT + "x = (datetime.now())\ny = (datetime.now)()\n", False),
     ("spaced-attribute", DT + "x = datetime . now()\n", False),
     ("replace-utc", "from datetime import datetime, timezone\nx = datetime.utcnow().replace(tzinfo=timezone.utc)\n"
-                    "y = datetime.now().replace(tzinfo=timezone.utc)\n", True),
+                    + "y = datetime.now().replace(tzinfo=timezone.utc)\n", True),
     ("replace-other", "import pytz\n" + DT + "x = datetime.utcnow().replace(tzinfo=pytz.utc)\n", True),
     ("astimezone", DT + "x = datetime.utcnow().astimezone()\n", True),
     ("in-decorator", DT + "@pytest.mark.parametrize('t', [datetime.now()])\ndef test(t):\n    pass\n", True),

@@ -83,6 +83,8 @@ def _text_fixes(text: str, tree: ast.Module, computed: list[Diagnostic], fixers,
             fix = rule.text_fix(diagnostic, TextFix(module, diagnostic))
         except NeedsLibcst:
             fix = NotImplemented
+        except Exception:  # a shape the text path misreads: libcst still gives the right fix
+            fix = NotImplemented
         if fix is NotImplemented:
             left.append(diagnostic)
         else:

@@ -489,8 +489,9 @@ def ratios(summary: dict[str, dict], per_project: list[dict] | None = None) -> l
     peak = max(peaks) if peaks else None
     out.append({"metric": "chronolint peak memory", "value": peak, "target": "< 400 MB",
                 "met": peak < 400 if peak is not None else None, "unit": "MB"})
-    worst = max((r for r in per_project or [] if "x_median" in r), key=lambda r: r["x_median"], default=None)
-    out.append({"metric": "most costly project per line / median (CPU)" + (f": {worst['project']}" if worst else ""),
+    sized = [r for r in per_project or [] if "x_median" in r and r["lines"] >= MEDIAN_MIN_LINES]
+    worst = max(sized, key=lambda r: r["x_median"], default=None)
+    out.append({"metric": f"most costly project of ≥ {MEDIAN_MIN_LINES:,} lines, per line / median (CPU)" + (f": {worst['project']}" if worst else ""),
                 "value": worst["x_median"] if worst else None, "target": "≤ 1.5×",
                 "met": worst["x_median"] <= 1.5 if worst else None, "unit": "×"})
     return out

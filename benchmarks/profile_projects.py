@@ -4,7 +4,8 @@ phases and rules that cost it.
     python benchmarks/profile_projects.py                          # every pinned project
     python benchmarks/profile_projects.py --only zenml,wagtail --runs 3
     python benchmarks/profile_projects.py --output-format json     # the cost of a format that carries fixes
-    python benchmarks/profile_projects.py --python /other/venv/bin/python   # another chronolint (A/B)
+    python benchmarks/profile_projects.py --python /other/venv/bin/python   # another chronolint
+    python benchmarks/profile_projects.py --baseline /main/.venv/bin/python --runs 5 --no-profile  # A/B, interleaved
     python benchmarks/profile_projects.py --no-profile             # only the timed runs (faster)
 
 Per project (its folder in the corpus, as its own root, as `ecosystem.py` runs it):
@@ -212,16 +213,26 @@ def check_argv(fmt: str) -> list[str]:
     return ["check", "--no-cache", "--jobs", "1", "--exit-zero", "--output-format", fmt, "."]
 
 
-def profile_project(python: str, project_dir: Path, fmt: str, runs: int, with_profile: bool) -> dict:
+def profile_project(python: str, project_dir: Path, fmt: str, runs: int, with_profile: bool,
+                    baseline: str | None = None) -> dict:
+    """The row of one project; with a `baseline` interpreter, its runs alternate with
+    ours (A/B in the same moment: the machine's noise lands on both)."""
     from _harness import run_measured
 
-    cpus = []
-    for _ in range(runs):
-        measured = run_measured([python, "-m", "chronolint", *check_argv(fmt)], project_dir)
-        if measured.returncode != 0:
-            raise SystemExit(f"{project_dir.name}: chronolint failed:\n{measured.stderr[-2000:]}")
-        cpus.append(measured.cpu_s)
-    row = {"cpu_s": statistics.median(cpus), "cpu_samples": cpus}
+    samples: dict[str, list[float]] = {"cpu": [], "base": []}
+    for i in range(runs):
+        order = [("cpu", python), ("base", baseline)]
+        for key, interpreter in order if i % 2 == 0 else order[::-1]:
+            if interpreter is None:
+                continue
+            measured = run_measured([interpreter, "-m", "chronolint", *check_argv(fmt)], project_dir)
+            if measured.returncode != 0:
+                raise SystemExit(f"{project_dir.name}: chronolint failed:\n{measured.stderr[-2000:]}")
+            samples[key].append(measured.cpu_s)
+    row = {"cpu_s": statistics.median(samples["cpu"]), "cpu_samples": samples["cpu"]}
+    if samples["base"]:
+        row["baseline_cpu_s"] = statistics.median(samples["base"])
+        row["baseline_samples"] = samples["base"]
     if with_profile:
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "profile.json"
@@ -268,6 +279,7 @@ def startup_cpu(python: str, runs: int) -> float:
 
 
 def render(rows: list[dict], top: int, startup: float) -> str:
+    ab = any("baseline_cpu_s" in r for r in rows)
     for r in rows:
         r["us_per_line"] = r["cpu_s"] * 1e6 / r["lines"]
         r["net_us_per_line"] = max(0.0, r["cpu_s"] - startup) * 1e6 / r["lines"]
@@ -279,8 +291,8 @@ def render(rows: list[dict], top: int, startup: float) -> str:
         f"{len(sized)} projects of at least {MEDIAN_MIN_LINES:,} lines: {median:.1f} µs/line, "
         f"net of start-up {net_median:.1f} µs/line", "",
         "| project | set | files | lines | filtered | indexed | % lines linted | % lines indexed "
-        "| cold CPU s | µs/line | × med | net µs/line | net × med | top phases (s) |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| cold CPU s | µs/line | × med | net µs/line | net × med | top phases (s) |" + (" baseline CPU s | change |" if ab else ""),
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|" + ("---:|---:|" if ab else ""),
     ]
     for r in rows:
         profile = r.get("profile")
@@ -294,6 +306,9 @@ def render(rows: list[dict], top: int, startup: float) -> str:
         cells += [f"{r['cpu_s']:.2f}", f"{r['us_per_line']:.1f}", f"{r['us_per_line'] / median:.2f}",
                   f"{r['net_us_per_line']:.1f}", f"{r['net_us_per_line'] / net_median:.2f}" if net_median else "",
                   _top(profile["phases"], scale, top, unscaled=PARSE_PHASES) if profile else ""]
+        if ab:
+            base = r.get("baseline_cpu_s")
+            cells += [f"{base:.2f}", f"{100 * (r['cpu_s'] / base - 1):+.0f}%"] if base else ["", ""]
         lines.append("| " + " | ".join(cells) + " |")
     if any("profile" in r for r in rows):
         lines += ["", "| project | top rules (s) | top packages, self time (s) |", "|---|---|---|"]
@@ -319,6 +334,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=1, help="timed cold runs per project (median)")
     parser.add_argument("--output-format", default="concise")
     parser.add_argument("--python", default=sys.executable, help="the interpreter chronolint runs under")
+    parser.add_argument("--baseline", help="another interpreter with chronolint: its cold runs alternate with "
+                                               "ours, and the table gets its CPU and the change (A/B)")
     parser.add_argument("--no-profile", action="store_true", help="timed runs only, no cProfile run")
     parser.add_argument("--top", type=int, default=4, help="phases/rules/packages shown per project")
     parser.add_argument("--json", type=Path, help="write the raw rows here too")
@@ -334,7 +351,8 @@ def main(argv: list[str] | None = None) -> int:
         n_files, n_lines = corpus.count_tree(files)
         log(f"{pin.name}: {n_files} files, {n_lines} lines ...")
         row = {"name": pin.name, "set": pin.set, "files": n_files, "lines": n_lines}
-        row.update(profile_project(args.python, project_dir, args.output_format, args.runs, not args.no_profile))
+        row.update(profile_project(args.python, project_dir, args.output_format, args.runs, not args.no_profile,
+                                   args.baseline))
         rows.append(row)
     print(render(rows, args.top, startup))
     if args.json:

@@ -4,10 +4,12 @@ Usage::
 
     python benchmarks/run.py [--runs N] [--flake8-runs N] [--only NAME,...] [--slice]
                              [--chronolint CMD] [--paths dirs|files] [--touch REL] [--label L]
+                             [--project-runs N]
 
 All rows are measured in the same invocation over the same files, round-robin (one run of
 every tool per round, the order rotated each round) so that machine noise lands on every
-tool alike, and reported as medians.  See README.md for what each row means and the
+tool alike, and reported as medians.  Then each project alone (`--project-runs`), for a
+per-project table of CPU per line.  See README.md for what each row means and the
 targets the ratios are compared with.  Standard library only.
 """
 

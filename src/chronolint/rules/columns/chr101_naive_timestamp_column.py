@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from chronolint.rules.api import Applicability, Fix, Invalid, Rule, Valid
 from chronolint.rules.columns.helpers import INDEX_NEEDLES, in_alembic_revision
+from chronolint.rules.needles import declaring_classes
 
 _TYPES = "from datetime import datetime\nfrom sqlalchemy import Column, DateTime, TIMESTAMP\nfrom sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\nclass Base(DeclarativeBase):\n    pass\n\n"
 
@@ -95,12 +96,15 @@ class NaiveTimestampColumn(Rule):
     needles = INDEX_NEEDLES
 
     def needles_for(self, settings, index):
-        """It reports only naive columns the index found, so the file must name one."""
+        """It reports only naive columns the index found, in the file that declares them
+        (see `declaring_classes`)."""
         if index is None:
             return None
         classes = (*index.models.values(), *index.mixins.values())
-        names = {c.attr for m in classes for c in m.columns.values() if c.is_timestamp and c.aware is False}
-        return tuple(sorted(names)) or None
+        columns = [c for m in classes for c in m.columns.values() if c.is_timestamp and c.aware is False]
+        if not columns:
+            return None
+        return declaring_classes(columns, tuple(sorted({c.attr for c in columns})))
     needs_index = True
     fix_applicability = Applicability.UNSAFE
 

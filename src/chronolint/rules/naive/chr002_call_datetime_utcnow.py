@@ -4,7 +4,7 @@ import ast
 
 from chronolint.rules.api import Applicability, Invalid, Rule, Valid
 from chronolint.analysis.sinks import is_aware_sink
-from chronolint.rules.naive._common import NaiveFixFacts, NEEDLES, zone_chain
+from chronolint.rules.naive._common import NEEDLES, NaiveFixFacts, resolves_to, zone_chain
 from chronolint.rules.naive._fix import naive_utc_fix, naive_utc_text_fix
 
 
@@ -99,7 +99,7 @@ class CallDatetimeUtcnow(Rule):
     ]
 
     def visit_Call(self, node: ast.Call, ctx) -> None:
-        if ctx.resolve(node.func) == "datetime.datetime.utcnow":
+        if resolves_to(ctx, node.func, "datetime.datetime.utcnow"):
             ctx.report(self, node, fix_data=NaiveFixFacts(zone_chain(node, ctx.ancestors), is_aware_sink(ctx, node)))
 
     def compute_fix(self, diagnostic, fix_context):

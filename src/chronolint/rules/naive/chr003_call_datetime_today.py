@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 
 from chronolint.rules.api import Applicability, Invalid, Rule, Valid
-from chronolint.rules.naive._common import NEEDLES, report_local_time
+from chronolint.rules.naive._common import NEEDLES, report_local_time, resolves_to
 from chronolint.rules.naive._fix import local_time_fix, local_time_text_fix
 
 
@@ -77,7 +77,7 @@ class CallDatetimeToday(Rule):
     ]
 
     def visit_Call(self, node: ast.Call, ctx) -> None:
-        if ctx.resolve(node.func) == "datetime.datetime.today":
+        if resolves_to(ctx, node.func, "datetime.datetime.today"):
             report_local_time(self, node, ctx, "datetime.today()")
 
     def compute_fix(self, diagnostic, fix_context):

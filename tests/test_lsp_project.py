@@ -35,6 +35,7 @@ def _expected(project: Path, rel: str, *codes) -> list[tuple[int, str]]:
     ("django_42", "lending/models.py"), ("django_50", "lending/services.py"),
     ("pydantic_schemas", "inventory/services.py"), ("pydantic_schemas", "inventory/schemas.py"),
     ("markerless", "app/services/shipping.py"), ("helper_columns", "eventlog/models.py"),
+    ("core_tables", "ledger/db/tables.py"), ("core_tables", "ledger/services.py"),
 ])
 async def test_fixture_files_match_markers_in_the_server(client: LanguageClient, tmp_path, name, rel):
     project = _copy(tmp_path, name)

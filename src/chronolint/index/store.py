@@ -131,7 +131,7 @@ def _extract(path: str, root: Path, text: str) -> dict | None:
         if history and history_extract.is_revision_text(text):
             return {**empty_module(rel_path), "path": path, "history": history_extract.broken_record(rel_path)}
         return None
-    data = extract_module(tree, rel_path) if models else empty_module(rel_path)
+    data = extract_module(tree, rel_path, text) if models else empty_module(rel_path)
     data["path"] = path
     facts = history_extract.history_record(tree, text, rel_path) if history else None
     if facts is not None:

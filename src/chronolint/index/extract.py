@@ -128,7 +128,9 @@ def extract_module(tree: ast.Module, rel_path: str, text: str | None = None) -> 
     qualify = ModuleNames(tree, module, rel_path.endswith("__init__.py"))
     data: dict = {"module": module, "classes": [], "declarative_bases": [], "flask_dbs": [], "use_tz": None,
                   "django_settings": False, "functions": {}, "tables": {}, "mappings": [],
-                  "constants": _format_constants(tree)}
+                  "constants": _format_constants(tree),
+                  # Code written for SQLAlchemy 2.0's API, which 1.x does not have.
+                  "sqlalchemy2_api": text is not None and ("mapped_column" in text or "DeclarativeBase" in text)}
     if text is None or "map_imperatively(" in text or "mapper(" in text:
         data["mappings"] = _imperative_mappings(tree, qualify)
     for stmt in tree.body:
@@ -416,7 +418,9 @@ def _sqlalchemy_column(name, stmt, call, inner, optional, qualify) -> dict:
         column["nullable"] = constant_bool(nullable_kw.value)
     elif primary:
         column["nullable"] = False
-    elif inner is not None:
+    elif inner is not None and column_function(call, qualify) == "mapped_column":
+        # Only `mapped_column` takes NOT NULL from a non-Optional `Mapped[...]`; a `Column`
+        # stays nullable whatever the annotation (SQLAlchemy 2.x, checked by tests/test_core_tables.py).
         column["nullable"] = optional
     _apply_defaults(column, call)
     return column
@@ -432,6 +436,7 @@ def _apply_type(column: dict, facts, type_node: ast.AST) -> None:
 def _annotation_only_column(name, stmt, annotation, inner, optional, qualify) -> dict:
     column = _base_column(name, stmt, "sqlalchemy")
     column["nullable"] = optional
+    column["bare"] = True  # `at: Mapped[datetime]` with no value: a column on SQLAlchemy 2.0 only
     if is_datetime_annotation(inner, qualify):
         column.update(timestamp=True, from_annotation=True, report=_span(annotation))
     return column

@@ -19,6 +19,7 @@ SQLMODEL_CLASSES = frozenset({"sqlmodel.SQLModel", "sqlmodel.main.SQLModel"})
 # libraries by tests/test_library_versions.py).
 SQLMODEL_AWARE_SINCE = (0, 0, 45)  # plain `datetime` field → `UTCDateTime`, aware
 DJANGO_USE_TZ_DEFAULT_SINCE = (5, 0)  # `USE_TZ` defaults to True
+SQLALCHEMY_BARE_MAPPED_SINCE = (2, 0)  # `at: Mapped[datetime]` without a value maps a column
 
 
 @dataclass
@@ -59,6 +60,12 @@ class Linker:
         self.mappings: list[dict] = []  # imperative mappings (extract._imperative_mappings)
         self.constants: dict[str, str] = {}
         self._used_tables: set[str] = set()  # tables a class maps (not reported as bare tables)
+        # Whether an annotation-only `Mapped[...]` is a column: SQLAlchemy 2.0 maps it, 1.x
+        # does not. The project's pinned version decides; else its use of 2.0-only API
+        # (`mapped_column`, `DeclarativeBase`) shows it runs 2.0; else unknown (no column).
+        self.bare_mapped = self.versions.at_least("sqlalchemy", *SQLALCHEMY_BARE_MAPPED_SINCE)
+        if self.bare_mapped is None and any(m.get("sqlalchemy2_api") for m in modules):
+            self.bare_mapped = True
         for module in modules:
             for name, table in (module.get("tables") or {}).items():
                 self.tables[f"{module['module']}.{name}"] = (table, module["module"], module["path"])
@@ -175,10 +182,11 @@ class Linker:
     # -- model facts ------------------------------------------------------------------
 
     def _own_columns(self, cls: _Class) -> list[dict]:
-        """The columns `cls` declares: SQLModel fields only in SQLModel models and schemas."""
+        """The columns `cls` declares: SQLModel fields only in SQLModel models and schemas;
+        annotation-only `Mapped[...]` only on SQLAlchemy 2.0."""
         if cls.kind == "sqlmodel" and cls.role in {"model", "schema"}:
             return cls.record["columns"]
-        return [c for c in cls.record["columns"] if c["kind"] != "sqlmodel"]
+        return [c for c in cls.record["columns"] if c["kind"] != "sqlmodel" and (self.bare_mapped or not c.get("bare"))]
 
     def _mro(self, cls: _Class, seen: set | None = None) -> list[_Class]:
         """Project classes from the most basic to `cls` itself (a simple linearisation)."""

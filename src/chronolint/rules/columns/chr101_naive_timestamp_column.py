@@ -43,7 +43,14 @@ class NaiveTimestampColumn(Rule):
     Only classes the index proves to be models or column mixins are read: a table
     model, a subclass of a mapped base, a Django model, or a class declaring
     `Column(...)` / `mapped_column(...)`. Pydantic schemas, dataclasses and SQLModel
-    classes without `table=True` are not tables.
+    classes without `table=True` are not tables. SQLAlchemy Core tables are read too:
+    `Table("orders", metadata, Column("placed_at", DateTime))`, a class mapped onto one
+    (`registry.map_imperatively(Order, orders)`, `mapper(...)`, `__table__ = Table(...)`);
+    a reflected table (`autoload_with=`) is unknown. `DateTime().with_variant(...)` is naive
+    only when the base and every variant are naive; a naive base with an aware variant on
+    one database is unknown (which database runs is not in the code). A bare
+    `at: Mapped[datetime]` is a column only on SQLAlchemy 2.0 (the pinned version, or the
+    project's use of `mapped_column` / `DeclarativeBase`, decides).
 
     Project column types (`TypeDecorator`s) whose `impl` is aware, or that convert values
     to UTC in their hooks, are aware. A custom type chronolint cannot read is never
@@ -104,6 +111,10 @@ class NaiveTimestampColumn(Rule):
     fix_applicability = Applicability.UNSAFE
 
     VALID = [
+        # Aware on PostgreSQL, naive elsewhere: unknown. A reflected table: unknown.
+        Valid("from sqlalchemy import Column, DateTime, MetaData, Table\nfrom sqlalchemy.dialects import postgresql\nmetadata = MetaData()\n"
+              "t = Table('t', metadata, Column('at', DateTime().with_variant(postgresql.TIMESTAMP(timezone=True), 'postgresql')))\n"
+              "r = Table('r', metadata, Column('at', DateTime), autoload_with=engine)\n"),
         Valid(_TYPES + "class A(Base):\n    __tablename__ = 'a'\n    id = Column(DateTime(timezone=True), primary_key=True)\n    at: Mapped[datetime] = mapped_column(TIMESTAMP(timezone=True))\n"),
         Valid(_TYPES.replace("    pass\n", "    type_annotation_map = {datetime: DateTime(timezone=True)}\n") + "class A(Base):\n    __tablename__ = 'a'\n    at: Mapped[datetime]\n"),
         Valid(_TYPES + "from app.types import UtcDateTime\nclass A(Base):\n    __tablename__ = 'a'\n    at = Column(UtcDateTime())\n",
@@ -141,6 +152,9 @@ class NaiveTimestampColumn(Rule):
         Valid("from datetime import datetime\nfrom sqlalchemy.orm import Mapped, mapped_column\nfrom sqlalchemy import func\nclass Stamp:\n    at: Mapped[datetime] = mapped_column(server_default=func.now())\n"),
     ]
     INVALID = [
+        Invalid("from sqlalchemy import Column, DateTime, MetaData, Table\nfrom sqlalchemy.dialects import mysql\nmetadata = MetaData()\n"
+                "t = Table('t', metadata, Column('a', DateTime), Column('b', DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql')))\n",
+                count=2),
         # flask-appbuilder's AuditMixin: the naive column sits on a mixin, not a model.
         Invalid("from sqlalchemy import Column, DateTime\nclass AuditMixin:\n    changed_on = Column(DateTime, nullable=False)\n"),
         Invalid(_TYPES + "class A(Base):\n    __tablename__ = 'a'\n    at = Column(DateTime)\n",

@@ -154,3 +154,22 @@ def test_cached_result_follows_an_edited_constant(chronolint, tmp_path):
     constants.write_text(constants.read_text().replace('"%d/%m/%Y %H:%M %z"', '"%d/%m/%Y %H:%M"'))
     assert _chr007(chronolint, project) == [("services.py", 21)]
     assert (project / ".chronolint_cache").is_dir()
+
+
+def test_unreadable_shapes_never_crash_and_stay_unknown(tmp_path):
+    """A table or mapping the index cannot read fully adds nothing it would have to guess."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "tables.py").write_text(
+        "from sqlalchemy import Column, DateTime, MetaData, Table\nfrom sqlalchemy.orm import registry, mapper\n"
+        "metadata = MetaData()\nNAME = 'x'\nKEY = 'k'\n"
+        "t = Table(NAME, metadata, Column('at', DateTime))\n"  # a name that is not a literal
+        "u = Table('u', metadata, Column(DateTime), Column('at', DateTime, key=KEY), Column('ok', DateTime))\n"
+        "v = Table('v', metadata, Column('at', DateTime), **options)\n"  # keywords unknown: may reflect
+        "w = Table()\n"
+        "class Row:\n    pass\n"
+        "registry().map_imperatively(Row, u, column_prefix=PREFIX)\n"
+        "mapper(*pair)\nmapper(cls, u)\n")
+    index = build_index(tmp_path, use_cache=False)
+    assert sorted(index.models) == ["app.tables.u"]
+    assert sorted(index.models["app.tables.u"].columns) == ["ok"]

@@ -598,8 +598,10 @@ def table_record(call: ast.Call, qualify) -> dict | None:
             else getattr(getattr(keyword(arg, "name"), "value", None), "value", None)
         if not isinstance(name, str):
             continue
-        key = getattr(getattr(keyword(arg, "key"), "value", None), "value", None)
-        column = _sqlalchemy_column(key if isinstance(key, str) else name, arg, arg, None, False, qualify)
+        key = keyword(arg, "key")
+        if key is not None and not (isinstance(key.value, ast.Constant) and isinstance(key.value.value, str)):
+            continue  # `key=` a name: the attribute is unknown
+        column = _sqlalchemy_column(key.value.value if key is not None else name, arg, arg, None, False, qualify)
         column["name"] = name
         record["columns"].append(column)
     return record
@@ -620,7 +622,9 @@ def _imperative_mappings(tree: ast.Module, qualify) -> list[dict]:
         cls, table = qualify(node.args[0]), qualify(node.args[1])
         if cls is None or table is None:
             continue
-        prefix = getattr(getattr(keyword(node, "column_prefix"), "value", None), "value", "")
+        prefix_kw = keyword(node, "column_prefix")
+        prefix = "" if prefix_kw is None else prefix_kw.value.value \
+            if isinstance(prefix_kw.value, ast.Constant) and isinstance(prefix_kw.value.value, str) else None  # None: unknown
         renames = {}
         properties = keyword(node, "properties")
         if properties is not None and isinstance(properties.value, ast.Dict):
@@ -628,7 +632,7 @@ def _imperative_mappings(tree: ast.Module, qualify) -> list[dict]:
                 spelled = (dotted(value) or "").split(".")
                 if isinstance(key, ast.Constant) and isinstance(key.value, str) and len(spelled) >= 3 and spelled[-2] == "c":
                     renames[spelled[-1]] = key.value
-        found.append({"cls": cls, "table": table, "prefix": prefix if isinstance(prefix, str) else None, "renames": renames})
+        found.append({"cls": cls, "table": table, "prefix": prefix, "renames": renames})
     return found
 
 

@@ -288,9 +288,9 @@ class Linker:
                     or (cls is not None and cls.role in {"model", "base"}):
                 continue
             qualified, (table, module, path) = found
-            self._used_tables.add(qualified)
             if table["reflected"] or mapping["prefix"] is None:
-                continue
+                continue  # the class's attributes are unknown; the table stays a table
+            self._used_tables.add(qualified)
             index.mixins.pop(f"{owner}.{name}", None)
             index.models[f"{owner}.{name}"] = ModelInfo(
                 name=name, module=owner, path=cls.path if cls is not None else "",

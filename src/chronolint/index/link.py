@@ -271,6 +271,7 @@ class Linker:
         for column in table["columns"]:
             info = self._column_info(column, declaring, [declaring])
             info.attr = (renames or {}).get(column["attr"]) or prefix + column["attr"]
+            info.in_table = True
             columns[info.attr] = info
         return columns
 

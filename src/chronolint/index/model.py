@@ -38,6 +38,7 @@ class ColumnInfo:
     many: bool = False
     column_name: str = ""  # the database column's name (`Column("name", ...)`), else `attr`
     db_aware: bool | None = None  # the database type's awareness (a TypeDecorator's `impl`)
+    in_table: bool = False  # declared in a Core `Table(...)` (a table's, or a class mapped onto one)
 
     @property
     def refreshes_on_update(self) -> bool:

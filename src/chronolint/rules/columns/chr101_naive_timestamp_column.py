@@ -105,7 +105,10 @@ class NaiveTimestampColumn(Rule):
         if index is None:
             return None
         classes = (*index.models.values(), *index.mixins.values())
-        names = {c.attr for m in classes for c in m.columns.values() if c.is_timestamp and c.aware is False}
+        naive = [c for m in classes for c in m.columns.values() if c.is_timestamp and c.aware is False]
+        # A Core table's column (often a generic `timestamp`) is reported in the file
+        # declaring the table, which names `Table(`.
+        names = {"Table(" if c.in_table else c.attr for c in naive}
         return tuple(sorted(names)) or None
     needs_index = True
     fix_applicability = Applicability.UNSAFE

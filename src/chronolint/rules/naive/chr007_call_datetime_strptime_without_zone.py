@@ -58,7 +58,8 @@ class CallDatetimeStrptimeWithoutZone(Rule):
     ## Differences from ruff
     ruff's DTZ007 reads only a literal format. chronolint also reads a format constant,
     so `FMT = "%Y-%m-%dT%H:%M:%S%z"` then `strptime(s, FMT)` is not flagged (ruff flags
-    it, a false positive). A format it cannot read (a parameter, a computed string, an
+    it, a false positive), also when the constant is imported from another project module
+    (`from app.constants import FMT`). A format it cannot read (a parameter, a computed string, an
     f-string with unknown parts) is not flagged, where ruff flags anything not visibly
     containing `%z`. `strptime(...).date()` and `.time()` are not flagged (ruff flags
     them; no naive datetime escapes), and `.replace(tzinfo=...)` is recognised after

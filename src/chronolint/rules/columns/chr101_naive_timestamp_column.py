@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import ast
 import os
 from dataclasses import dataclass
 
 from chronolint.rules.api import Applicability, Fix, Invalid, Rule, Valid
 from chronolint.rules.columns.helpers import INDEX_NEEDLES, in_alembic_revision
+from chronolint.rules.needles import declaring_classes
 
 _TYPES = "from datetime import datetime\nfrom sqlalchemy import Column, DateTime, TIMESTAMP\nfrom sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\nclass Base(DeclarativeBase):\n    pass\n\n"
 
@@ -43,14 +45,7 @@ class NaiveTimestampColumn(Rule):
     Only classes the index proves to be models or column mixins are read: a table
     model, a subclass of a mapped base, a Django model, or a class declaring
     `Column(...)` / `mapped_column(...)`. Pydantic schemas, dataclasses and SQLModel
-    classes without `table=True` are not tables. SQLAlchemy Core tables are read too:
-    `Table("orders", metadata, Column("placed_at", DateTime))`, a class mapped onto one
-    (`registry.map_imperatively(Order, orders)`, `mapper(...)`, `__table__ = Table(...)`);
-    a reflected table (`autoload_with=`) is unknown. `DateTime().with_variant(...)` is naive
-    only when the base and every variant are naive; a naive base with an aware variant on
-    one database is unknown (which database runs is not in the code). A bare
-    `at: Mapped[datetime]` is a column only on SQLAlchemy 2.0 (the pinned version, or the
-    project's use of `mapped_column` / `DeclarativeBase`, decides).
+    classes without `table=True` are not tables.
 
     Project column types (`TypeDecorator`s) whose `impl` is aware, or that convert values
     to UTC in their hooks, are aware. A custom type chronolint cannot read is never
@@ -101,23 +96,19 @@ class NaiveTimestampColumn(Rule):
     needles = INDEX_NEEDLES
 
     def needles_for(self, settings, index):
-        """It reports only naive columns the index found, so the file must name one."""
+        """It reports only naive columns the index found, in the file that declares them
+        (see `declaring_classes`)."""
         if index is None:
             return None
         classes = (*index.models.values(), *index.mixins.values())
-        naive = [c for m in classes for c in m.columns.values() if c.is_timestamp and c.aware is False]
-        # A Core table's column (often a generic `timestamp`) is reported in the file
-        # declaring the table, which names `Table(`.
-        names = {"Table(" if c.in_table else c.attr for c in naive}
-        return tuple(sorted(names)) or None
+        columns = [c for m in classes for c in m.columns.values() if c.is_timestamp and c.aware is False]
+        if not columns:
+            return None
+        return declaring_classes(columns, tuple(sorted({c.attr for c in columns})))
     needs_index = True
     fix_applicability = Applicability.UNSAFE
 
     VALID = [
-        # Aware on PostgreSQL, naive elsewhere: unknown. A reflected table: unknown.
-        Valid("from sqlalchemy import Column, DateTime, MetaData, Table\nfrom sqlalchemy.dialects import postgresql\nmetadata = MetaData()\n"
-              "t = Table('t', metadata, Column('at', DateTime().with_variant(postgresql.TIMESTAMP(timezone=True), 'postgresql')))\n"
-              "r = Table('r', metadata, Column('at', DateTime), autoload_with=engine)\n"),
         Valid(_TYPES + "class A(Base):\n    __tablename__ = 'a'\n    id = Column(DateTime(timezone=True), primary_key=True)\n    at: Mapped[datetime] = mapped_column(TIMESTAMP(timezone=True))\n"),
         Valid(_TYPES.replace("    pass\n", "    type_annotation_map = {datetime: DateTime(timezone=True)}\n") + "class A(Base):\n    __tablename__ = 'a'\n    at: Mapped[datetime]\n"),
         Valid(_TYPES + "from app.types import UtcDateTime\nclass A(Base):\n    __tablename__ = 'a'\n    at = Column(UtcDateTime())\n",
@@ -155,9 +146,6 @@ class NaiveTimestampColumn(Rule):
         Valid("from datetime import datetime\nfrom sqlalchemy.orm import Mapped, mapped_column\nfrom sqlalchemy import func\nclass Stamp:\n    at: Mapped[datetime] = mapped_column(server_default=func.now())\n"),
     ]
     INVALID = [
-        Invalid("from sqlalchemy import Column, DateTime, MetaData, Table\nfrom sqlalchemy.dialects import mysql\nmetadata = MetaData()\n"
-                "t = Table('t', metadata, Column('a', DateTime), Column('b', DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql')))\n",
-                count=2),
         # flask-appbuilder's AuditMixin: the naive column sits on a mixin, not a model.
         Invalid("from sqlalchemy import Column, DateTime\nclass AuditMixin:\n    changed_on = Column(DateTime, nullable=False)\n"),
         Invalid(_TYPES + "class A(Base):\n    __tablename__ = 'a'\n    at = Column(DateTime)\n",
@@ -208,6 +196,22 @@ class NaiveTimestampColumn(Rule):
         else:
             return None
         return Fix(Applicability.UNSAFE, "Add `timezone=True`", (fix_context.replace(node, content),))
+
+    def text_fix(self, diagnostic, text_context):
+        if not isinstance(diagnostic.fix_data, _AddTimezone):
+            return None
+        node = text_context.node
+        if isinstance(node, ast.Call):
+            if any(k.arg == "timezone" for k in node.keywords):
+                return None
+            code = text_context.code(node, text_context.parent(node))
+            separator = ", " if node.args or node.keywords else ""
+            content = code[:-1].rstrip() + separator + "timezone=True)"
+        elif isinstance(node, (ast.Name, ast.Attribute)):
+            content = text_context.code(node, text_context.parent(node)) + "(timezone=True)"
+        else:
+            return NotImplemented
+        return Fix(Applicability.UNSAFE, "Add `timezone=True`", (text_context.replace(node, content),))
 
 
 def _naive_columns_declared_here(ctx):

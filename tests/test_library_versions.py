@@ -171,3 +171,53 @@ def test_unpinned_sqlmodel_is_unknown_not_naive(tmp_path):
     ticket = build_index(root, use_cache=False).by_name("Ticket")[0]
     assert ticket.columns["opened_at"].aware is None and ticket.columns["closed_at"].aware is None
     assert ticket.columns["imported_at"].aware is False and ticket.columns["updated_at"].aware is True
+
+
+# -- SQLAlchemy 1.x against 2.0 ------------------------------------------------------------
+
+PROBE_SQLALCHEMY = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+sys.path.insert(1, sys.argv[2])
+import sqlalchemy
+from shop import models
+print(json.dumps({"version": sqlalchemy.__version__,
+                  "columns": {c.name: c.nullable for c in models.Order.__table__.columns}}))
+"""
+# A 1.4-compatible module (`declarative_base()`, no `mapped_column`): only the version says
+# whether the annotation-only `placed_at` is a column. `shipped_at` is a `Column` under a
+# non-Optional `Mapped[...]`: nullable on both (only `mapped_column` reads the annotation).
+_SHOP_MODELS = (
+    "from datetime import datetime\nfrom sqlalchemy import Column, DateTime, Integer\n"
+    "from sqlalchemy.orm import Mapped, declarative_base\n\nBase = declarative_base()\n\n\n"
+    "class Order(Base):\n    __tablename__ = 'orders'\n    id = Column(Integer, primary_key=True)\n"
+    "    placed_at: Mapped[datetime]\n    shipped_at: Mapped[datetime] = Column(DateTime)\n"
+)
+
+
+def _shop(tmp_path: Path, requirements: str | None) -> Path:
+    project = tmp_path / "shop_project"
+    (project / "shop").mkdir(parents=True)
+    (project / "shop" / "__init__.py").write_text("")
+    (project / "shop" / "models.py").write_text(_SHOP_MODELS)
+    if requirements is not None:
+        (project / "requirements.txt").write_text(requirements)
+    return project
+
+
+@pytest.mark.parametrize("version", ["1.4.54", "2.0.36"])
+def test_annotation_only_mapped_follows_the_real_sqlalchemy(installed, tmp_path, version):
+    project = _shop(tmp_path, f"sqlalchemy=={version}\n")
+    truth = _probe(PROBE_SQLALCHEMY, installed("sqlalchemy", version), project)
+    assert truth["version"] == version
+    columns = build_index(project, use_cache=False).models["shop.models.Order"].columns
+    assert {c.column_name: c.nullable for c in columns.values()} == truth["columns"]
+
+
+def test_annotation_only_mapped_with_an_unknown_sqlalchemy_is_no_column(tmp_path):
+    columns = build_index(_shop(tmp_path, None), use_cache=False).models["shop.models.Order"].columns
+    assert sorted(columns) == ["id", "shipped_at"]
+    # The project's own 2.0-only API decides it as well as a pin would.
+    (tmp_path / "shop_project" / "shop" / "base.py").write_text("from sqlalchemy.orm import DeclarativeBase\n\n\nclass Base(DeclarativeBase):\n    pass\n")
+    columns = build_index(tmp_path / "shop_project", use_cache=False).models["shop.models.Order"].columns
+    assert sorted(columns) == ["id", "placed_at", "shipped_at"]

@@ -13,7 +13,7 @@ from pytest_lsp import LanguageClient
 
 from conftest import FIXTURES
 from markers import expected_findings
-from test_lsp import client, open_document, published, start  # noqa: F401 (the `client` fixture)
+from test_lsp import change, client, open_document, published, start  # noqa: F401 (the `client` fixture)
 
 pytestmark = pytest.mark.asyncio
 
@@ -35,6 +35,7 @@ def _expected(project: Path, rel: str, *codes) -> list[tuple[int, str]]:
     ("django_42", "lending/models.py"), ("django_50", "lending/services.py"),
     ("pydantic_schemas", "inventory/services.py"), ("pydantic_schemas", "inventory/schemas.py"),
     ("markerless", "app/services/shipping.py"), ("helper_columns", "eventlog/models.py"),
+    ("core_tables", "ledger/db/tables.py"), ("core_tables", "ledger/services.py"),
 ])
 async def test_fixture_files_match_markers_in_the_server(client: LanguageClient, tmp_path, name, rel):
     project = _copy(tmp_path, name)
@@ -56,3 +57,21 @@ async def test_server_follows_edits_to_uv_lock(client: LanguageClient, tmp_path)
     client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(
         changes=[types.FileEvent(uri=lock.as_uri(), type=types.FileChangeType.Changed)]))
     assert _rows(await published(client, uri, 1), "CHR303") == []  # naive into naive on 0.0.44
+
+
+async def test_server_follows_an_edited_format_constant(client: LanguageClient, tmp_path):
+    """CHR007 in an open service follows the unsaved buffer of the module that defines the
+    imported format constant (`ledger/constants.py`), when the service is next linted (the
+    server re-lints other open documents at once only for a revision's edit)."""
+    project = _copy(tmp_path, "core_tables")
+    await start(client, project)
+    services = await open_document(client, project / "ledger" / "services.py")
+    assert _rows(await published(client, services, 1), "CHR007") == [(21, "CHR007")]
+    constants = project / "ledger" / "constants.py"
+    text = constants.read_text()
+    uri = await open_document(client, constants, text)
+    await published(client, uri, 1)
+    await change(client, uri, 2, text.replace('"%d/%m/%Y %H:%M"', '"%d/%m/%Y %H:%M %z"'))
+    await published(client, uri, 2)
+    await change(client, services, 2, (project / "ledger" / "services.py").read_text() + "\n")
+    assert _rows(await published(client, services, 2), "CHR007") == []

@@ -19,7 +19,7 @@ from conftest import FIXTURES
 from markers import expected_findings
 
 # The fixtures of this issue; every code, default configuration.
-PROJECTS = ("pydantic_schemas", "sqlmodel_044", "sqlmodel_050", "django_42", "django_50", "markerless", "helper_columns")
+PROJECTS = ("pydantic_schemas", "sqlmodel_044", "sqlmodel_050", "django_42", "django_50", "markerless", "helper_columns", "core_tables")
 INDEX_CODES = ("CHR002", "CHR007", "CHR101", "CHR201", "CHR301", "CHR302", "CHR303")
 
 

@@ -71,6 +71,10 @@ INTENTIONAL_DIFFERENCES = [
     # ruff false positives: the format constant has %z; .date()/.time() drop the naive datetime.
     Difference("fixtures/demo/app/utils/timeutil.py", "return datetime.strptime(s, FMT_WITH_OFFSET)",
                "DTZ007", "format constant", "the module-level format constant contains %z"),
+    Difference("fixtures/core_tables/ledger/services.py", "entry.value_at = datetime.strptime(raw, ISO_STAMP_FORMAT)",
+               "DTZ007", "imported from another project module", "the imported format constant contains %z"),
+    Difference("fixtures/core_tables/ledger/services.py", "entry.settled_at = datetime.strptime(raw, constants.ISO_STAMP_FORMAT)",
+               "DTZ007", "imported from another project module", "the imported format constant contains %z"),
     Difference("fixtures/demo/app/utils/timeutil.py", 'return datetime.strptime(s, "%Y-%m-%d").date()',
                "DTZ007", "`strptime(...).date()`", "only the date part is kept"),
     Difference("fixtures/demo/app/utils/timeutil.py", 'return datetime.strptime(s, "%H:%M").time()',

@@ -21,7 +21,7 @@ REGISTRY = (
     "CHR004                  chronolint.rules.naive.chr004_call_datetime_fromtimestamp:CallDatetimeFromtimestamp",
     "CHR005 aware-only       chronolint.rules.naive.chr005_call_datetime_utcfromtimestamp:CallDatetimeUtcfromtimestamp",
     "CHR006                  chronolint.rules.naive.chr006_call_datetime_without_tzinfo:CallDatetimeWithoutTzinfo",
-    "CHR007                  chronolint.rules.naive.chr007_call_datetime_strptime_without_zone:CallDatetimeStrptimeWithoutZone",
+    "CHR007 index            chronolint.rules.naive.chr007_call_datetime_strptime_without_zone:CallDatetimeStrptimeWithoutZone",
     "CHR008 opt-in           chronolint.rules.naive.chr008_call_date_today:CallDateToday",
     "CHR009 opt-in           chronolint.rules.naive.chr009_datetime_min_max:DatetimeMinMax",
     "CHR010                  chronolint.rules.naive.chr010_naive_function_as_value:NaiveFunctionAsValue",

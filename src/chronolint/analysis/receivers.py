@@ -93,7 +93,7 @@ class ReceiverTypes:
         else:
             qualified = absolute_import(qualified, self.module, self.ctx.filename.endswith("__init__.py"))
         model = self.index.models.get(qualified) or self.index.resolve(qualified)
-        return model
+        return None if model is not None and model.core else model  # a Core table names no class
 
     # -- names and scopes ---------------------------------------------------------------
 

@@ -66,9 +66,12 @@ def single_assignments(body: list[ast.stmt]) -> dict[str, ast.expr]:
 class StringConstants:
     """Resolves string expressions in one module against its constants."""
 
-    def __init__(self, tree: ast.Module):
+    def __init__(self, tree: ast.Module, imported=None):
+        """`imported(node, ctx) -> str | None`: the value of a constant another module
+        defines (`from app.constants import FMT`), as the project index read it."""
         self.module = single_assignments(tree.body)
         self._classes: dict[int, dict[str, ast.expr]] = {}
+        self._imported = imported
 
     def string_value(self, node: ast.AST, ctx, depth: int = 0) -> str | None:
         """The text `node` evaluates to, if it is known; else None."""
@@ -85,6 +88,8 @@ class StringConstants:
                 return None
             return self.string_value(node.value, ctx, depth + 1)
         bound = self._bound_value(node, ctx)
+        if bound is None and self._imported is not None and isinstance(node, (ast.Name, ast.Attribute)):
+            return self._imported(node, ctx)
         return None if bound is None else self.string_value(bound, ctx, depth + 1)
 
     def _joined(self, parts, ctx, depth: int) -> str | None:

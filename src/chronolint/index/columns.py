@@ -88,6 +88,13 @@ def column_function(call: ast.Call, qualify: Qualify) -> str | None:
     return last if _is_sa_name(func, qualify(func)) else None
 
 
+def is_table_call(call: ast.Call, qualify: Qualify) -> bool:
+    """`Table("t", metadata, ...)`, `sa.Table(...)`, Flask-SQLAlchemy's `db.Table(...)`."""
+    func = call.func
+    last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    return last == "Table" and _is_sa_name(func, qualify(func))
+
+
 def is_sqlmodel_field(call: ast.Call, qualify: Qualify) -> bool:
     return (qualify(call.func) or "") in {"sqlmodel.Field", "sqlmodel.main.Field"}
 
@@ -105,6 +112,8 @@ def type_facts(node: ast.AST, qualify: Qualify) -> TypeFacts:
     """What the type expression `node` (`DateTime`, `DateTime(timezone=True)`,
     `postgresql.TIMESTAMP()`, `UtcDateTime()`) says about time zones."""
     call = node if isinstance(node, ast.Call) else None
+    if call is not None and isinstance(call.func, ast.Attribute) and call.func.attr == "with_variant":
+        return _variant_facts(call, qualify)
     target = call.func if call is not None else node
     if dotted(target) is None:
         return UNKNOWN
@@ -121,6 +130,27 @@ def type_facts(node: ast.AST, qualify: Qualify) -> TypeFacts:
     if qualified is None or qualified.split(".", 1)[0] in {"datetime", "typing"}:
         return UNKNOWN
     return TypeFacts(timestamp=None, aware=None, custom=qualified)
+
+
+def _variant_facts(call: ast.Call, qualify: Qualify) -> TypeFacts:
+    """`DateTime().with_variant(postgresql.TIMESTAMP(timezone=True), "postgresql")`:
+    SQLAlchemy uses the variant on the dialects it names and the base type on every other
+    (checked against the real library by tests/test_core_tables.py). The column's
+    awareness is known only when the base and every variant agree: a naive base with an
+    aware variant is aware on one database and naive on the others, and the index does
+    not know which database runs, so it is unknown. Never fixable: `timezone=True` would
+    have to go on each part."""
+    if not call.args or any(isinstance(a, ast.Starred) for a in call.args):
+        return UNKNOWN
+    parts = [type_facts(call.func.value, qualify), type_facts(call.args[0], qualify)]
+    if any(p.custom or p.timestamp is None for p in parts):
+        return UNKNOWN
+    if not any(p.timestamp for p in parts):
+        return NOT_A_TIMESTAMP
+    if not all(p.timestamp for p in parts):
+        return UNKNOWN  # a timestamp on one database, something else on another
+    awareness = {p.aware for p in parts}
+    return TypeFacts(timestamp=True, aware=awareness.pop() if len(awareness) == 1 else None)
 
 
 def _timezone_flag(call: ast.Call | None) -> bool:

@@ -21,13 +21,14 @@ from chronolint.index.columns import (
     dotted,
     is_datetime_annotation,
     is_sqlmodel_field,
+    is_table_call,
     is_true,
     pydantic_datetime_annotation,
     strip_optional,
     type_facts,
 )
 
-EXTRACTOR_VERSION = 10  # 7: Django relation fields; 8: SQLModel datetime kinds, helpers, settings modules; 10: column names, declared `__tablename__`, annotated `impl`, migration histories
+EXTRACTOR_VERSION = 11  # 11: Core tables, imperative mappings, format constants; 7: Django relation fields; 8: SQLModel datetime kinds, helpers, settings modules; 10: column names, declared `__tablename__`, annotated `impl`, migration histories
 # A file is read further only if it mentions one of these.
 # Text a module must hold to define models, mapped columns, column types or USE_TZ. Kept
 # narrow on purpose: `Field(` (pydantic) or a bare `Column` would send most files of a
@@ -35,7 +36,10 @@ EXTRACTOR_VERSION = 10  # 7: Django relation fields; 8: SQLModel datetime kinds,
 INDEX_NEEDLES = (
     "Column(", "mapped_column", "Mapped[", "models.Model", "TypeDecorator", "declarative",
     "DeclarativeBase", "USE_TZ", "INSTALLED_APPS", "SQLModel", "DateTime(", "TIMESTAMP(", "table=True", "db.Model", "registry(", "__tablename__",
+    "map_imperatively(", "mapper(",
 )
+# A module constant holding a format (`FMT = "%Y-%m-%d"`), which other modules import.
+_FORMAT_CONSTANT = re.compile(r"""^[A-Za-z_]\w*\s*(?::[^=\n]*)?=\s*[rRuU]?["'][^"'\n]*%""", re.MULTILINE)
 # A project's own clock helpers: a function returning one of these calls is summarised.
 CLOCK_NEEDLES = ("utcnow(", ".now(", "utcfromtimestamp(", ".astimezone(")
 _NAIVE_CLOCKS = frozenset({"datetime.datetime.utcnow", "datetime.datetime.utcfromtimestamp", "datetime.datetime.today"})
@@ -52,6 +56,8 @@ def may_define_models(text: str) -> bool:
         return True
     if "return" in text and any(needle in text for needle in CLOCK_NEEDLES):
         return True  # a clock helper: `def utc_now(): return datetime.now(timezone.utc)`
+    if "%" in text and _FORMAT_CONSTANT.search(text) is not None:
+        return True  # a format constant: `DATE_FORMAT = "%Y-%m-%d"`
     # Substring checks first: the pattern alone costs more than reading the file.
     return "Field(" in text and "models." in text and _DJANGO_FIELD.search(text) is not None
 _DEFAULT_KEYS = ("default", "default_factory", "onupdate", "server_default", "server_onupdate")
@@ -111,15 +117,22 @@ def _assigned_names(tree: ast.Module) -> set[str]:
 
 def empty_module(rel_path: str) -> dict:
     """The record of a module that declares no class the index links (a revision)."""
-    return {"module": module_name(rel_path), "classes": [], "declarative_bases": [], "flask_dbs": [], "use_tz": None}
+    return {"module": module_name(rel_path), "classes": [], "declarative_bases": [], "flask_dbs": [], "use_tz": None,
+            "tables": {}, "mappings": [], "constants": {}}
 
 
-def extract_module(tree: ast.Module, rel_path: str) -> dict:
-    """Everything the index needs from one module, as JSON-able data."""
+def extract_module(tree: ast.Module, rel_path: str, text: str | None = None) -> dict:
+    """Everything the index needs from one module, as JSON-able data. `text`, the module's
+    source, spares walking the tree for imperative mappings when it names none."""
     module = module_name(rel_path)
     qualify = ModuleNames(tree, module, rel_path.endswith("__init__.py"))
     data: dict = {"module": module, "classes": [], "declarative_bases": [], "flask_dbs": [], "use_tz": None,
-                  "django_settings": False, "functions": {}}
+                  "django_settings": False, "functions": {}, "tables": {}, "mappings": [],
+                  "constants": _format_constants(tree),
+                  # Code written for SQLAlchemy 2.0's API, which 1.x does not have.
+                  "sqlalchemy2_api": text is not None and ("mapped_column" in text or "DeclarativeBase" in text)}
+    if text is None or "map_imperatively(" in text or "mapper(" in text:
+        data["mappings"] = _imperative_mappings(tree, qualify)
     for stmt in tree.body:
         if isinstance(stmt, ast.ClassDef):
             data["classes"].append(_class_record(stmt, qualify))
@@ -211,6 +224,11 @@ def _module_assignment(stmt: ast.Assign | ast.AnnAssign, qualify, data: dict) ->
         data["django_settings"] = True  # a settings module: without USE_TZ, Django's default holds
     if not isinstance(value, ast.Call):
         return
+    if len(names) == 1 and is_table_call(value, qualify):
+        table = table_record(value, qualify)
+        if table is not None:
+            data["tables"][names[0]] = table
+        return
     callee = qualify(value.func) or ""
     last = callee.rsplit(".", 1)[-1]
     if last == "declarative_base" and callee.startswith("sqlalchemy") or last == "generate_base":
@@ -236,6 +254,8 @@ def _class_record(node: ast.ClassDef, qualify) -> dict:
         "type_annotation_map": None,
         "typedecorator": None,
         "columns": [],
+        "core_table": None,  # `__table__ = Table(...)`: the table record (see `table_record`)
+        "table_ref": None,  # `__table__ = orders`: the module-level table's qualified name
     }
     for stmt in node.body:
         _class_statement(stmt, qualify, record)
@@ -263,7 +283,18 @@ def _class_statement(stmt: ast.stmt, qualify, record: dict) -> None:
         name, annotation, value = stmt.target.id, stmt.annotation, stmt.value
     else:
         return
-    if name == "__tablename__":
+    if name == "__table__":
+        # `__table__ = Table("t", Base.metadata, Column(...))` or a module-level table.
+        table = table_record(value, qualify) if isinstance(value, ast.Call) and is_table_call(value, qualify) else None
+        if table is not None and not table["reflected"]:
+            record["core_table"] = table
+            record["tablename"], record["has_tablename"] = table["name"], True
+        elif table is None and dotted(value) is not None:
+            record["table_ref"] = qualify(value)
+            record["has_tablename"] = True
+        else:
+            record["has_tablename"] = True  # a reflected table: its columns are unknown
+    elif name == "__tablename__":
         record["has_tablename"] = True
         if isinstance(value, ast.Constant) and isinstance(value.value, str):
             record["tablename"] = value.value
@@ -387,7 +418,9 @@ def _sqlalchemy_column(name, stmt, call, inner, optional, qualify) -> dict:
         column["nullable"] = constant_bool(nullable_kw.value)
     elif primary:
         column["nullable"] = False
-    elif inner is not None:
+    elif inner is not None and column_function(call, qualify) == "mapped_column":
+        # Only `mapped_column` takes NOT NULL from a non-Optional `Mapped[...]`; a `Column`
+        # stays nullable whatever the annotation (SQLAlchemy 2.x, checked by tests/test_core_tables.py).
         column["nullable"] = optional
     _apply_defaults(column, call)
     return column
@@ -403,6 +436,7 @@ def _apply_type(column: dict, facts, type_node: ast.AST) -> None:
 def _annotation_only_column(name, stmt, annotation, inner, optional, qualify) -> dict:
     column = _base_column(name, stmt, "sqlalchemy")
     column["nullable"] = optional
+    column["bare"] = True  # `at: Mapped[datetime]` with no value: a column on SQLAlchemy 2.0 only
     if is_datetime_annotation(inner, qualify):
         column.update(timestamp=True, from_annotation=True, report=_span(annotation))
     return column
@@ -537,3 +571,76 @@ def _mentions_zone_handling(function: ast.AST) -> bool:
         if isinstance(node, ast.keyword) and node.arg in {"tzinfo", "timezone", "tz"} and not (isinstance(node.value, ast.Constant) and node.value.value in (None, False)):
             return True
     return False
+
+
+# -- Core tables, imperative mappings, format constants ---------------------------------
+
+_REFLECTION_KEYWORDS = ("autoload_with", "autoload")
+_MAPPER_FUNCTIONS = frozenset({"sqlalchemy.orm.mapper", "sqlalchemy.orm.mapperlib.mapper"})
+
+
+def table_record(call: ast.Call, qualify) -> dict | None:
+    """`Table("orders", metadata, Column("placed_at", DateTime), ...)`: its name and its
+    columns (keyed as `table.c` keys them: `key=`, else the column's name). A reflected
+    table (`autoload_with=engine`) is recorded as such: its columns come from the
+    database, so they are unknown. None when the name is not a literal."""
+    if not call.args or not isinstance(call.args[0], ast.Constant) or not isinstance(call.args[0].value, str):
+        return None
+    reflected = any(k.arg in _REFLECTION_KEYWORDS and not (isinstance(k.value, ast.Constant) and k.value.value in (None, False))
+                    for k in call.keywords) or any(k.arg is None for k in call.keywords)
+    record = {"name": call.args[0].value, "line": call.lineno, "reflected": reflected, "columns": []}
+    if reflected:
+        return record
+    for arg in call.args[1:]:
+        if not isinstance(arg, ast.Call) or column_function(arg, qualify) != "Column":
+            continue
+        name = arg.args[0].value if arg.args and isinstance(arg.args[0], ast.Constant) and isinstance(arg.args[0].value, str) \
+            else getattr(getattr(keyword(arg, "name"), "value", None), "value", None)
+        if not isinstance(name, str):
+            continue
+        key = keyword(arg, "key")
+        if key is not None and not (isinstance(key.value, ast.Constant) and isinstance(key.value.value, str)):
+            continue  # `key=` a name: the attribute is unknown
+        column = _sqlalchemy_column(key.value.value if key is not None else name, arg, arg, None, False, qualify)
+        column["name"] = name
+        record["columns"].append(column)
+    return record
+
+
+def _imperative_mappings(tree: ast.Module, qualify) -> list[dict]:
+    """`registry.map_imperatively(Order, orders)` and classic `mapper(Order, orders)`,
+    anywhere in the module (often inside a `start_mappers()` function): the class and
+    the table, as qualified names, with `column_prefix=` and the `properties=` that
+    rename a column (`{"placed": orders.c.placed_at}`)."""
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or len(node.args) < 2 or any(isinstance(a, ast.Starred) for a in node.args):
+            continue
+        func = node.func
+        if not (isinstance(func, ast.Attribute) and func.attr == "map_imperatively") and qualify(func) not in _MAPPER_FUNCTIONS:
+            continue
+        cls, table = qualify(node.args[0]), qualify(node.args[1])
+        if cls is None or table is None:
+            continue
+        prefix_kw = keyword(node, "column_prefix")
+        prefix = "" if prefix_kw is None else prefix_kw.value.value \
+            if isinstance(prefix_kw.value, ast.Constant) and isinstance(prefix_kw.value.value, str) else None  # None: unknown
+        renames = {}
+        properties = keyword(node, "properties")
+        if properties is not None and isinstance(properties.value, ast.Dict):
+            for key, value in zip(properties.value.keys, properties.value.values):
+                spelled = (dotted(value) or "").split(".")
+                if isinstance(key, ast.Constant) and isinstance(key.value, str) and len(spelled) >= 3 and spelled[-2] == "c":
+                    renames[spelled[-1]] = key.value
+        found.append({"cls": cls, "table": table, "prefix": prefix, "renames": renames})
+    return found
+
+
+def _format_constants(tree: ast.Module) -> dict[str, str]:
+    """Module-level string constants bound once that hold a `%` directive (a strptime /
+    strftime format other modules import: `from app.constants import DATE_FORMAT`).
+    Only literal strings: one level, nothing computed."""
+    from chronolint.engine.constants import single_assignments
+
+    return {name: value.value for name, value in single_assignments(tree.body).items()
+            if isinstance(value, ast.Constant) and isinstance(value.value, str) and "%" in value.value}

@@ -19,6 +19,7 @@ SQLMODEL_CLASSES = frozenset({"sqlmodel.SQLModel", "sqlmodel.main.SQLModel"})
 # libraries by tests/test_library_versions.py).
 SQLMODEL_AWARE_SINCE = (0, 0, 45)  # plain `datetime` field → `UTCDateTime`, aware
 DJANGO_USE_TZ_DEFAULT_SINCE = (5, 0)  # `USE_TZ` defaults to True
+SQLALCHEMY_BARE_MAPPED_SINCE = (2, 0)  # `at: Mapped[datetime]` without a value maps a column
 
 
 @dataclass
@@ -55,7 +56,21 @@ class Linker:
             django = self.versions.get("django")
             self.use_tz_source = "Django's default, unknown version" if django is None else \
                 f"Django's default for django {django.describe()} ({django.source})"
+        self.tables: dict[str, tuple[dict, str, str]] = {}  # Core tables: qualified variable -> (record, module, path)
+        self.mappings: list[dict] = []  # imperative mappings (extract._imperative_mappings)
+        self.constants: dict[str, str] = {}
+        self._used_tables: set[str] = set()  # tables a class maps (not reported as bare tables)
+        # Whether an annotation-only `Mapped[...]` is a column: SQLAlchemy 2.0 maps it, 1.x
+        # does not. The project's pinned version decides; else its use of 2.0-only API
+        # (`mapped_column`, `DeclarativeBase`) shows it runs 2.0; else unknown (no column).
+        self.bare_mapped = self.versions.at_least("sqlalchemy", *SQLALCHEMY_BARE_MAPPED_SINCE)
+        if self.bare_mapped is None and any(m.get("sqlalchemy2_api") for m in modules):
+            self.bare_mapped = True
         for module in modules:
+            for name, table in (module.get("tables") or {}).items():
+                self.tables[f"{module['module']}.{name}"] = (table, module["module"], module["path"])
+            self.mappings.extend(module.get("mappings") or ())
+            self.constants.update((f"{module['module']}.{n}", v) for n, v in (module.get("constants") or {}).items())
             self.declarative_names.update(f"{module['module']}.{n}" for n in module["declarative_bases"])
             self.flask_dbs.update(f"{module['module']}.{n}" for n in module["flask_dbs"])
             for name, summary in (module.get("functions") or {}).items():
@@ -100,7 +115,8 @@ class Linker:
     def link(self) -> ProjectIndex:
         index = ProjectIndex(root=self.root, django_use_tz=self.use_tz, library_versions=self.versions,
                              django_use_tz_source=self.use_tz_source,
-                             clocks={q: s["aware"] for q, s in sorted(self.functions.items()) if s.get("returns") == "datetime"})
+                             clocks={q: s["aware"] for q, s in sorted(self.functions.items()) if s.get("returns") == "datetime"},
+                             constants=dict(sorted(self.constants.items())))
         for cls in self.classes.values():
             self._classify(cls, ())
         for cls in self.classes.values():
@@ -109,6 +125,7 @@ class Linker:
             if cls.role == "model" or (cls.role == "mixin" and self._own_columns(cls)):
                 info = self._model_info(cls)
                 (index.models if cls.role != "mixin" else index.mixins)[cls.qualified] = info
+        self._core_models(index)
         # The schema the migration history builds (the one hook of `index.history`).
         histories = [m["history"] for m in self.modules if "history" in m]
         if histories:
@@ -165,10 +182,11 @@ class Linker:
     # -- model facts ------------------------------------------------------------------
 
     def _own_columns(self, cls: _Class) -> list[dict]:
-        """The columns `cls` declares: SQLModel fields only in SQLModel models and schemas."""
+        """The columns `cls` declares: SQLModel fields only in SQLModel models and schemas;
+        annotation-only `Mapped[...]` only on SQLAlchemy 2.0."""
         if cls.kind == "sqlmodel" and cls.role in {"model", "schema"}:
             return cls.record["columns"]
-        return [c for c in cls.record["columns"] if c["kind"] != "sqlmodel"]
+        return [c for c in cls.record["columns"] if c["kind"] != "sqlmodel" and (self.bare_mapped or not c.get("bare"))]
 
     def _mro(self, cls: _Class, seen: set | None = None) -> list[_Class]:
         """Project classes from the most basic to `cls` itself (a simple linearisation)."""
@@ -192,6 +210,15 @@ class Linker:
         for owner in mro:
             for column in self._own_columns(owner):
                 columns[column["attr"]] = self._column_info(column, owner, mro)
+        # `__table__ = Table(...)` (or a module-level table): the class's columns are the table's.
+        inline = record.get("core_table")
+        found = self._table(record.get("table_ref")) if record.get("table_ref") else None
+        if inline is not None:
+            columns.update(self._table_columns(inline, cls.module, cls.path, cls.qualified))
+        elif found is not None:
+            self._used_tables.add(found[0])
+            table, module, path = found[1]
+            columns.update(self._table_columns(table, module, path, cls.qualified))
         abstract = record["abstract"] or record["django_abstract"]
         return ModelInfo(
             name=record["name"], module=cls.module, path=cls.path, line=record["line"], kind=cls.kind,
@@ -201,6 +228,9 @@ class Linker:
 
     def _table_name(self, cls: _Class, mro: list[_Class]) -> str | None:
         record = cls.record
+        if record.get("table_ref"):
+            found = self._table(record["table_ref"])
+            return found[1]["name"] if found is not None else None
         if record["tablename"]:
             return record["tablename"]
         if cls.kind == "django":
@@ -218,6 +248,63 @@ class Linker:
         if cls.flask and not record["has_tablename"]:
             return _snake_case(record["name"])
         return None
+
+    # -- Core tables and imperative mappings --------------------------------------------
+
+    def _table(self, qualified: str | None) -> tuple[str, tuple[dict, str, str]] | None:
+        """(qualified name, (record, module, path)) of the project's Core table `qualified`
+        names (as imported), or None."""
+        if not qualified:
+            return None
+        if qualified in self.tables:
+            return qualified, self.tables[qualified]
+        module, _, name = qualified.rpartition(".")
+        related = [q for q in self.tables if q.rpartition(".")[2] == name and related_module(q.rpartition(".")[0], module)]
+        return (related[0], self.tables[related[0]]) if len(related) == 1 else None
+
+    def _table_columns(self, table: dict, module: str, path: str, owner: str, prefix: str = "",
+                       renames: dict | None = None) -> dict[str, ColumnInfo]:
+        """The columns of a Core table as attributes of `owner` (the class mapping it, or
+        the table itself), declared in the table's file."""
+        declaring = _Class({"type_annotation_map": None, "bases": [], "columns": []}, module, path, owner, role="model")
+        columns = {}
+        for column in table["columns"]:
+            info = self._column_info(column, declaring, [declaring])
+            info.attr = (renames or {}).get(column["attr"]) or prefix + column["attr"]
+            info.in_table = True
+            columns[info.attr] = info
+        return columns
+
+    def _core_models(self, index: ProjectIndex) -> None:
+        """Classes mapped imperatively onto Core tables (`registry.map_imperatively(Order,
+        orders)`, `mapper(Order, orders)`) are models with the table's columns; a table no
+        class maps is a `core` model named by its variable. Reflected tables are unknown."""
+        for mapping in self.mappings:
+            found = self._table(mapping["table"])
+            # The class is often in a module the index does not read (a plain domain class):
+            # then it is known by the qualified name the mapping gives it.
+            cls = self.find(mapping["cls"])
+            owner, _, name = (cls.qualified if cls is not None else mapping["cls"]).rpartition(".")
+            if found is None or not owner or not name[:1].isupper() or f"{owner}.{name}" in index.models \
+                    or (cls is not None and cls.role in {"model", "base"}):
+                continue
+            qualified, (table, module, path) = found
+            if table["reflected"] or mapping["prefix"] is None:
+                continue  # the class's attributes are unknown; the table stays a table
+            self._used_tables.add(qualified)
+            index.mixins.pop(f"{owner}.{name}", None)
+            index.models[f"{owner}.{name}"] = ModelInfo(
+                name=name, module=owner, path=cls.path if cls is not None else "",
+                line=cls.record["line"] if cls is not None else 0, kind="sqlalchemy", table=table["name"],
+                bases=tuple(b["spelled"] or "" for b in cls.record["bases"]) if cls is not None else (),
+                columns=self._table_columns(table, module, path, f"{owner}.{name}", mapping["prefix"], mapping["renames"]))
+        for qualified, (table, module, path) in self.tables.items():
+            if qualified in self._used_tables or table["reflected"] or qualified in index.models:
+                continue
+            name = qualified.rpartition(".")[2]
+            index.models[qualified] = ModelInfo(
+                name=name, module=module, path=path, line=table["line"], kind="sqlalchemy", table=table["name"],
+                columns=self._table_columns(table, module, path, qualified), core=True)
 
     def _column_info(self, column: dict, owner: _Class, mro: list[_Class]) -> ColumnInfo:
         timestamp, aware = column["timestamp"], column["aware"]

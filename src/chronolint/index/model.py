@@ -38,6 +38,7 @@ class ColumnInfo:
     many: bool = False
     column_name: str = ""  # the database column's name (`Column("name", ...)`), else `attr`
     db_aware: bool | None = None  # the database type's awareness (a TypeDecorator's `impl`)
+    in_table: bool = False  # declared in a Core `Table(...)` (a table's, or a class mapped onto one)
 
     @property
     def refreshes_on_update(self) -> bool:
@@ -56,6 +57,10 @@ class ModelInfo:
     abstract: bool = False
     columns: dict[str, ColumnInfo] = field(default_factory=dict)
     is_mixin: bool = False  # a plain class whose columns models inherit
+    # A SQLAlchemy Core `Table` no class maps (`orders = Table("orders", metadata, ...)`):
+    # `name` is the variable, `columns` are keyed as `orders.c` keys them. Never the type
+    # of a Python object: `resolve` and `by_name` do not return it.
+    core: bool = False
 
     @property
     def qualified_name(self) -> str:
@@ -76,6 +81,9 @@ class ProjectIndex:
     # datetime it returns is aware (`def utc_now(): return datetime.now(timezone.utc)`).
     clocks: dict[str, bool] = field(default_factory=dict)
     schema: dict = field(default_factory=dict)  # what the migration history builds (index.history.replay)
+    # Format constants of the project's modules, by qualified name (`app.constants.DATE_FORMAT`
+    # -> "%Y-%m-%d"): module-level strings bound once that hold a `%` (index.extract).
+    constants: dict[str, str] = field(default_factory=dict)
 
     def fingerprint(self) -> str:
         """A hash of what the index says about the project, for cache keys. Positions
@@ -91,7 +99,11 @@ class ProjectIndex:
                   for group, table in (("model", self.models), ("mixin", self.mixins)) for q, m in sorted(table.items())]
         versions = self.library_versions.fingerprint()
         clocks = sorted(self.clocks.items())
-        return hashlib.sha256(repr((self.root, self.django_use_tz, versions, clocks, models, self.schema)).encode()).hexdigest()
+        # The constants too: a file that imports one is linted with its value, so its
+        # cached result must go when the constant changes in the module that defines it.
+        constants = sorted(self.constants.items())
+        return hashlib.sha256(repr((self.root, self.django_use_tz, versions, clocks, models, self.schema, constants))
+                              .encode("utf-8", "surrogatepass")).hexdigest()
 
     def classes_in(self, path: str) -> list[ModelInfo]:
         """Models and mixins declared in the file `path`."""
@@ -126,8 +138,21 @@ class ProjectIndex:
                  if q.rpartition(".")[2] == name and related_module(q.rpartition(".")[0], module)}
         return found.pop() if len(found) == 1 else None
 
+    def constant(self, qualified: str | None) -> str | None:
+        """The value of the project format constant `qualified` names (as imported:
+        `app.constants.FMT`, `constants.FMT`), or None when the index has no single one."""
+        if not qualified or not self.constants:
+            return None
+        if qualified in self.constants:
+            return self.constants[qualified]
+        module, _, name = qualified.rpartition(".")
+        if not module:
+            return None
+        found = {v for q, v in self.constants.items() if q.rpartition(".")[2] == name and related_module(q.rpartition(".")[0], module)}
+        return found.pop() if len(found) == 1 else None
+
     def by_name(self, name: str) -> list[ModelInfo]:
-        return [m for m in self.models.values() if m.name == name]
+        return [m for m in self.models.values() if m.name == name and not m.core]
 
     def by_table(self, table: str) -> ModelInfo | None:
         for model in self.models.values():

@@ -177,7 +177,7 @@ def _extract(path: str, root: Path, text: str) -> dict | None:
         return None
     if _shelf is not None and path in _shelf.wanted:
         _shelf.keep(path, text, tree)
-    data = extract_module(tree, rel_path) if models else empty_module(rel_path)
+    data = extract_module(tree, rel_path, text) if models else empty_module(rel_path)
     data["path"] = path
     facts = history_extract.history_record(tree, text, rel_path) if history else None
     if facts is not None:

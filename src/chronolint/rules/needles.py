@@ -7,9 +7,12 @@ from functools import lru_cache
 
 
 @lru_cache(maxsize=32)
-def _class_pattern(names: tuple[str, ...]) -> re.Pattern:
+def _class_pattern(names: tuple[str, ...], tables: bool = False) -> re.Pattern:
     # `class` and the name may be split by spaces, tabs, or a backslash line continuation.
-    return re.compile(r"\bclass[ \t\f\\\r\n]+(?:" + "|".join(map(re.escape, names)) + r")\b")
+    parts = [r"\bclass[ \t\f\\\r\n]+(?:" + "|".join(map(re.escape, names)) + r")\b"] if names else []
+    if tables:
+        parts.append(r"\bTable\(")  # a Core `Table(...)` declares the column (`ColumnInfo.in_table`)
+    return re.compile("|".join(parts))
 
 
 def declaring_classes(columns, fallback: tuple[str, ...]):
@@ -19,10 +22,13 @@ def declaring_classes(columns, fallback: tuple[str, ...]):
     column's attribute name alone matches most files of a project whose columns are
     called `title`, `live` or `owner`. `fallback` is used when a column's declaring
     class is not known."""
-    names = set()
+    names, tables = set(), False
     for column in columns:
+        if column.in_table:  # declared in a Core `Table(...)`, whatever class maps it
+            tables = True
+            continue
         name = (column.owner or "").rsplit(".", 1)[-1]
         if not name.isidentifier():
             return fallback
         names.add(name)
-    return _class_pattern(tuple(sorted(names))) if names else fallback
+    return _class_pattern(tuple(sorted(names)), tables) if names or tables else fallback

@@ -171,7 +171,8 @@ def timestamp_attributes(index) -> frozenset[str]:
     key = id(index)
     cached = _TIMESTAMP_ATTRIBUTES.get(key)
     if cached is None or cached[0] is not index:
-        names = frozenset(c.attr for m in index.models.values() for c in m.columns.values() if c.is_timestamp)
+        # Not a Core table's: no Python object has its columns as attributes.
+        names = frozenset(c.attr for m in index.models.values() if not m.core for c in m.columns.values() if c.is_timestamp)
         if len(_TIMESTAMP_ATTRIBUTES) > 8:
             _TIMESTAMP_ATTRIBUTES.clear()
         cached = _TIMESTAMP_ATTRIBUTES[key] = (index, names)

@@ -106,7 +106,7 @@ class ModelWithoutTimestamps(Rule):
             return
         here = os.path.abspath(ctx.filename)
         for model in ctx.index.models.values():
-            if model.path != here or model.abstract or model.is_mixin or all(c.is_key for c in model.columns.values()):
+            if model.path != here or model.abstract or model.is_mixin or model.core or all(c.is_key for c in model.columns.values()):
                 continue
             roles = ((created_at_names(ctx.settings), _CREATED_SPELLING, _stamped_on_insert),
                      (updated_at_names(ctx.settings), _UPDATED_SPELLING, _stamped_on_update))

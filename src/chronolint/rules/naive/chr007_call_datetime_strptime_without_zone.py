@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import ast
+import os
 import re
 
 from chronolint.engine.constants import StringConstants
+from chronolint.index.extract import absolute_import, module_name
 from chronolint.rules.api import AllOf, Invalid, Rule, Valid
 from chronolint.rules.naive._common import NEEDLES, resolves_to, zoned_at_once
 
@@ -26,7 +28,9 @@ class CallDatetimeStrptimeWithoutZone(Rule):
     `zone.localize(...)`) or reduced to a part without one (`.date()`, `.time()`); CHR011
     shares this recognition. A format passed by name is read from a string
     constant bound once at module level (`FMT = "..."`) or in the enclosing class body
-    (`self.FMT`).
+    (`self.FMT`), or from a literal constant of another project module that this one
+    imports (`from app.constants import FMT`, `constants.FMT`), which the project index
+    reads; a file's cached result is dropped when such a constant changes.
 
     ## Why is this bad?
     Without `%z` the parsed value is naive: it names a wall-clock reading but not which
@@ -54,7 +58,8 @@ class CallDatetimeStrptimeWithoutZone(Rule):
     ## Differences from ruff
     ruff's DTZ007 reads only a literal format. chronolint also reads a format constant,
     so `FMT = "%Y-%m-%dT%H:%M:%S%z"` then `strptime(s, FMT)` is not flagged (ruff flags
-    it, a false positive). A format it cannot read (a parameter, a computed string, an
+    it, a false positive), also when the constant is imported from another project module
+    (`from app.constants import FMT`). A format it cannot read (a parameter, a computed string, an
     f-string with unknown parts) is not flagged, where ruff flags anything not visibly
     containing `%z`. `strptime(...).date()` and `.time()` are not flagged (ruff flags
     them; no naive datetime escapes), and `.replace(tzinfo=...)` is recognised after
@@ -69,8 +74,15 @@ class CallDatetimeStrptimeWithoutZone(Rule):
     message = "`datetime.strptime()` without `%z` returns a naive datetime"
     # The call, and the import of `datetime` it must resolve through.
     needles = AllOf((("strptime",), NEEDLES))
+    needs_index = True  # a format constant imported from another module (`ProjectIndex.constants`)
 
     VALID = [
+        Valid("from datetime import datetime\nfrom app.formats import STAMP\nx = datetime.strptime(s, STAMP)\n",
+              files={"app/formats.py": "STAMP = '%Y-%m-%dT%H:%M:%S%z'\n"}),
+        # A constant bound twice, or from outside the project: unknown, silent.
+        Valid("from datetime import datetime\nfrom app.formats import DAY\nx = datetime.strptime(s, DAY)\n",
+              files={"app/formats.py": "DAY = '%Y-%m-%d'\nif WIDE:\n    DAY = '%Y-%m-%d %z'\n"}),
+        Valid("from datetime import datetime\nfrom vendor.formats import DAY\nx = datetime.strptime(s, DAY)\n"),
         Valid("from datetime import datetime\nx = datetime.strptime(s, '%Y-%m-%dT%H:%M:%S%z')\n"),
         Valid("from datetime import datetime\nFMT = '%Y-%m-%dT%H:%M:%S%z'\nx = datetime.strptime(s, FMT)\n"),
         Valid("import datetime as dt\nx = dt.datetime.strptime(s, '%Y-%m-%d').date()\n"),
@@ -91,6 +103,10 @@ class CallDatetimeStrptimeWithoutZone(Rule):
               "x = timezone.make_aware(datetime.strptime(s, '%Y-%m-%d'))\n"),
     ]
     INVALID = [
+        Invalid("from datetime import datetime\nfrom app.formats import DAY\nx = datetime.strptime(s, DAY)\n",
+                files={"app/formats.py": "DAY = '%Y-%m-%d'\n"}),
+        Invalid("from datetime import datetime\nfrom app import formats\nx = datetime.strptime(s, formats.DAY)\n",
+                files={"app/formats.py": "DAY = '%Y-%m-%d'\n"}),
         Invalid("from datetime import datetime\nx = datetime.strptime(s, '%Y-%m-%d %H:%M:%S')\n"),
         Invalid("from datetime import datetime\nx = datetime.strptime(s, '%Y-%m-%d %H:%M:%S %Z')\n"),
         Invalid("import datetime as dt\nFMT = '%Y-%m-%d'\nx = dt.datetime.strptime(s, FMT)\n"),
@@ -116,5 +132,21 @@ class CallDatetimeStrptimeWithoutZone(Rule):
     def constants(self, ctx) -> StringConstants:
         state = ctx.state(self)
         if "constants" not in state:
-            state["constants"] = StringConstants(ctx.tree)
+            state["constants"] = StringConstants(ctx.tree, imported_constant if ctx.index is not None else None)
         return state["constants"]
+
+
+def imported_constant(node: ast.AST, ctx) -> str | None:
+    """A format constant imported from another project module (`from app.constants import
+    FMT`, `constants.FMT`), as the index read it there; None when unknown."""
+    if isinstance(node, ast.Name) and ctx.names.is_function_local(node.id, ctx.scopes):
+        return None
+    qualified = ctx.resolve(node)
+    if not qualified or "." not in qualified:
+        return None
+    try:
+        rel = os.path.relpath(os.path.abspath(ctx.filename), ctx.index.root)
+    except ValueError:
+        return None
+    module = module_name(rel.replace(os.sep, "/"))
+    return ctx.index.constant(absolute_import(qualified, module, ctx.filename.endswith("__init__.py")))

@@ -46,9 +46,9 @@ REGISTRY = (
     "CHR303 index            chronolint.rules.flow.chr303_column_awareness_mismatch:ColumnAwarenessMismatch",
     # migrations (rules/migrations)
     "CHR401                  chronolint.rules.migrations.chr401_missing_downgrade:MissingDowngrade",
-    "CHR402                  chronolint.rules.migrations.chr402_empty_downgrade:EmptyDowngrade",
+    "CHR402 index            chronolint.rules.migrations.chr402_empty_downgrade:EmptyDowngrade",
     "CHR403                  chronolint.rules.migrations.chr403_downgrade_not_inverse:DowngradeNotInverse",
-    "CHR404 aware-only       chronolint.rules.migrations.chr404_naive_timestamp_in_migration:NaiveTimestampInMigration",
+    "CHR404 index aware-only chronolint.rules.migrations.chr404_naive_timestamp_in_migration:NaiveTimestampInMigration",
     "CHR405 aware-only       chronolint.rules.migrations.chr405_naive_timestamp_in_sql:NaiveTimestampInSql",
     "CHR406                  chronolint.rules.migrations.chr406_irreversible_django_operation:IrreversibleDjangoOperation",
     "CHR407 opt-in           chronolint.rules.migrations.chr407_ddl_outside_migrations:DdlOutsideMigrations",

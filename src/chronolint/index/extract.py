@@ -27,7 +27,7 @@ from chronolint.index.columns import (
     type_facts,
 )
 
-EXTRACTOR_VERSION = 10  # 7: Django relation fields; 8: SQLModel datetime kinds, helpers, settings modules; 10: column names, declared `__tablename__`, annotated `impl`, migration histories
+EXTRACTOR_VERSION = 11  # 7: Django relation fields; 8: SQLModel datetime kinds, helpers, settings modules; 10: column names, declared `__tablename__`, annotated `impl`, migration histories; 11: migration wrappers
 # A file is read further only if it mentions one of these.
 # Text a module must hold to define models, mapped columns, column types or USE_TZ. Kept
 # narrow on purpose: `Field(` (pydantic) or a bare `Column` would send most files of a

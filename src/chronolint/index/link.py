@@ -100,7 +100,9 @@ class Linker:
     def link(self) -> ProjectIndex:
         index = ProjectIndex(root=self.root, django_use_tz=self.use_tz, library_versions=self.versions,
                              django_use_tz_source=self.use_tz_source,
-                             clocks={q: s["aware"] for q, s in sorted(self.functions.items()) if s.get("returns") == "datetime"})
+                             clocks={q: s["aware"] for q, s in sorted(self.functions.items()) if s.get("returns") == "datetime"},
+                             migration_wrappers={f"{m['module']}.{name}": summary for m in self.modules
+                                                 for name, summary in sorted(m.get("migration_wrappers", {}).items())})
         for cls in self.classes.values():
             self._classify(cls, ())
         for cls in self.classes.values():

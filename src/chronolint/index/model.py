@@ -76,22 +76,47 @@ class ProjectIndex:
     # datetime it returns is aware (`def utc_now(): return datetime.now(timezone.utc)`).
     clocks: dict[str, bool] = field(default_factory=dict)
     schema: dict = field(default_factory=dict)  # what the migration history builds (index.history.replay)
+    # The project's migration wrappers: a helper module's function (qualified name) -> what
+    # it does to the schema, for the revisions that import it (`index.history.wrappers`).
+    migration_wrappers: dict[str, dict] = field(default_factory=dict)
 
     def fingerprint(self) -> str:
-        """A hash of what the index says about the project, for cache keys. Positions
-        (lines, spans) are left out: rules read them only in the file that declares the
-        model, whose own content is already part of its key, so inserting a line in a
-        models file does not invalidate every other file's cached result."""
+        """A hash of what the index says about the project, for cache keys.
+
+        This is how a file's cached result depends on other modules: every fact a rule
+        reads about another module (its models, clock helpers, migration wrappers, ...)
+        comes from the index, and the fingerprint covers every field of the index, so a
+        field added later is covered without a change here. An edit elsewhere that
+        changes no fact keeps every key.
+
+        Positions (lines, spans) are left out: rules read them only in the file that
+        declares the model, whose own content is already part of its key, so inserting a
+        line in a models file does not invalidate every other file's cached result."""
         import hashlib
 
         def facts(info) -> tuple:
             return tuple((f.name, getattr(info, f.name)) for f in fields(info) if f.name not in _NOT_FINGERPRINTED)
 
-        models = [(group, q, facts(m), [facts(c) for c in m.columns.values()])
-                  for group, table in (("model", self.models), ("mixin", self.mixins)) for q, m in sorted(table.items())]
-        versions = self.library_versions.fingerprint()
-        clocks = sorted(self.clocks.items())
-        return hashlib.sha256(repr((self.root, self.django_use_tz, versions, clocks, models, self.schema)).encode()).hexdigest()
+        def value(name: str):
+            if name in ("models", "mixins"):
+                return [(q, facts(m), [facts(c) for c in m.columns.values()]) for q, m in sorted(getattr(self, name).items())]
+            if name == "library_versions":
+                return self.library_versions.fingerprint()
+            found = getattr(self, name)
+            return sorted(found.items()) if isinstance(found, dict) and name != "schema" else found
+
+        return hashlib.sha256(repr([(f.name, value(f.name)) for f in fields(self)]).encode()).hexdigest()
+
+    def migration_wrapper(self, qualified: str | None) -> dict | None:
+        """The summary of the migration wrapper `qualified` names (as imported), or None."""
+        if not qualified or not self.migration_wrappers:
+            return None
+        if qualified in self.migration_wrappers:
+            return self.migration_wrappers[qualified]
+        module, _, name = qualified.rpartition(".")
+        found = [s for q, s in self.migration_wrappers.items()
+                 if q.rpartition(".")[2] == name and related_module(q.rpartition(".")[0], module)]
+        return found[0] if len(found) == 1 else None
 
     def classes_in(self, path: str) -> list[ModelInfo]:
         """Models and mixins declared in the file `path`."""

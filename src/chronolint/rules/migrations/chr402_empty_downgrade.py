@@ -9,6 +9,7 @@ from chronolint.rules.migrations.helpers import (
     indent_unit,
     revision_analysis,
     unsafe_fix,
+    wrapper_calls,
 )
 from chronolint.rules.migrations._examples import REVISION_HEAD as _HEAD
 from chronolint.rules.migrations.downgrade import downgrade_body
@@ -86,6 +87,7 @@ class EmptyDowngrade(Rule):
     """
 
     code = "CHR402"
+    needs_index = True  # migration wrappers imported from project modules
     options = ("migrations.baseline",)
     name = "alembic-downgrade-does-nothing"
     message = "`downgrade()` does nothing while `upgrade()` changes the schema"
@@ -141,7 +143,8 @@ class EmptyDowngrade(Rule):
         upgrade, downgrade = analysis.revision.upgrade, analysis.revision.downgrade
         if downgrade is None or not does_nothing(downgrade):
             return
-        if not changes_schema(analysis.collector.collect(upgrade), ctx.tree):
+        if not changes_schema(analysis.collector.collect(upgrade), ctx.tree) and not any(
+                wrapper.changes_schema(analysis.revision.constants) for wrapper in wrapper_calls(ctx, upgrade)):
             return
         start, end = def_name_range(ctx.source, downgrade)
         try:

@@ -189,3 +189,60 @@ def test_updated_at_exempt_reaches_flake8(tmp_path):
         rows[name] = {int(line.split(":")[1]) for line in result.stdout.splitlines()}
     assert rows["default"] == {_row("notes/services.py", "def retitle(")}
     assert _row("notes/services.py", "def toggle_pin(") in rows["empty"]
+
+
+# Misses closed: migration wrappers imported from another project module (`notes.migration_utils`),
+# followed one call deep through the index's summaries (`index.history.wrappers`).
+
+def test_chr404_follows_an_imported_wrapper_that_builds_the_naive_column():
+    path = "migrations/versions/n06_note_review.py"
+    assert _row(path, 'add_timestamp_column("notes", "pinned_at")') in _codes_in(path, "CHR404")
+
+
+def test_chr404_reads_the_column_a_revision_passes_to_an_imported_wrapper():
+    path = "migrations/versions/n06_note_review.py"
+    assert _codes_in(path, "CHR404") == [_row(path, "\"pinned_at\")"), _row(path, "\"reviewed_at\"")]  # not `published_at`
+
+
+def test_chr402_sees_schema_changes_made_by_imported_wrappers():
+    path = "migrations/versions/n06_note_review.py"
+    assert _codes_in(path, "CHR402") == [_row(path, "def downgrade")]
+
+
+def test_chr402_silent_when_an_imported_wrapper_only_runs_data_sql():
+    assert _codes_in("migrations/versions/n07_backfill_review.py", "CHR402") == []
+
+
+def _wrapper_project(root: Path, column_type: str) -> None:
+    (root / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (root / "app").mkdir(exist_ok=True)
+    (root / "app" / "__init__.py").write_text("")
+    (root / "app" / "migration_utils.py").write_text(
+        "import sqlalchemy as sa\nfrom alembic import op\n\n\n"
+        f"def add_timestamp_column(table, name):\n    op.add_column(table, sa.Column(name, {column_type}))\n")
+    versions = root / "migrations" / "versions"
+    versions.mkdir(parents=True, exist_ok=True)
+    (root / "migrations" / "env.py").write_text("")
+    (versions / "a1_seen.py").write_text(
+        "from app.migration_utils import add_timestamp_column\n\nrevision = 'a1'\ndown_revision = None\n\n\n"
+        "def upgrade():\n    add_timestamp_column('users', 'seen_at')\n\n\n"
+        "def downgrade():\n    op.drop_column('users', 'seen_at')\n")
+
+
+def test_cached_revision_result_follows_an_edit_of_the_imported_wrapper(chronolint, tmp_path):
+    """The revision's text never changes; only the helper module it imports does. The
+    cached result must follow the helper (the index fingerprint covers its summary)."""
+    _wrapper_project(tmp_path, "sa.DateTime()")
+
+    def chr404() -> list:
+        result = chronolint("check", "--select", "CHR404", "--output-format", "json", ".", cwd=tmp_path)
+        assert result.returncode in (0, 1), result.stderr
+        return [(Path(d["filename"]).name, d["location"]["row"]) for d in json.loads(result.stdout)]
+
+    assert chr404() == [("a1_seen.py", 8)]
+    assert (tmp_path / ".chronolint_cache").is_dir()
+    assert chr404() == [("a1_seen.py", 8)]  # warm
+    _wrapper_project(tmp_path, "sa.DateTime(timezone=True)")  # the helper now adds an aware column
+    assert chr404() == []
+    _wrapper_project(tmp_path, "sa.DateTime()")  # and back
+    assert chr404() == [("a1_seen.py", 8)]

@@ -23,6 +23,14 @@ class EmptyDowngrade(Rule):
     Checks for an Alembic `downgrade()` that does nothing (`pass`, `...`, only a docstring
     or comments) while `upgrade()` changes something.
 
+    The project's own wrappers around `op.*` are followed one call deep: functions of the
+    revision module, read with the arguments the upgrade passes, and functions of a
+    project module that imports `alembic.op` (`from app.migration_utils import
+    add_indexed_column`), read from the project index's summary of each (whether it
+    changes the schema, and which parameter it runs as SQL). A wrapper the index cannot
+    read (outside the project, called through a variable) is unknown, and alone it is
+    not flagged.
+
     ## Why is this bad?
     `alembic downgrade` reports success and leaves the schema as the upgrade made it: the
     revision table says the database is at the previous revision while the tables say

@@ -22,6 +22,13 @@ class NaiveTimestampInMigration(Rule):
     type of a column in `add_column` or `create_table`, or as `type_=` of
     `alter_column`, in batch blocks too.
 
+    The project's own wrappers around `op.*` are followed one call deep: functions of the
+    revision module, and functions of a project module that imports `alembic.op`
+    (`from app.migration_utils import add_timestamp_column`), read from the project
+    index's summary of each. A naive type the revision passes to a wrapper is reported
+    where it is written (with the fix); one the wrapper writes itself is reported at the
+    call, without a fix (the type is in the other module).
+
     ## Why is this bad?
     The column becomes `timestamp without time zone`: the database stores wall-clock
     values with no zone, aware Python values are silently converted or rejected

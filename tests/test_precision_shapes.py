@@ -246,3 +246,33 @@ def test_cached_revision_result_follows_an_edit_of_the_imported_wrapper(chronoli
     assert chr404() == []
     _wrapper_project(tmp_path, "sa.DateTime()")  # and back
     assert chr404() == [("a1_seen.py", 8)]
+
+
+# CHR102: a frozen default through a clock helper imported from another project module.
+
+def _clock_project(root: Path, default: str) -> None:
+    (root / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (root / "app").mkdir(exist_ok=True)
+    (root / "app" / "__init__.py").write_text("")
+    (root / "app" / "clock.py").write_text(
+        "from datetime import datetime, timezone\n\n\ndef now():\n    return datetime.now(timezone.utc)\n\n\n"
+        "def epoch():\n    return datetime(1970, 1, 1, tzinfo=timezone.utc)\n")
+    (root / "app" / "models.py").write_text(
+        "from datetime import timedelta\n\nfrom sqlalchemy import Column, DateTime, Integer\nfrom sqlalchemy.orm import declarative_base\n\n"
+        "from app import clock\nfrom app.clock import now\nfrom .clock import now as relative_now\n\nBase = declarative_base()\n\n\n"
+        f"class Invite(Base):\n    __tablename__ = 'invites'\n    id = Column(Integer, primary_key=True)\n"
+        f"    expires_at = Column(DateTime(timezone=True), default={default})\n")
+
+
+@pytest.mark.parametrize("default", ["now() + timedelta(days=7)", "clock.now()", "relative_now() + timedelta(days=1)"])
+def test_chr102_follows_a_clock_helper_imported_from_another_module(chronolint, tmp_path, default):
+    _clock_project(tmp_path, default)
+    result = chronolint("check", "--no-cache", "--select", "CHR102", "--output-format", "json", ".", cwd=tmp_path)
+    assert [(d["code"], d["location"]["row"]) for d in json.loads(result.stdout)] == [("CHR102", 16)], result.stderr
+
+
+@pytest.mark.parametrize("default", ["now", "lambda: now() + timedelta(days=7)", "clock.epoch() + timedelta(days=7)"])
+def test_chr102_silent_on_an_imported_helper_passed_uncalled_or_reading_no_clock(chronolint, tmp_path, default):
+    _clock_project(tmp_path, default)
+    result = chronolint("check", "--no-cache", "--select", "CHR102", "--output-format", "json", ".", cwd=tmp_path)
+    assert json.loads(result.stdout) == [], result.stderr

@@ -30,7 +30,7 @@ REGISTRY = (
     "CHR100 opt-in           chronolint.rules.noqa.chr100_unused_noqa:UnusedNoqa",
     # ORM timestamp columns (rules/columns)
     "CHR101 index aware-only chronolint.rules.columns.chr101_naive_timestamp_column:NaiveTimestampColumn",
-    "CHR102                  chronolint.rules.columns.chr102_default_evaluated_at_import:DefaultEvaluatedAtImport",
+    "CHR102 index            chronolint.rules.columns.chr102_default_evaluated_at_import:DefaultEvaluatedAtImport",
     "CHR103 opt-in           chronolint.rules.columns.chr103_python_side_timestamp_default:PythonSideTimestampDefault",
     "CHR104 opt-in index     chronolint.rules.columns.chr104_model_without_timestamps:ModelWithoutTimestamps",
     # updated_at lifecycle (rules/lifecycle)

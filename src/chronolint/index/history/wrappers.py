@@ -90,4 +90,7 @@ def _summary(function: ast.FunctionDef, collector: OpCollector, names: NameResol
             elif is_naive_type(type_node) and names.resolve_qualified_name(type_callee(type_node), [function]) \
                     in NAIVE_TIMESTAMP_TYPES:
                 naive.append(["type", ast.unparse(type_callee(type_node))])
-    return {"params": params, "schema": changes_schema(ops, tree), "naive": naive, "sql": sql}
+    schema = changes_schema(ops, tree)
+    if not (schema or naive or sql):
+        return None  # reads the database, or runs data statements only: nothing a rule asks
+    return {"params": params, "schema": schema, "naive": naive, "sql": sql}

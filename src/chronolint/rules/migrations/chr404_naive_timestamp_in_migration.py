@@ -126,16 +126,17 @@ class NaiveTimestampInMigration(Rule):
             for type_node in column_types(op):
                 self._check_type(ctx, type_node, upgrade)
         for wrapper in wrapper_calls(ctx, upgrade):
+            written = []  # naive types the wrapper writes itself
             for kind, what in wrapper.summary.get("naive", ()):
-                if kind == "type":  # written in the wrapper: reported at the call, no fix here
-                    name = ast.get_source_segment(ctx.source.text, wrapper.call.func)
-                    ctx.report(self, wrapper.call.func, message=f"`{what}` without `timezone=True` in `{name}()` "
-                               f"({wrapper.qualified.rpartition('.')[0]}) creates a timestamp column without time zone")
+                if kind == "type":
+                    written.append(what)
                 elif what in wrapper.args:  # what this call passes as the wrapper's column or type
                     passed = wrapper.args[what]
                     type_node = column_type(passed) if kind == "column" else passed
                     if type_node is not None:
                         self._check_type(ctx, type_node, upgrade)
+            if written:  # reported once, at the call; no fix here (the types are in the other module)
+                ctx.report(self, wrapper.call.func, message=_wrapper_message(ctx, wrapper, written))
 
     def _check_type(self, ctx, type_node: ast.AST, upgrade: ast.FunctionDef) -> None:
         qualified = ctx.names.resolve_qualified_name(type_callee(type_node), [upgrade])
@@ -155,3 +156,9 @@ class NaiveTimestampInMigration(Rule):
         return unsafe_fix("Add `timezone=True`", Edit(before_paren, end, "timezone=True)"))
 
 
+def _wrapper_message(ctx, wrapper, written: list[str]) -> str:
+    called = f"`{ast.get_source_segment(ctx.source.text, wrapper.call.func)}()` ({wrapper.qualified.rpartition('.')[0]})"
+    if len(written) == 1:
+        return f"`{written[0]}` without `timezone=True` in {called} creates a timestamp column without time zone"
+    types = ", ".join(f"`{t}`" for t in sorted(set(written)))
+    return f"{called} creates {len(written)} timestamp columns without time zone ({types} without `timezone=True`)"

@@ -276,3 +276,9 @@ def test_chr102_silent_on_an_imported_helper_passed_uncalled_or_reading_no_clock
     _clock_project(tmp_path, default)
     result = chronolint("check", "--no-cache", "--select", "CHR102", "--output-format", "json", ".", cwd=tmp_path)
     assert json.loads(result.stdout) == [], result.stderr
+
+
+# CHR011: a recurrence rule that builds every time of day with its own zone combines those times.
+
+def test_chr011_silent_on_times_of_a_module_that_builds_every_time_with_a_zone():
+    assert _codes_in("notes/recurrence.py", "CHR011") == []

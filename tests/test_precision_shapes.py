@@ -282,3 +282,9 @@ def test_chr102_silent_on_an_imported_helper_passed_uncalled_or_reading_no_clock
 
 def test_chr011_silent_on_times_of_a_module_that_builds_every_time_with_a_zone():
     assert _codes_in("notes/recurrence.py", "CHR011") == []
+
+
+# CHR405: the naive branch of a helper both functions call, taken only with the downgrade's flag.
+
+def test_chr405_silent_in_a_branch_only_the_downgrade_flag_takes():
+    assert _codes_in("migrations/versions/n08_tag_times_tz.py", "CHR405") == []

@@ -288,3 +288,10 @@ def test_chr011_silent_on_times_of_a_module_that_builds_every_time_with_a_zone()
 
 def test_chr405_silent_in_a_branch_only_the_downgrade_flag_takes():
     assert _codes_in("migrations/versions/n08_tag_times_tz.py", "CHR405") == []
+
+
+# CHR201: the model's own method (declared in the models module) stamps `updated_at`.
+
+def test_chr201_silent_when_a_model_method_in_another_module_stamps_updated_at():
+    assert _row("notes/services.py", "def rewrite") not in _codes_in("notes/services.py", "CHR201")
+    assert _codes_in("notes/services.py", "CHR201") == [_row("notes/services.py", "def retitle")]

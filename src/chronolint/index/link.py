@@ -195,10 +195,13 @@ class Linker:
             for column in self._own_columns(owner):
                 columns[column["attr"]] = self._column_info(column, owner, mro)
         abstract = record["abstract"] or record["django_abstract"]
+        method_writes: dict[str, tuple[str, ...]] = {}
+        for owner in mro:  # a subclass's method replaces its base's
+            method_writes.update((name, tuple(attrs)) for name, attrs in owner.record.get("method_writes", {}).items())
         return ModelInfo(
             name=record["name"], module=cls.module, path=cls.path, line=record["line"], kind=cls.kind,
             table=None if abstract else self._table_name(cls, mro), bases=tuple(b["spelled"] or "" for b in record["bases"]),
-            abstract=abstract, columns=columns, is_mixin=cls.role == "mixin",
+            abstract=abstract, columns=columns, is_mixin=cls.role == "mixin", method_writes=method_writes,
         )
 
     def _table_name(self, cls: _Class, mro: list[_Class]) -> str | None:

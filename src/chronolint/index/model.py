@@ -56,6 +56,8 @@ class ModelInfo:
     abstract: bool = False
     columns: dict[str, ColumnInfo] = field(default_factory=dict)
     is_mixin: bool = False  # a plain class whose columns models inherit
+    # Its methods (inherited ones too) -> the `self.<attr>` each assigns in its own body.
+    method_writes: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def qualified_name(self) -> str:

@@ -225,7 +225,10 @@ class OpCollector:
             elif isinstance(node.func, ast.Name) and node.func.id in self.functions and node.func.id not in visiting:
                 helper = self.functions[node.func.id]
                 passed = helper_bindings(helper, node, bindings)
-                self._collect(helper, [helper], {}, ops, visiting | {helper.name}, passed)
+                # A batch operator passed in (`_drop(batch_op, "ix_a")`) is the same batch there.
+                batches = {param: batch_vars[arg.id] for param, arg in passed.items()
+                           if isinstance(arg, ast.Name) and arg.id in batch_vars}
+                self._collect(helper, [helper], batches, ops, visiting | {helper.name}, passed)
         for child in ast.iter_child_nodes(node):
             self._collect(child, scopes, batch_vars, ops, visiting, bindings)
 

@@ -104,6 +104,12 @@ class DowngradeNotInverse(Rule):
     fix_applicability = Applicability.UNSAFE
 
     VALID = [
+        # An alteration of a column the upgrade then drops: the downgrade recreates the column.
+        Valid(_HEAD + "def upgrade():\n    with op.batch_alter_table('code') as batch_op:\n"
+              "        batch_op.alter_column('path_hash', existing_type=sa.BigInteger(), autoincrement=False)\n"
+              "        batch_op.drop_column('path_hash')\n\n\n"
+              "def downgrade():\n    with op.batch_alter_table('code') as batch_op:\n"
+              "        batch_op.add_column(sa.Column('path_hash', sa.BigInteger(), nullable=True))\n"),
         # The downgrade's helper receives the batch operator and drops the index through it.
         Valid(_HEAD + "def upgrade():\n    with op.batch_alter_table('tags') as batch_op:\n"
               "        batch_op.create_index('ix_tags_owner', ['owner_id'])\n\n\n"

@@ -251,8 +251,18 @@ def _self_writes(method: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
     """The `self.<attr>` a method assigns in its own body (`self.updated = utc_now()`), so a
     caller in another module knows what `row.update(request)` changes (CHR201)."""
     attrs = set()
-    for node in ast.walk(method):
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else []
+    stack = list(method.body)  # statements only (assignments are statements): no expression is walked
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+            targets = [node.target]
+        else:
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+                    stack.extend(getattr(node, name, ()))
+            continue
         attrs.update(t.attr for t in targets if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self")
     return sorted(attrs)
 

@@ -211,9 +211,10 @@ def test_demo_project_fix_is_stable_and_compiles(chronolint, fixture_copy):
     assert all(d["fix"] is None or d["fix"]["applicability"] == "display-only" for d in json.loads(remaining.stdout))
 
 
-def test_libcst_parses_only_a_file_with_a_fix(project):
-    """Detection stays on `ast`: libcst parses a file only when one of its findings has a
-    fix to compute (counted by wrapping `libcst.parse_module`)."""
+def test_libcst_parses_only_a_file_with_a_fix_the_text_cannot_give(project):
+    """Detection stays on `ast`, and so do most fixes: libcst parses a file only when one of
+    its findings has a fix that only libcst can compute (here a comment inside the call;
+    counted by wrapping `libcst.parse_module`)."""
     script = (
         "import sys, libcst\n"
         "parsed = []\n"
@@ -225,9 +226,12 @@ def test_libcst_parses_only_a_file_with_a_fix(project):
         "print(len(run.diagnostics), len(parsed), sum('utcnow' in t for t in parsed))\n"
     )
     (project / "app" / "naive.py").write_text("from datetime import datetime\nX = datetime(2024, 1, 1)\n")
+    (project / "app" / "odd.py").write_text("from datetime import datetime\nY = datetime.utcfromtimestamp(  # why\n    0)\n")
+    script = script.replace("sum('utcnow' in t", "sum('# why' in t")
     proc = subprocess.run([sys.executable, "-c", script, str(project)], capture_output=True, text=True, timeout=60)
-    # 4 findings in 3 files (jobs.py, naive.py, clean.py has none): only jobs.py has fixes.
-    assert proc.stdout.split() == ["4", "1", "1"], proc.stdout + proc.stderr
+    # 5 findings in 4 files (jobs.py, naive.py, odd.py, clean.py has none): jobs.py's fixes
+    # come from the text, odd.py's from libcst.
+    assert proc.stdout.split() == ["5", "1", "1"], proc.stdout + proc.stderr
 
 
 def test_text_output_needs_no_libcst_for_unsafe_only_fixes(tmp_path):

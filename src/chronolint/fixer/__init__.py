@@ -1,5 +1,6 @@
-"""Autofix. Detection stays on `ast`; fixes are computed with libcst (`attach`), for the
-files that have a fixable diagnostic only, and applied in rounds (`apply`) by the linter's
+"""Autofix. Detection stays on `ast`; fixes are text edits from `ast` positions
+(`textedits`), or computed with libcst (`context`) where the text cannot tell, for those
+diagnostics only, and applied in rounds (`apply`) by the linter's
 fix loop (`chronolint.linter.fix_text`), which re-checks the text after each round.
 
 - `attach.attach_fixes` gives each fixable diagnostic its `Fix`.

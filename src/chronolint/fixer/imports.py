@@ -22,14 +22,14 @@ import ast
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import libcst as cst
-
 from chronolint.engine.diagnostics import Edit, Location
 from chronolint.engine.names import _STAR_EXPORTS as STAR_EXPORTS
 from chronolint.engine.names import NameResolver
 from chronolint.fixer.edits import line_starts
 
 if TYPE_CHECKING:
+    import libcst as cst
+
     from chronolint.fixer.context import ModuleFixes
 
 
@@ -81,9 +81,13 @@ def _names_in_file(tree: ast.Module) -> tuple[dict[str, set[str | None]], set[st
     return meanings, star_names
 
 
-class ImportPlanner:
-    def __init__(self, module_fixes: "ModuleFixes", tree: ast.Module):
-        self._fixes = module_fixes
+class Planner:
+    """The spelling strategy, read from the `ast` of the file; where an import edit goes is
+    the subclass's (`ImportPlanner` with libcst, `fixer.textedits.TextImportPlanner` from
+    the `ast` and the text)."""
+
+    def __init__(self, settings, tree: ast.Module):
+        self._settings = settings
         self._meanings, self._star_names = _names_in_file(tree)
         self._module_bindings = NameResolver(tree).module_bindings
         self._star_import = any(
@@ -109,20 +113,6 @@ class ImportPlanner:
                 return Spelling(f"{local}.now()", (self._django_import_edit(imported),))
         return None
 
-    def _django_import_edit(self, imported: str) -> Edit:
-        for stmt in self._fixes.module.body:
-            if not isinstance(stmt, cst.SimpleStatementLine):
-                continue
-            for small in stmt.body:
-                if (isinstance(small, cst.ImportFrom) and not small.relative and small.module is not None
-                        and self._fixes.module.code_for_node(small.module) == "django.utils"
-                        and not isinstance(small.names, cst.ImportStar)):
-                    last = small.names[-1]
-                    anchor = last.asname.name if last.asname is not None else last.name
-                    _, at = self._fixes.range_of(anchor)
-                    return Edit(at, at, f", {imported}")
-        return self._new_import_line(f"from django.utils import {imported}")
-
     def sole_import(self, name: str) -> str | None:
         """The qualified name `name` is imported as, if that is its only binding in the file."""
         meanings = self._meanings.get(name)
@@ -141,7 +131,7 @@ class ImportPlanner:
         return name not in self._meanings and not self._star_import
 
     def _reused(self) -> Spelling | None:
-        py311 = self._fixes.settings.target_version >= (3, 11)
+        py311 = self._settings.target_version >= (3, 11)
         name = self._binding_of("datetime.UTC")
         if name and (py311 or name not in self._star_names):
             return Spelling(name)
@@ -154,12 +144,44 @@ class ImportPlanner:
         return None
 
     def _imported(self) -> Spelling | None:
-        candidates = [("UTC", "UTC", "UTC")] if self._fixes.settings.target_version >= (3, 11) else []
+        candidates = [("UTC", "UTC", "UTC")] if self._settings.target_version >= (3, 11) else []
         candidates += [("timezone", "timezone", "timezone.utc"), ("timezone as dt_timezone", "dt_timezone", "dt_timezone.utc")]
         for imported, local, expr in candidates:
             if self._free(local):
                 return Spelling(expr, (self._import_edit(imported),))
         return None
+
+    def _import_edit(self, imported: str) -> Edit:
+        """`, <imported>` after the file's first `from datetime import ...`, else a new line."""
+        raise NotImplementedError
+
+    def _django_import_edit(self, imported: str) -> Edit:
+        """`, <imported>` after the file's first `from django.utils import ...`, else a new line."""
+        raise NotImplementedError
+
+
+class ImportPlanner(Planner):
+    """Import edits placed with the libcst module."""
+
+    def __init__(self, module_fixes: "ModuleFixes", tree: ast.Module):
+        super().__init__(module_fixes.settings, tree)
+        self._fixes = module_fixes
+
+    def _django_import_edit(self, imported: str) -> Edit:
+        import libcst as cst
+
+        for stmt in self._fixes.module.body:
+            if not isinstance(stmt, cst.SimpleStatementLine):
+                continue
+            for small in stmt.body:
+                if (isinstance(small, cst.ImportFrom) and not small.relative and small.module is not None
+                        and self._fixes.module.code_for_node(small.module) == "django.utils"
+                        and not isinstance(small.names, cst.ImportStar)):
+                    last = small.names[-1]
+                    anchor = last.asname.name if last.asname is not None else last.name
+                    _, at = self._fixes.range_of(anchor)
+                    return Edit(at, at, f", {imported}")
+        return self._new_import_line(f"from django.utils import {imported}")
 
     def _import_edit(self, imported: str) -> Edit:
         existing = self._from_datetime_import()
@@ -171,6 +193,8 @@ class ImportPlanner:
         return self._new_import_line(f"from datetime import {imported}")
 
     def _from_datetime_import(self) -> cst.ImportFrom | None:
+        import libcst as cst
+
         for stmt in self._fixes.module.body:
             if not isinstance(stmt, cst.SimpleStatementLine):
                 continue
@@ -205,12 +229,16 @@ class ImportPlanner:
 
 
 def _is_import_line(stmt: cst.CSTNode) -> bool:
+    import libcst as cst
+
     return isinstance(stmt, cst.SimpleStatementLine) and all(
         isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body
     )
 
 
 def _is_docstring(stmt: cst.CSTNode) -> bool:
+    import libcst as cst
+
     return (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1
             and isinstance(stmt.body[0], cst.Expr) and isinstance(stmt.body[0].value, cst.SimpleString))
 

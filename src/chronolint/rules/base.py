@@ -108,6 +108,20 @@ class Rule:
         to `ctx.report(..., fix=...)` instead, and the rule does not override this."""
         return None
 
+    def text_fix(self, diagnostic, text_context):
+        """The fix `compute_fix` would give, computed from `ast` positions and the text
+        alone (no libcst parse): a `Fix`, None when there is surely none, or
+        `NotImplemented` to leave it to `compute_fix`. `text_context.node` is the `ast`
+        node at the diagnostic's range (see chronolint.fixer.textedits; its helpers raise
+        when only libcst can tell, which also leaves the fix to `compute_fix`). A rule
+        that offers it must give exactly what `compute_fix` gives (tests/test_fix_text_path.py)."""
+        return NotImplemented
+
+    @property
+    def offers_text_fix(self) -> bool:
+        """The rule computes some fixes without libcst (it overrides `text_fix`)."""
+        return type(self).text_fix is not Rule.text_fix
+
     @property
     def computes_fixes(self) -> bool:
         """The rule computes fixes with libcst (it overrides `compute_fix`)."""

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import ast
 import os
 from dataclasses import dataclass
 
 from chronolint.rules.api import Applicability, Fix, Invalid, Rule, Valid
 from chronolint.rules.columns.helpers import INDEX_NEEDLES, in_alembic_revision
+from chronolint.rules.needles import declaring_classes
 
 _TYPES = "from datetime import datetime\nfrom sqlalchemy import Column, DateTime, TIMESTAMP\nfrom sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\nclass Base(DeclarativeBase):\n    pass\n\n"
 
@@ -94,12 +96,15 @@ class NaiveTimestampColumn(Rule):
     needles = INDEX_NEEDLES
 
     def needles_for(self, settings, index):
-        """It reports only naive columns the index found, so the file must name one."""
+        """It reports only naive columns the index found, in the file that declares them
+        (see `declaring_classes`)."""
         if index is None:
             return None
         classes = (*index.models.values(), *index.mixins.values())
-        names = {c.attr for m in classes for c in m.columns.values() if c.is_timestamp and c.aware is False}
-        return tuple(sorted(names)) or None
+        columns = [c for m in classes for c in m.columns.values() if c.is_timestamp and c.aware is False]
+        if not columns:
+            return None
+        return declaring_classes(columns, tuple(sorted({c.attr for c in columns})))
     needs_index = True
     fix_applicability = Applicability.UNSAFE
 
@@ -191,6 +196,22 @@ class NaiveTimestampColumn(Rule):
         else:
             return None
         return Fix(Applicability.UNSAFE, "Add `timezone=True`", (fix_context.replace(node, content),))
+
+    def text_fix(self, diagnostic, text_context):
+        if not isinstance(diagnostic.fix_data, _AddTimezone):
+            return None
+        node = text_context.node
+        if isinstance(node, ast.Call):
+            if any(k.arg == "timezone" for k in node.keywords):
+                return None
+            code = text_context.code(node, text_context.parent(node))
+            separator = ", " if node.args or node.keywords else ""
+            content = code[:-1].rstrip() + separator + "timezone=True)"
+        elif isinstance(node, (ast.Name, ast.Attribute)):
+            content = text_context.code(node, text_context.parent(node)) + "(timezone=True)"
+        else:
+            return NotImplemented
+        return Fix(Applicability.UNSAFE, "Add `timezone=True`", (text_context.replace(node, content),))
 
 
 def _naive_columns_declared_here(ctx):

@@ -149,6 +149,30 @@ class DefaultEvaluatedAtImport(Rule):
             return None
         return Fix(Applicability.SAFE, "Evaluate the default per row", (edit,))
 
+    def text_fix(self, diagnostic, text_context):
+        node, style = text_context.node, diagnostic.fix_data
+        if not isinstance(node, ast.expr):
+            return NotImplemented
+        parent = text_context.parent(node)
+        code = text_context.code(node, parent)
+        if style is _DefaultFix.LAMBDA:
+            edit = text_context.replace(node, f"lambda: {code}")
+        elif style is _DefaultFix.DROP_CALL and isinstance(node, ast.Call):
+            edit = text_context.replace(node, text_context.code(node.func, node))
+        elif style is _DefaultFix.DEFAULT_FACTORY:
+            if isinstance(parent, ast.keyword):
+                arg = parent
+            elif isinstance(parent, ast.Call) and node in parent.args:
+                arg = node
+            elif isinstance(parent, ast.Call) or isinstance(parent, ast.Starred):
+                return NotImplemented
+            else:
+                return None
+            edit = text_context.replace(arg, f"default_factory=lambda: {code}")
+        else:
+            return None
+        return Fix(Applicability.SAFE, "Evaluate the default per row", (edit,))
+
 
 def _stray_declaration(ctx) -> bool:
     """A field assigned outside any model class (`year = models.IntegerField(...)` at

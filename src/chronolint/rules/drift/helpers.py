@@ -6,6 +6,7 @@ import os
 
 from chronolint.index.history.drift import drifts
 from chronolint.rules.api import Rule
+from chronolint.rules.needles import declaring_classes
 
 
 class DriftRule(Rule):
@@ -15,9 +16,12 @@ class DriftRule(Rule):
     needs_index = True
 
     def needles_for(self, settings, index):
-        """The attribute names of this kind's drifts: a file naming none cannot hold one."""
-        names = {d.column.attr for d in drifts(index) if d.kind == self.kind}
-        return tuple(sorted(names)) or None
+        """The `class` statements that declare this kind's drifted columns: a drift is
+        reported only in the file that declares its column."""
+        columns = [d.column for d in drifts(index) if d.kind == self.kind and d.column.span is not None]
+        if not columns:
+            return None
+        return declaring_classes(columns, tuple(sorted({c.attr for c in columns})))
 
     def check_module(self, ctx) -> None:
         if ctx.index is None:

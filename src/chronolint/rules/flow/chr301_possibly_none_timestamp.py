@@ -114,6 +114,31 @@ class PossiblyNoneTimestamp(FlowRule):
         at = Location(start.row, 1)
         return Fix(Applicability.DISPLAY_ONLY, f"Check `{value}` for None first", (Edit(at, at, guard),))
 
+    def text_fix(self, diagnostic, text_context):
+        node = text_context.node
+        if not isinstance(node, ast.expr):
+            return NotImplemented
+        statement = None
+        for ancestor in [node, *text_context.ancestors()]:
+            if isinstance(ancestor, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, *_COMPOUND)):
+                return None  # a header (`if`, `elif`, `while`...) or a nested scope: no safe spot
+            if isinstance(ancestor, ast.stmt):
+                statement = ancestor
+                break
+        if not isinstance(statement, _SIMPLE_STATEMENTS):
+            return NotImplemented
+        if not text_context.starts_own_line(statement):
+            return NotImplemented  # `a; b` or `if x: b`: libcst's statement line starts elsewhere
+        row = statement.lineno
+        line = text_context.source_line(row)
+        indent = line[: len(line) - len(line.lstrip())]
+        value = text_context.code(node, text_context.parent(node))
+        newline = text_context.newline
+        guard = (f"{indent}if {value} is None:{newline}"
+                 f"{indent}    raise ValueError({value + ' is not set'!r}){newline}")
+        at = Location(row, 1)
+        return Fix(Applicability.DISPLAY_ONLY, f"Check `{value}` for None first", (Edit(at, at, guard),))
+
     VALID = [
         Valid("from datetime import datetime\ndef f(a: datetime, b: datetime | None):\n    if b is None:\n        return 0\n    return (b - a).seconds\n"),
         Valid("from datetime import datetime\ndef f(a: datetime, b: datetime | None):\n    return (b - a) if b else None\n"),
@@ -154,6 +179,14 @@ class PossiblyNoneTimestamp(FlowRule):
                 messages=("`s.end_time` may be None here (it was compared with None above); `-` would raise TypeError",),
                 ranges=(((6, 12), (6, 22)),)),
     ]
+
+
+_COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try, ast.FunctionDef,
+             ast.AsyncFunctionDef, ast.ClassDef, ast.Match, *((ast.TryStar,) if hasattr(ast, "TryStar") else ()))
+# The statements libcst keeps in a `SimpleStatementLine`.
+_SIMPLE_STATEMENTS = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.Return, ast.Raise, ast.Assert,
+                      ast.Delete, ast.Pass, ast.Break, ast.Continue, ast.Import, ast.ImportFrom, ast.Global,
+                      ast.Nonlocal)
 
 
 def _text(node: ast.AST, limit: int = 60) -> str:

@@ -140,3 +140,11 @@ class ColumnAwarenessMismatch(FlowRule):
         from chronolint.rules.naive._fix import naive_utc_fix
 
         return naive_utc_fix(diagnostic, fix_context, rewrite.method, keep=rewrite.keep)
+
+    def text_fix(self, diagnostic, text_context):
+        rewrite = diagnostic.fix_data
+        if not isinstance(rewrite, NaiveUtcRewrite):
+            return None
+        from chronolint.rules.naive._fix import naive_utc_text_fix
+
+        return naive_utc_text_fix(diagnostic, text_context, rewrite.method, keep=rewrite.keep)

@@ -223,6 +223,9 @@ class UpdatedAtNotSet(Rule):
         insert = Edit(data.at, data.at, line)
         return Fix(Applicability.UNSAFE, f"Set `{data.target}`", (insert, *edits))
 
+    def text_fix(self, diagnostic, text_context):
+        return self.compute_fix(diagnostic, text_context)  # reads only `utc()` and `newline`
+
 
 @dataclass(frozen=True)
 class _SetUpdatedAt:

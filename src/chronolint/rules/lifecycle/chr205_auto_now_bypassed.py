@@ -200,6 +200,9 @@ class AutoNowBypassed(Rule):
         return Fix(Applicability.DISPLAY_ONLY, f"Set {_list(names)} on each object and add it to the fields",
                    (loop, Edit(data.at, data.at, added), *now.edits))
 
+    def text_fix(self, diagnostic, text_context):
+        return self.compute_fix(diagnostic, text_context)  # reads only `django_now()` and `newline`
+
 
 @dataclass(frozen=True)
 class _AddToFields:

@@ -192,6 +192,9 @@ class BulkUpdateWithoutUpdatedAt(Rule):
             return None
         return Fix(Applicability.UNSAFE, f"Set `{data['column']}` in the update", (Edit(data["at"], data["at"], data["text"]),))
 
+    def text_fix(self, diagnostic, text_context):
+        return self.compute_fix(diagnostic, text_context)  # text edits known at detection
+
     # -- shapes ---------------------------------------------------------------------
     def _statement(self, call: ast.Call, function, ctx):
         """`update(Model)[.where()...].values(...)`: every `.values()` of the chain is read."""

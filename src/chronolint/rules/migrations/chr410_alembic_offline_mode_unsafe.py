@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import ast
 
-from chronolint.rules.api import Invalid, Rule, Valid
+from chronolint.rules.api import AllOf, Invalid, Rule, Valid
 from chronolint.rules.migrations.helpers import REVISION_NEEDLES, revision_analysis
 from chronolint.rules.migrations.offline import OfflineReads
 
@@ -120,7 +120,10 @@ class AlembicOfflineModeUnsafe(Rule):
     short = "An Alembic revision reads from the database without an offline-mode guard"
     name = "alembic-offline-mode-unsafe"
     message = "{what}; guard it with `context.is_offline_mode()`"
-    needles = REVISION_NEEDLES
+    # Every read it reports is made through the migration's connection, which only
+    # `get_bind()` or `get_context()` gives (`OfflineReads._is_bind`): a revision that
+    # names neither cannot have one (most revisions of a long history).
+    needles = AllOf((REVISION_NEEDLES, ("get_bind", "get_context")))
 
     VALID = [
         Valid(_HEAD + "def upgrade():\n    if context.is_offline_mode():\n        return\n    rows = op.get_bind().execute(sa.text('select id from t')).fetchall()\n" + _DOWN, files=_ENV),

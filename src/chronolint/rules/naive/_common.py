@@ -12,6 +12,21 @@ from chronolint.analysis.calls import has_unpacking, is_none, keyword, tz_argume
 NEEDLES = ("datetime",)
 
 
+def may_resolve_to(node: ast.AST, last_names) -> bool:
+    """Whether `ctx.resolve(node)` can give a name whose last part is in `last_names`: an
+    attribute chain `a.b.c` resolves to a name ending in `.c` (or to None), so a chain
+    ending in another attribute need not be resolved. Every call and attribute of a
+    file passes through the family's handlers; most are methods with other names."""
+    return not isinstance(node, ast.Attribute) or node.attr in last_names
+
+
+def resolves_to(ctx, node: ast.AST, qualified: str) -> bool:
+    """`ctx.resolve(node) == qualified`, resolving only what can match (`may_resolve_to`)."""
+    if isinstance(node, ast.Attribute) and not qualified.endswith("." + node.attr):
+        return False
+    return ctx.resolve(node) == qualified
+
+
 def method_chain(node: ast.AST, ancestors: list[ast.AST]) -> list[tuple[str, ast.Call]]:
     """The method calls made on the value of `node`, innermost first:
     for `node.replace(x=1).astimezone()` → [("replace", call1), ("astimezone", call2)]."""

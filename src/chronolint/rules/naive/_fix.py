@@ -12,6 +12,7 @@ analysis (CHR303) hands the same two facts as a `NaiveUtcRewrite`.
 
 from __future__ import annotations
 
+import ast
 from typing import TYPE_CHECKING
 
 from chronolint.rules.api import Applicability, Edit, Fix
@@ -183,3 +184,156 @@ def _bound_arguments(fc, node: cst.CSTNode) -> bool:
     call = fc.parent(arg) if isinstance(arg, cst.Arg) else None
     return (isinstance(call, cst.Call) and len(call.args) > 1
             and fc.qualified_name(call.func) == "functools.partial")
+
+
+# -- the same fixes from `ast` positions and the text (`Rule.text_fix`) -------------------------
+# Each mirrors its libcst twin above; `fc` is a `chronolint.fixer.textedits.TextFix`, whose
+# helpers raise when only libcst can tell (the fix then goes to the twin).
+
+
+def _text_args(call: ast.Call) -> list[tuple[str | None, ast.AST]] | None:
+    """(keyword, value) of each argument in source order; None with a `*` or `**` one."""
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return None
+    return [(None, a) for a in call.args] + [(k.arg, k.value) for k in call.keywords]
+
+
+def _text_kept(fc, call: ast.Call, keep: tuple[str, ...]) -> list[str] | None:
+    args = _text_args(call)
+    if args is None:
+        return None
+    positional = [value for name, value in args if name is None]
+    kept = []
+    for position, name in enumerate(keep):
+        if len(positional) > position:
+            kept.append(fc.code(positional[position], call))
+            continue
+        found = next((value for keyword, value in args if keyword == name), None)
+        if found is None:
+            return None
+        kept.append(f"{name}={fc.code(found, _keyword_of(call, found))}")
+    return kept
+
+
+def _keyword_of(call: ast.Call, value: ast.AST) -> ast.keyword:
+    return next(k for k in call.keywords if k.value is value)
+
+
+def _text_rewrite(fc, node: ast.AST, call: ast.Call, method: str, kept: list[str], tz: str) -> tuple[Edit, ...]:
+    args = _text_args(call) or []
+    if node is call and kept and len(args) == len(kept):
+        _, end = fc.range_of(args[-1][1])
+        rename = () if call.func.attr == method else (Edit(*fc.attr_range(call.func), method),)
+        return (*rename, Edit(end, end, f", {tz}"))
+    owner = fc.owner_code(call.func)
+    return (fc.replace(node, f"{owner}.{method}({', '.join([*kept, tz])})"),)
+
+
+def _text_sole_tzinfo_replace(fc, call: ast.Call) -> ast.Call | None:
+    attr = fc.parent(call)
+    outer = fc.parent(attr) if isinstance(attr, ast.Attribute) and attr.value is call else None
+    if not (isinstance(attr, ast.Attribute) and attr.attr == "replace"
+            and isinstance(outer, ast.Call) and outer.func is attr and len(outer.args) + len(outer.keywords) == 1):
+        return None
+    return outer if outer.keywords and outer.keywords[0].arg == "tzinfo" else None
+
+
+def _text_call_and_kept(fc, keep: tuple[str, ...]):
+    call = fc.node
+    if not isinstance(call, ast.Call):
+        return NotImplemented
+    if not isinstance(call.func, ast.Attribute):
+        return None
+    kept = _text_kept(fc, call, keep)
+    return None if kept is None else (call, kept)
+
+
+def _text_utc_fix(fc, call: ast.Call, method: str, kept: list[str], applicability: Applicability, keyword: str) -> Fix | None:
+    utc = fc.utc()
+    if utc is None:
+        return None
+    tz = f"{keyword}{utc.expr}"
+    edits = _text_rewrite(fc, call, call, method, kept, tz)
+    return Fix(applicability, f"Use `{method}({tz})`", (*edits, *utc.edits))
+
+
+def local_time_text_fix(diagnostic, fc, method: str, keep: tuple[str, ...] = ()):
+    """`local_time_fix` from the text."""
+    target = _text_call_and_kept(fc, keep)
+    if target is None or target is NotImplemented:
+        return target
+    call, kept = target
+    applicability = in_aware_sink(diagnostic, Applicability.UNSAFE)
+    if _fact(diagnostic, "chain") == "replace-tzinfo":
+        replace_call = _text_sole_tzinfo_replace(fc, call)
+        if replace_call is None:
+            return None
+        value = replace_call.keywords[0]
+        tz = fc.code(value.value, value)
+        edits = _text_rewrite(fc, replace_call, call, method, kept, f"tz={tz}")
+        return Fix(applicability, f"Use `{method}(tz={tz})`", edits)
+    return _text_utc_fix(fc, call, method, kept, applicability, "tz=")
+
+
+def naive_utc_text_fix(diagnostic, fc, method: str, keep: tuple[str, ...] = ()):
+    """`naive_utc_fix` from the text."""
+    target = _text_call_and_kept(fc, keep)
+    if target is None or target is NotImplemented:
+        return target
+    call, kept = target
+    chain = _fact(diagnostic, "chain")
+    applicability = Applicability.SAFE if chain else in_aware_sink(diagnostic, Applicability.UNSAFE)
+    if chain == "replace-tzinfo":
+        replace_call = _text_sole_tzinfo_replace(fc, call)
+        if replace_call is not None and fc.qualified_name(replace_call.keywords[0].value) in UTC_TZINFOS:
+            value = replace_call.keywords[0]
+            tz = fc.code(value.value, value)
+            edits = _text_rewrite(fc, replace_call, call, method, kept, tz)
+            return Fix(Applicability.SAFE, f"Use `{method}({tz})`", edits)
+    return _text_utc_fix(fc, call, method, kept, applicability, "")
+
+
+def _lambda_ok(node: ast.AST, parent: ast.AST | None):
+    """Whether libcst's parent of `node` is one of `_LAMBDA_OK_PARENTS`; NotImplemented
+    for a parent this does not map."""
+    if isinstance(parent, ast.keyword):
+        return True
+    if isinstance(parent, ast.Call):
+        return NotImplemented if parent.func is node else True
+    if isinstance(parent, (ast.Assign, ast.AnnAssign, ast.Return)):
+        return True if parent.value is node else NotImplemented
+    if isinstance(parent, ast.Dict):
+        if node in parent.keys:
+            return True
+        return parent.keys[parent.values.index(node)] is not None
+    if isinstance(parent, (ast.List, ast.Tuple, ast.Set)):
+        return True
+    if isinstance(parent, (ast.BinOp, ast.BoolOp, ast.UnaryOp, ast.IfExp, ast.Compare, ast.Subscript, ast.Lambda)):
+        return False
+    return NotImplemented
+
+
+def callable_text_fix(diagnostic, fc):
+    """`callable_fix` from the text."""
+    node = fc.node
+    if not isinstance(node, ast.Attribute):
+        return NotImplemented
+    if node.attr not in _ZERO_ARG_NOW:
+        return None
+    parent = fc.parent(node)
+    ok = _lambda_ok(node, parent)
+    if ok is NotImplemented:
+        return NotImplemented
+    call = fc.parent(parent) if isinstance(parent, ast.keyword) else parent
+    if (isinstance(call, ast.Call) and len(call.args) + len(call.keywords) > 1
+            and fc.qualified_name(call.func) == "functools.partial"):
+        return None
+    utc = fc.utc()
+    if utc is None:
+        return None
+    owner = fc.owner_code(node)
+    value = f"lambda: {owner}.now({utc.expr})"
+    if not ok:
+        value = f"({value})"
+    applicability = in_aware_sink(diagnostic, Applicability.UNSAFE)
+    return Fix(applicability, f"Use `lambda: {owner}.now({utc.expr})`", (fc.replace(node, value), *utc.edits))

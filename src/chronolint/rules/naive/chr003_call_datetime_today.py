@@ -3,8 +3,8 @@ from __future__ import annotations
 import ast
 
 from chronolint.rules.api import Applicability, Invalid, Rule, Valid
-from chronolint.rules.naive._common import NEEDLES, report_local_time
-from chronolint.rules.naive._fix import local_time_fix
+from chronolint.rules.naive._common import NEEDLES, report_local_time, resolves_to
+from chronolint.rules.naive._fix import local_time_fix, local_time_text_fix
 
 
 class CallDatetimeToday(Rule):
@@ -77,8 +77,11 @@ class CallDatetimeToday(Rule):
     ]
 
     def visit_Call(self, node: ast.Call, ctx) -> None:
-        if ctx.resolve(node.func) == "datetime.datetime.today":
+        if resolves_to(ctx, node.func, "datetime.datetime.today"):
             report_local_time(self, node, ctx, "datetime.today()")
 
     def compute_fix(self, diagnostic, fix_context):
         return local_time_fix(diagnostic, fix_context, "now")
+
+    def text_fix(self, diagnostic, text_context):
+        return local_time_text_fix(diagnostic, text_context, "now")

@@ -3,8 +3,8 @@ from __future__ import annotations
 import ast
 
 from chronolint.rules.api import Applicability, Invalid, Rule, Valid
-from chronolint.rules.naive._common import NEEDLES, has_unpacking, is_none, report_local_time, tz_argument
-from chronolint.rules.naive._fix import local_time_fix
+from chronolint.rules.naive._common import NEEDLES, has_unpacking, is_none, report_local_time, resolves_to, tz_argument
+from chronolint.rules.naive._fix import local_time_fix, local_time_text_fix
 
 
 class CallDatetimeFromtimestamp(Rule):
@@ -83,7 +83,7 @@ class CallDatetimeFromtimestamp(Rule):
     ]
 
     def visit_Call(self, node: ast.Call, ctx) -> None:
-        if ctx.resolve(node.func) != "datetime.datetime.fromtimestamp" or has_unpacking(node):
+        if not resolves_to(ctx, node.func, "datetime.datetime.fromtimestamp") or has_unpacking(node):
             return
         tz = tz_argument(node, "tz", 1)
         if tz is not None and not is_none(tz):
@@ -94,3 +94,6 @@ class CallDatetimeFromtimestamp(Rule):
 
     def compute_fix(self, diagnostic, fix_context):
         return local_time_fix(diagnostic, fix_context, "fromtimestamp", keep=("timestamp",))
+
+    def text_fix(self, diagnostic, text_context):
+        return local_time_text_fix(diagnostic, text_context, "fromtimestamp", keep=("timestamp",))

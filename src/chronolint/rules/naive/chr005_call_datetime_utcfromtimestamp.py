@@ -4,8 +4,8 @@ import ast
 
 from chronolint.rules.api import Applicability, Invalid, Rule, Valid
 from chronolint.analysis.sinks import is_aware_sink
-from chronolint.rules.naive._common import NaiveFixFacts, NEEDLES, zone_chain
-from chronolint.rules.naive._fix import naive_utc_fix
+from chronolint.rules.naive._common import NEEDLES, NaiveFixFacts, resolves_to, zone_chain
+from chronolint.rules.naive._fix import naive_utc_fix, naive_utc_text_fix
 
 
 class CallDatetimeUtcfromtimestamp(Rule):
@@ -80,9 +80,12 @@ class CallDatetimeUtcfromtimestamp(Rule):
     ]
 
     def visit_Call(self, node: ast.Call, ctx) -> None:
-        if ctx.resolve(node.func) != "datetime.datetime.utcfromtimestamp":
+        if not resolves_to(ctx, node.func, "datetime.datetime.utcfromtimestamp"):
             return
         ctx.report(self, node, fix_data=NaiveFixFacts(zone_chain(node, ctx.ancestors), is_aware_sink(ctx, node)))
 
     def compute_fix(self, diagnostic, fix_context):
         return naive_utc_fix(diagnostic, fix_context, "fromtimestamp", keep=("timestamp",))
+
+    def text_fix(self, diagnostic, text_context):
+        return naive_utc_text_fix(diagnostic, text_context, "fromtimestamp", keep=("timestamp",))

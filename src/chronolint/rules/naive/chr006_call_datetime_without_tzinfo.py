@@ -9,6 +9,7 @@ from chronolint.rules.naive._common import (
     decisive_use,
     has_unpacking,
     is_none,
+    resolves_to,
     tz_argument,
 )
 
@@ -77,7 +78,7 @@ class CallDatetimeWithoutTzinfo(Rule):
     ]
 
     def visit_Call(self, node: ast.Call, ctx) -> None:
-        if ctx.resolve(node.func) != "datetime.datetime" or has_unpacking(node):
+        if not resolves_to(ctx, node.func, "datetime.datetime") or has_unpacking(node):
             return
         tzinfo = tz_argument(node, "tzinfo", TZINFO_POSITION)
         if tzinfo is not None and not is_none(tzinfo):

@@ -5,7 +5,7 @@ import re
 
 from chronolint.engine.constants import StringConstants
 from chronolint.rules.api import AllOf, Invalid, Rule, Valid
-from chronolint.rules.naive._common import NEEDLES, zoned_at_once
+from chronolint.rules.naive._common import NEEDLES, resolves_to, zoned_at_once
 
 # A strptime directive: `%%` is a literal percent sign, `%:z` (3.12+) is `%z` with colons.
 _DIRECTIVE = re.compile(r"%(:?.)")
@@ -104,7 +104,7 @@ class CallDatetimeStrptimeWithoutZone(Rule):
     ]
 
     def visit_Call(self, node: ast.Call, ctx) -> None:
-        if ctx.resolve(node.func) != "datetime.datetime.strptime" or len(node.args) < 2:
+        if not resolves_to(ctx, node.func, "datetime.datetime.strptime") or len(node.args) < 2:
             return
         fmt = self.constants(ctx).string_value(node.args[1], ctx)
         if fmt is None or parses_offset(fmt):

@@ -3,12 +3,13 @@ from __future__ import annotations
 import ast
 
 from chronolint.rules.api import Invalid, Rule, Valid
-from chronolint.rules.naive._common import NEEDLES
+from chronolint.rules.naive._common import NEEDLES, may_resolve_to
 
 _LOCAL_DATE_CALLS = {
     "datetime.date.today": "date.today()",
     "datetime.date.fromtimestamp": "date.fromtimestamp()",
 }
+_LAST_NAMES = frozenset(q.rsplit(".", 1)[-1] for q in _LOCAL_DATE_CALLS)  # see `may_resolve_to`
 
 
 class CallDateToday(Rule):
@@ -67,6 +68,8 @@ class CallDateToday(Rule):
     ]
 
     def visit_Call(self, node: ast.Call, ctx) -> None:
+        if not may_resolve_to(node.func, _LAST_NAMES):
+            return
         call = _LOCAL_DATE_CALLS.get(ctx.resolve(node.func))
         if call is not None:
             ctx.report(self, node, call=call)

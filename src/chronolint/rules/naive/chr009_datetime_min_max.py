@@ -7,6 +7,7 @@ from chronolint.rules.api import Invalid, Rule, Valid
 from chronolint.rules.naive._common import NEEDLES, ZONE_FREE_PARTS, decisive_use
 
 _MIN_MAX = {"datetime.datetime.min": "min", "datetime.datetime.max": "max"}
+_LAST_NAMES = frozenset(q.rsplit(".", 1)[-1] for q in _MIN_MAX)  # see `may_resolve_to`
 # `.date()` of the naive bound is `date.min`/`date.max`; `.time()` is midnight / 23:59:59.999999.
 _SAFE_USES = ZONE_FREE_PARTS | {"replace-tzinfo"}
 
@@ -95,6 +96,8 @@ class DatetimeMinMax(Rule):
     ]
 
     def visit_Attribute(self, node: ast.Attribute, ctx) -> None:
+        if node.attr not in _LAST_NAMES:
+            return
         bound = _MIN_MAX.get(ctx.resolve(node))
         if bound is None or decisive_use(node, ctx.ancestors) in _SAFE_USES:
             return

@@ -4,8 +4,8 @@ import ast
 
 from chronolint.rules.api import Applicability, Invalid, Rule, Valid
 from chronolint.analysis.sinks import is_aware_sink
-from chronolint.rules.naive._common import NaiveFixFacts, NEEDLES, has_unpacking, is_none, tz_argument
-from chronolint.rules.naive._fix import callable_fix
+from chronolint.rules.naive._common import NEEDLES, NaiveFixFacts, has_unpacking, is_none, tz_argument
+from chronolint.rules.naive._fix import callable_fix, callable_text_fix
 from chronolint.rules.policy import naive_utc
 
 _NAIVE_FUNCTIONS = {
@@ -13,6 +13,7 @@ _NAIVE_FUNCTIONS = {
     "datetime.datetime.utcnow": "datetime.utcnow",
     "datetime.datetime.today": "datetime.today",
 }
+_LAST_NAMES = frozenset(q.rsplit(".", 1)[-1] for q in _NAIVE_FUNCTIONS)  # see `may_resolve_to`
 
 
 def _binds_zone(partial: ast.Call) -> bool:
@@ -118,6 +119,8 @@ class NaiveFunctionAsValue(Rule):
     def visit_Attribute(self, node: ast.Attribute, ctx) -> None:
         if not isinstance(node.ctx, ast.Load):
             return
+        if node.attr not in _LAST_NAMES:
+            return
         function = _NAIVE_FUNCTIONS.get(ctx.resolve(node))
         if function is None or not self.used_as_value(node, ctx):
             return
@@ -127,6 +130,9 @@ class NaiveFunctionAsValue(Rule):
 
     def compute_fix(self, diagnostic, fix_context):
         return callable_fix(diagnostic, fix_context)
+
+    def text_fix(self, diagnostic, text_context):
+        return callable_text_fix(diagnostic, text_context)
 
     @staticmethod
     def used_as_value(node: ast.Attribute, ctx) -> bool:

@@ -8,6 +8,7 @@ from chronolint.rules.naive._common import (
     has_unpacking,
     is_none,
     keyword,
+    resolves_to,
     tz_argument,
     zoned_at_once,
 )
@@ -193,7 +194,7 @@ class CallDatetimeCombineWithoutTzinfo(Rule):
     ]
 
     def visit_Call(self, node: ast.Call, ctx) -> None:
-        if ctx.resolve(node.func) != "datetime.datetime.combine" or has_unpacking(node):
+        if not resolves_to(ctx, node.func, "datetime.datetime.combine") or has_unpacking(node):
             return
         tzinfo = tz_argument(node, "tzinfo", TZINFO_POSITION)
         if tzinfo is not None and not is_none(tzinfo):

@@ -28,7 +28,7 @@ from chronolint.fixer.apply import apply_fixes
 from chronolint.fixer.attach import attach_fixes
 from chronolint.index.files import linted_trees
 from chronolint.index.projects import ProjectIndexes, index_for_paths
-from chronolint.index.store import read_module
+from chronolint.index.store import TreeShelf, read_module, shelve_trees
 
 MAX_ROUNDS = 10
 
@@ -239,14 +239,30 @@ def lint_paths(paths: list[str], resolver: ConfigResolver, use_cache: bool = Tru
     result = RunResult(path_errors=found.errors)
     indexes = ProjectIndexes(resolver, use_cache=use_cache, trees=linted_trees(paths))
     pending = indexes.pending_reads(found.files)  # all of them on a cold run: read in parallel
-    indexes.provide(dict(zip([path for path, _ in pending], _parallel_map(_read_module, pending, jobs))))
-    work = _Work(resolver, indexes, use_cache and fix_mode is None, fix_mode, fixes)
-    for path in found.files:
-        work.prepare(path)
-    todo = [i for i, path in enumerate(found.files) if work.cached.get(path) is None]
-    for i in todo:
-        indexes.for_file(found.files[i])
-    fresh = dict(zip(todo, _map(work, [found.files[i] for i in todo], jobs)))
+    # Read for the index in this process, the trees parsed for it are kept for the linter,
+    # which needs most of the same files (models, revisions): one parse each.
+    shelf = TreeShelf({os.path.abspath(p) for p in found.files}) \
+        if fix_mode is None and pending and _in_process(len(pending), jobs) else None
+    shelve_trees(shelf)
+    try:
+        indexes.provide(dict(zip([path for path, _ in pending], _parallel_map(_read_module, pending, jobs))))
+        work = _Work(resolver, indexes, use_cache and fix_mode is None, fix_mode, fixes, shelf)
+        for path in found.files:
+            work.prepare(path)
+        todo = [i for i, path in enumerate(found.files) if work.cached.get(path) is None]
+        for i in todo:
+            indexes.for_file(found.files[i])
+        shelve_trees(None)
+        if shelf is not None and len(todo) < len(found.files):  # a cached file is not linted
+            linted = {os.path.abspath(found.files[i]) for i in todo}
+            shelf.trees = {p: kept for p, kept in shelf.trees.items() if p in linted}
+        fresh = dict(zip(todo, _map(work, [found.files[i] for i in todo], jobs)))
+    finally:
+        shelve_trees(None)
+        if shelf is not None:
+            import gc
+
+            gc.unfreeze()  # what `TreeShelf.keep` froze
     for i, path in enumerate(found.files):
         file_result = work.cached.get(path) or fresh[i]
         work.store(path, file_result)
@@ -259,8 +275,10 @@ def lint_paths(paths: list[str], resolver: ConfigResolver, use_cache: bool = Tru
 class _Work:
     """Per-run state: each file's settings, index and cache key, and the cache itself."""
 
-    def __init__(self, resolver: ConfigResolver, indexes: ProjectIndexes, use_cache: bool, fix_mode, fixes):
+    def __init__(self, resolver: ConfigResolver, indexes: ProjectIndexes, use_cache: bool, fix_mode, fixes,
+                 shelf: TreeShelf | None = None):
         self.resolver = resolver
+        self.shelf = shelf  # trees the index parsed, for the files it parsed
         self.fixes = fixes
         self.indexes = indexes
         self.use_cache = use_cache
@@ -324,8 +342,13 @@ class _Work:
     def lint(self, path: str) -> FileResult:
         index = self.indexes.for_file(path)
         text = self.texts.pop(path, None)
+        tree = None
+        if self.shelf is not None:  # only without a fix mode (see `lint_paths`)
+            kept = self.shelf.take(os.path.abspath(path), text)
+            if kept is not None:
+                text, tree = kept
         if text is not None:  # only without a fix mode: fixing does not use the cache
-            file_result = lint_text(path, text, self.resolver.for_file(path), index, fixes=self.fixes)
+            file_result = lint_text(path, text, self.resolver.for_file(path), index, tree=tree, fixes=self.fixes)
         else:
             file_result = lint_file(path, self.resolver, index, fix_mode=self.fix_mode, fixes=self.fixes)
         for diagnostic in file_result.diagnostics:
@@ -364,13 +387,22 @@ def _map(work: _Work, paths: list[str], jobs: int | None) -> list[FileResult]:
         _WORKER = None
 
 
-def _parallel_map(function, items: list, jobs: int | None) -> list:
-    """`[function(item) for item in items]`, across `jobs` forked processes when that pays."""
+def _in_process(count: int, jobs: int | None) -> bool:
+    """Whether `_parallel_map` runs `count` items in this process."""
+    if (jobs or os.cpu_count() or 1) <= 1 or count < PARALLEL_THRESHOLD:
+        return True
     import multiprocessing  # not imported by a run with nothing to do (a warm cache)
 
-    jobs = jobs or os.cpu_count() or 1
-    if jobs <= 1 or len(items) < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
+    return "fork" not in multiprocessing.get_all_start_methods()
+
+
+def _parallel_map(function, items: list, jobs: int | None) -> list:
+    """`[function(item) for item in items]`, across `jobs` forked processes when that pays."""
+    if _in_process(len(items), jobs):
         return [function(item) for item in items]
+    import multiprocessing
+
+    jobs = jobs or os.cpu_count() or 1
     import gc
 
     # What the parent built (indexes, settings, the cache manifest) lives on unchanged in

@@ -5,6 +5,7 @@ and linked into the `ProjectIndex` only when asked."""
 from __future__ import annotations
 
 import ast
+import gc
 import hashlib
 import os
 import stat
@@ -22,6 +23,49 @@ from chronolint.index.model import ProjectIndex
 from chronolint.index.versions import read_library_versions
 
 MAX_INDEXED_BYTES = 2_000_000
+
+
+class TreeShelf:
+    """The trees `_extract` parsed, kept for the linter of the same process, which would
+    parse the same files again (a model module, a revision): only for the files `wanted`,
+    each given out once (`take`), and only while the text is the one parsed. A run that
+    reads for the index in worker processes keeps none (a tree does not cross processes
+    cheaply)."""
+
+    # A tree takes some 25 times the memory of its text: past this much text kept, the
+    # linter parses again (a run over many large projects stays within its memory).
+    BUDGET = 4_000_000
+
+    def __init__(self, wanted: set[str], budget: int | None = None):
+        self.wanted = wanted  # absolute paths
+        self.trees: dict[str, tuple[str, ast.Module]] = {}
+        self.budget = self.BUDGET if budget is None else budget  # characters of text that may still be kept
+
+    def keep(self, path: str, text: str, tree: ast.Module) -> None:
+        if len(text) > self.budget:
+            return
+        self.budget -= len(text)
+        self.trees[path] = (text, tree)
+        # Kept trees are not garbage: frozen, the collector no longer scans them, which it
+        # would otherwise do at every full collection until the linter takes them.
+        gc.freeze()
+
+    def take(self, path: str, text: str | None = None) -> tuple[str, ast.Module] | None:
+        """`(text, tree)` parsed for `path` (its absolute path), if kept and, when `text`
+        is given, parsed from that text."""
+        found = self.trees.pop(path, None)
+        if found is None or (text is not None and found[0] != text):
+            return None
+        return found
+
+
+_shelf: TreeShelf | None = None
+
+
+def shelve_trees(shelf: TreeShelf | None) -> None:
+    """Keep what `_extract` parses for the files `shelf` wants (None: keep nothing)."""
+    global _shelf
+    _shelf = shelf
 
 
 def build_index(root: str | Path, *, overrides: dict[str, str] | None = None, cache_dir: str | Path | None = None,
@@ -133,6 +177,8 @@ def _extract(path: str, root: Path, text: str) -> dict | None:
         if history and history_extract.is_revision_text(text):
             return {**empty_module(rel_path), "path": path, "history": history_extract.broken_record(rel_path)}
         return None
+    if _shelf is not None and path in _shelf.wanted:
+        _shelf.keep(path, text, tree)
     data = extract_module(tree, rel_path) if models else empty_module(rel_path)
     data["path"] = path
     facts = history_extract.history_record(tree, text, rel_path) if history else None

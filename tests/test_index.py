@@ -131,3 +131,32 @@ def test_a_project_reached_through_a_symlink_keeps_the_path_it_was_reached_by(tm
     models = str(link / "app" / "models" / "agent.py")
     assert [m.name for m in index.classes_in(models)] == ["Agent", "AgentSession", "AgentPerformance"]
     assert index.by_name("Agent")[0].columns["updated_at"].path == models
+
+
+def test_the_index_fingerprint_covers_every_fact_it_holds():
+    """A file's cached result depends on other modules only through the index, and its
+    key holds the index fingerprint: a fact the fingerprint misses would leave results
+    stale when another module changes it (a migration wrapper, a clock helper). A field
+    added to `ProjectIndex` must get a value here, and must move the fingerprint."""
+    from dataclasses import fields
+
+    from chronolint.index.model import ModelInfo, ProjectIndex
+    from chronolint.index.versions import Constraint, LibraryVersion, LibraryVersions
+
+    model = ModelInfo("Note", "app.models", "/x/app/models.py", 3, "sqlalchemy", table="notes")
+    changed = {
+        "root": "/elsewhere",
+        "models": {"app.models.Note": model},
+        "django_use_tz": True,
+        "mixins": {"app.models.Note": model},
+        "library_versions": LibraryVersions({"django": LibraryVersion("django", Constraint(text="==5.0"), "uv.lock")}),
+        "django_use_tz_source": "Django's default for django ==5.0 (uv.lock)",
+        "clocks": {"app.clock.utc_now": True},
+        "schema": {"notes": {}},
+        "migration_wrappers": {"app.migration_utils.add_column": {"params": ["table", "column"], "schema": True}},
+    }
+    assert set(changed) == {f.name for f in fields(ProjectIndex)}
+    base = ProjectIndex(root="/x").fingerprint()
+    for name, value in changed.items():
+        assert ProjectIndex(root="/x", **{name: value}).fingerprint() != base if name != "root" else \
+            ProjectIndex(root=value).fingerprint() != base, name

@@ -189,3 +189,109 @@ def test_updated_at_exempt_reaches_flake8(tmp_path):
         rows[name] = {int(line.split(":")[1]) for line in result.stdout.splitlines()}
     assert rows["default"] == {_row("notes/services.py", "def retitle(")}
     assert _row("notes/services.py", "def toggle_pin(") in rows["empty"]
+
+
+# Misses closed: migration wrappers imported from another project module (`notes.migration_utils`),
+# followed one call deep through the index's summaries (`index.history.wrappers`).
+
+def test_chr404_follows_an_imported_wrapper_that_builds_the_naive_column():
+    path = "migrations/versions/n06_note_review.py"
+    assert _row(path, 'add_timestamp_column("notes", "pinned_at")') in _codes_in(path, "CHR404")
+
+
+def test_chr404_reads_the_column_a_revision_passes_to_an_imported_wrapper():
+    path = "migrations/versions/n06_note_review.py"
+    assert _codes_in(path, "CHR404") == [_row(path, "\"pinned_at\")"), _row(path, "\"reviewed_at\"")]  # not `published_at`
+
+
+def test_chr402_sees_schema_changes_made_by_imported_wrappers():
+    path = "migrations/versions/n06_note_review.py"
+    assert _codes_in(path, "CHR402") == [_row(path, "def downgrade")]
+
+
+def test_chr402_silent_when_an_imported_wrapper_only_runs_data_sql():
+    assert _codes_in("migrations/versions/n07_backfill_review.py", "CHR402") == []
+
+
+def _wrapper_project(root: Path, column_type: str) -> None:
+    (root / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (root / "app").mkdir(exist_ok=True)
+    (root / "app" / "__init__.py").write_text("")
+    (root / "app" / "migration_utils.py").write_text(
+        "import sqlalchemy as sa\nfrom alembic import op\n\n\n"
+        f"def add_timestamp_column(table, name):\n    op.add_column(table, sa.Column(name, {column_type}))\n")
+    versions = root / "migrations" / "versions"
+    versions.mkdir(parents=True, exist_ok=True)
+    (root / "migrations" / "env.py").write_text("")
+    (versions / "a1_seen.py").write_text(
+        "from app.migration_utils import add_timestamp_column\n\nrevision = 'a1'\ndown_revision = None\n\n\n"
+        "def upgrade():\n    add_timestamp_column('users', 'seen_at')\n\n\n"
+        "def downgrade():\n    op.drop_column('users', 'seen_at')\n")
+
+
+def test_cached_revision_result_follows_an_edit_of_the_imported_wrapper(chronolint, tmp_path):
+    """The revision's text never changes; only the helper module it imports does. The
+    cached result must follow the helper (the index fingerprint covers its summary)."""
+    _wrapper_project(tmp_path, "sa.DateTime()")
+
+    def chr404() -> list:
+        result = chronolint("check", "--select", "CHR404", "--output-format", "json", ".", cwd=tmp_path)
+        assert result.returncode in (0, 1), result.stderr
+        return [(Path(d["filename"]).name, d["location"]["row"]) for d in json.loads(result.stdout)]
+
+    assert chr404() == [("a1_seen.py", 8)]
+    assert (tmp_path / ".chronolint_cache").is_dir()
+    assert chr404() == [("a1_seen.py", 8)]  # warm
+    _wrapper_project(tmp_path, "sa.DateTime(timezone=True)")  # the helper now adds an aware column
+    assert chr404() == []
+    _wrapper_project(tmp_path, "sa.DateTime()")  # and back
+    assert chr404() == [("a1_seen.py", 8)]
+
+
+# CHR102: a frozen default through a clock helper imported from another project module.
+
+def _clock_project(root: Path, default: str) -> None:
+    (root / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (root / "app").mkdir(exist_ok=True)
+    (root / "app" / "__init__.py").write_text("")
+    (root / "app" / "clock.py").write_text(
+        "from datetime import datetime, timezone\n\n\ndef now():\n    return datetime.now(timezone.utc)\n\n\n"
+        "def epoch():\n    return datetime(1970, 1, 1, tzinfo=timezone.utc)\n")
+    (root / "app" / "models.py").write_text(
+        "from datetime import timedelta\n\nfrom sqlalchemy import Column, DateTime, Integer\nfrom sqlalchemy.orm import declarative_base\n\n"
+        "from app import clock\nfrom app.clock import now\nfrom .clock import now as relative_now\n\nBase = declarative_base()\n\n\n"
+        f"class Invite(Base):\n    __tablename__ = 'invites'\n    id = Column(Integer, primary_key=True)\n"
+        f"    expires_at = Column(DateTime(timezone=True), default={default})\n")
+
+
+@pytest.mark.parametrize("default", ["now() + timedelta(days=7)", "clock.now()", "relative_now() + timedelta(days=1)"])
+def test_chr102_follows_a_clock_helper_imported_from_another_module(chronolint, tmp_path, default):
+    _clock_project(tmp_path, default)
+    result = chronolint("check", "--no-cache", "--select", "CHR102", "--output-format", "json", ".", cwd=tmp_path)
+    assert [(d["code"], d["location"]["row"]) for d in json.loads(result.stdout)] == [("CHR102", 16)], result.stderr
+
+
+@pytest.mark.parametrize("default", ["now", "lambda: now() + timedelta(days=7)", "clock.epoch() + timedelta(days=7)"])
+def test_chr102_silent_on_an_imported_helper_passed_uncalled_or_reading_no_clock(chronolint, tmp_path, default):
+    _clock_project(tmp_path, default)
+    result = chronolint("check", "--no-cache", "--select", "CHR102", "--output-format", "json", ".", cwd=tmp_path)
+    assert json.loads(result.stdout) == [], result.stderr
+
+
+# CHR011: a recurrence rule that builds every time of day with its own zone combines those times.
+
+def test_chr011_silent_on_times_of_a_module_that_builds_every_time_with_a_zone():
+    assert _codes_in("notes/recurrence.py", "CHR011") == []
+
+
+# CHR405: the naive branch of a helper both functions call, taken only with the downgrade's flag.
+
+def test_chr405_silent_in_a_branch_only_the_downgrade_flag_takes():
+    assert _codes_in("migrations/versions/n08_tag_times_tz.py", "CHR405") == []
+
+
+# CHR201: the model's own method (declared in the models module) stamps `updated_at`.
+
+def test_chr201_silent_when_a_model_method_in_another_module_stamps_updated_at():
+    assert _row("notes/services.py", "def rewrite") not in _codes_in("notes/services.py", "CHR201")
+    assert _codes_in("notes/services.py", "CHR201") == [_row("notes/services.py", "def retitle")]

@@ -30,7 +30,7 @@ REGISTRY = (
     "CHR100 opt-in           chronolint.rules.noqa.chr100_unused_noqa:UnusedNoqa",
     # ORM timestamp columns (rules/columns)
     "CHR101 index aware-only chronolint.rules.columns.chr101_naive_timestamp_column:NaiveTimestampColumn",
-    "CHR102                  chronolint.rules.columns.chr102_default_evaluated_at_import:DefaultEvaluatedAtImport",
+    "CHR102 index            chronolint.rules.columns.chr102_default_evaluated_at_import:DefaultEvaluatedAtImport",
     "CHR103 opt-in           chronolint.rules.columns.chr103_python_side_timestamp_default:PythonSideTimestampDefault",
     "CHR104 opt-in index     chronolint.rules.columns.chr104_model_without_timestamps:ModelWithoutTimestamps",
     # updated_at lifecycle (rules/lifecycle)
@@ -46,9 +46,9 @@ REGISTRY = (
     "CHR303 index            chronolint.rules.flow.chr303_column_awareness_mismatch:ColumnAwarenessMismatch",
     # migrations (rules/migrations)
     "CHR401                  chronolint.rules.migrations.chr401_missing_downgrade:MissingDowngrade",
-    "CHR402                  chronolint.rules.migrations.chr402_empty_downgrade:EmptyDowngrade",
+    "CHR402 index            chronolint.rules.migrations.chr402_empty_downgrade:EmptyDowngrade",
     "CHR403                  chronolint.rules.migrations.chr403_downgrade_not_inverse:DowngradeNotInverse",
-    "CHR404 aware-only       chronolint.rules.migrations.chr404_naive_timestamp_in_migration:NaiveTimestampInMigration",
+    "CHR404 index aware-only chronolint.rules.migrations.chr404_naive_timestamp_in_migration:NaiveTimestampInMigration",
     "CHR405 aware-only       chronolint.rules.migrations.chr405_naive_timestamp_in_sql:NaiveTimestampInSql",
     "CHR406                  chronolint.rules.migrations.chr406_irreversible_django_operation:IrreversibleDjangoOperation",
     "CHR407 opt-in           chronolint.rules.migrations.chr407_ddl_outside_migrations:DdlOutsideMigrations",

@@ -28,7 +28,7 @@ from chronolint.index.columns import (
     type_facts,
 )
 
-EXTRACTOR_VERSION = 11  # 11: Core tables, imperative mappings, format constants; 7: Django relation fields; 8: SQLModel datetime kinds, helpers, settings modules; 10: column names, declared `__tablename__`, annotated `impl`, migration histories
+EXTRACTOR_VERSION = 13  # 7: Django relation fields; 8: SQLModel datetime kinds, helpers, settings modules; 10: column names, declared `__tablename__`, annotated `impl`, migration histories; 11: migration wrappers; 12: methods' `self` writes; 13: Core tables, imperative mappings, format constants
 # A file is read further only if it mentions one of these.
 # Text a module must hold to define models, mapped columns, column types or USE_TZ. Kept
 # narrow on purpose: `Field(` (pydantic) or a bare `Column` would send most files of a
@@ -259,10 +259,32 @@ def _class_record(node: ast.ClassDef, qualify) -> dict:
     }
     for stmt in node.body:
         _class_statement(stmt, qualify, record)
+    methods = {stmt.name: _self_writes(stmt) for stmt in node.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    record["method_writes"] = {name: attrs for name, attrs in methods.items() if attrs}
     _mark_constraint_keys(node, record)
     if any((b["q"] or "").endswith("TypeDecorator") for b in record["bases"]) or record["bases"] and _looks_like_typedecorator(node):
         record["typedecorator"] = _typedecorator_facts(node, qualify)
     return record
+
+
+def _self_writes(method: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    """The `self.<attr>` a method assigns in its own body (`self.updated = utc_now()`), so a
+    caller in another module knows what `row.update(request)` changes (CHR201)."""
+    attrs = set()
+    stack = list(method.body)  # statements only (assignments are statements): no expression is walked
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+            targets = [node.target]
+        else:
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+                    stack.extend(getattr(node, name, ()))
+            continue
+        attrs.update(t.attr for t in targets if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self")
+    return sorted(attrs)
 
 
 def _base_record(node: ast.AST, qualify) -> dict:

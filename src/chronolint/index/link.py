@@ -116,7 +116,9 @@ class Linker:
         index = ProjectIndex(root=self.root, django_use_tz=self.use_tz, library_versions=self.versions,
                              django_use_tz_source=self.use_tz_source,
                              clocks={q: s["aware"] for q, s in sorted(self.functions.items()) if s.get("returns") == "datetime"},
-                             constants=dict(sorted(self.constants.items())))
+                             constants=dict(sorted(self.constants.items())),
+                             migration_wrappers={f"{m['module']}.{name}": summary for m in self.modules
+                                                 for name, summary in sorted(m.get("migration_wrappers", {}).items())})
         for cls in self.classes.values():
             self._classify(cls, ())
         for cls in self.classes.values():
@@ -220,10 +222,13 @@ class Linker:
             table, module, path = found[1]
             columns.update(self._table_columns(table, module, path, cls.qualified))
         abstract = record["abstract"] or record["django_abstract"]
+        method_writes: dict[str, tuple[str, ...]] = {}
+        for owner in mro:  # a subclass's method replaces its base's
+            method_writes.update((name, tuple(attrs)) for name, attrs in owner.record.get("method_writes", {}).items())
         return ModelInfo(
             name=record["name"], module=cls.module, path=cls.path, line=record["line"], kind=cls.kind,
             table=None if abstract else self._table_name(cls, mro), bases=tuple(b["spelled"] or "" for b in record["bases"]),
-            abstract=abstract, columns=columns, is_mixin=cls.role == "mixin",
+            abstract=abstract, columns=columns, is_mixin=cls.role == "mixin", method_writes=method_writes,
         )
 
     def _table_name(self, cls: _Class, mro: list[_Class]) -> str | None:

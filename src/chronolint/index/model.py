@@ -61,6 +61,8 @@ class ModelInfo:
     # `name` is the variable, `columns` are keyed as `orders.c` keys them. Never the type
     # of a Python object: `resolve` and `by_name` do not return it.
     core: bool = False
+    # Its methods (inherited ones too) -> the `self.<attr>` each assigns in its own body.
+    method_writes: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def qualified_name(self) -> str:
@@ -84,26 +86,47 @@ class ProjectIndex:
     # Format constants of the project's modules, by qualified name (`app.constants.DATE_FORMAT`
     # -> "%Y-%m-%d"): module-level strings bound once that hold a `%` (index.extract).
     constants: dict[str, str] = field(default_factory=dict)
+    # The project's migration wrappers: a helper module's function (qualified name) -> what
+    # it does to the schema, for the revisions that import it (`index.history.wrappers`).
+    migration_wrappers: dict[str, dict] = field(default_factory=dict)
 
     def fingerprint(self) -> str:
-        """A hash of what the index says about the project, for cache keys. Positions
-        (lines, spans) are left out: rules read them only in the file that declares the
-        model, whose own content is already part of its key, so inserting a line in a
-        models file does not invalidate every other file's cached result."""
+        """A hash of what the index says about the project, for cache keys.
+
+        This is how a file's cached result depends on other modules: every fact a rule
+        reads about another module (its models, clock helpers, migration wrappers, ...)
+        comes from the index, and the fingerprint covers every field of the index, so a
+        field added later is covered without a change here. An edit elsewhere that
+        changes no fact keeps every key.
+
+        Positions (lines, spans) are left out: rules read them only in the file that
+        declares the model, whose own content is already part of its key, so inserting a
+        line in a models file does not invalidate every other file's cached result."""
         import hashlib
 
         def facts(info) -> tuple:
             return tuple((f.name, getattr(info, f.name)) for f in fields(info) if f.name not in _NOT_FINGERPRINTED)
 
-        models = [(group, q, facts(m), [facts(c) for c in m.columns.values()])
-                  for group, table in (("model", self.models), ("mixin", self.mixins)) for q, m in sorted(table.items())]
-        versions = self.library_versions.fingerprint()
-        clocks = sorted(self.clocks.items())
-        # The constants too: a file that imports one is linted with its value, so its
-        # cached result must go when the constant changes in the module that defines it.
-        constants = sorted(self.constants.items())
-        return hashlib.sha256(repr((self.root, self.django_use_tz, versions, clocks, models, self.schema, constants))
-                              .encode("utf-8", "surrogatepass")).hexdigest()
+        def value(name: str):
+            if name in ("models", "mixins"):
+                return [(q, facts(m), [facts(c) for c in m.columns.values()]) for q, m in sorted(getattr(self, name).items())]
+            if name == "library_versions":
+                return self.library_versions.fingerprint()
+            found = getattr(self, name)
+            return sorted(found.items()) if isinstance(found, dict) and name != "schema" else found
+
+        return hashlib.sha256(repr([(f.name, value(f.name)) for f in fields(self)]).encode("utf-8", "surrogatepass")).hexdigest()
+
+    def migration_wrapper(self, qualified: str | None) -> dict | None:
+        """The summary of the migration wrapper `qualified` names (as imported), or None."""
+        if not qualified or not self.migration_wrappers:
+            return None
+        if qualified in self.migration_wrappers:
+            return self.migration_wrappers[qualified]
+        module, _, name = qualified.rpartition(".")
+        found = [s for q, s in self.migration_wrappers.items()
+                 if q.rpartition(".")[2] == name and related_module(q.rpartition(".")[0], module)]
+        return found[0] if len(found) == 1 else None
 
     def classes_in(self, path: str) -> list[ModelInfo]:
         """Models and mixins declared in the file `path`."""

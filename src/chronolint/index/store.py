@@ -16,6 +16,7 @@ from chronolint.engine.cache import CACHE_DIR, Manifest, manifest_for, text_dige
 from chronolint.engine.source import SourceError, read_source
 from chronolint.index.extract import EXTRACTOR_VERSION, empty_module, extract_module, may_define_models
 from chronolint.index.history import extract as history_extract
+from chronolint.index.history import wrappers as migration_wrappers
 from chronolint.index.files import python_files
 from chronolint.index.link import Linker
 from chronolint.index.model import ProjectIndex
@@ -166,7 +167,8 @@ def _extract(path: str, root: Path, text: str) -> dict | None:
     """The module's record for the index, or None when it cannot define a model nor
     holds facts for the migration replay (`chronolint.index.history`)."""
     models, history = may_define_models(text), history_extract.wants(text)
-    if not models and not history:
+    wrappers = "alembic" in text and "def " in text and not history_extract.is_revision_text(text)
+    if not models and not history and not wrappers:
         return None
     rel_path = Path(path).relative_to(root).as_posix()
     try:
@@ -182,7 +184,10 @@ def _extract(path: str, root: Path, text: str) -> dict | None:
     facts = history_extract.history_record(tree, text, rel_path) if history else None
     if facts is not None:
         data["history"] = facts
-    elif not models:
+    summaries = migration_wrappers.wrapper_summaries(tree, text) if wrappers else None
+    if summaries:
+        data["migration_wrappers"] = summaries
+    if not models and facts is None and not summaries:
         return None
     return data
 

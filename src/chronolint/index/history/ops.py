@@ -13,6 +13,7 @@ import ast
 from dataclasses import dataclass, field
 
 from chronolint.engine.names import NameResolver
+from chronolint.sql import ddl_statement
 
 # Positional parameters of each operation, as `alembic.op` spells them.
 OP_PARAMS = {
@@ -224,7 +225,10 @@ class OpCollector:
             elif isinstance(node.func, ast.Name) and node.func.id in self.functions and node.func.id not in visiting:
                 helper = self.functions[node.func.id]
                 passed = helper_bindings(helper, node, bindings)
-                self._collect(helper, [helper], {}, ops, visiting | {helper.name}, passed)
+                # A batch operator passed in (`_drop(batch_op, "ix_a")`) is the same batch there.
+                batches = {param: batch_vars[arg.id] for param, arg in passed.items()
+                           if isinstance(arg, ast.Name) and arg.id in batch_vars}
+                self._collect(helper, [helper], batches, ops, visiting | {helper.name}, passed)
         for child in ast.iter_child_nodes(node):
             self._collect(child, scopes, batch_vars, ops, visiting, bindings)
 
@@ -249,6 +253,119 @@ def _bound(node: ast.AST, bindings: dict[str, ast.AST]) -> ast.AST:
     if isinstance(node, ast.Name) and node.id in bindings:
         return bindings[node.id]
     return node
+
+
+# ---------------------------------------------------------------- what an upgrade changes
+
+# Types that store a timestamp without a time zone unless given `timezone=True`.
+NAIVE_TIMESTAMP_TYPES = frozenset({
+    f"{module}.{name}"
+    for module in ("sqlalchemy", "sqlalchemy.types", "sqlalchemy.sql.sqltypes")
+    for name in ("DateTime", "TIMESTAMP", "DATETIME")
+} | {"sqlalchemy.dialects.postgresql.TIMESTAMP", "sqlalchemy.dialects.postgresql.base.TIMESTAMP"})
+
+
+def changes_schema(ops, tree: ast.Module | None = None) -> bool:
+    """An Alembic schema operation, or `execute` of DDL text. Data migrations (UPDATE,
+    DELETE, `bulk_insert`) and enum values (`ALTER TYPE ... ADD VALUE`, which PostgreSQL
+    cannot remove) often have nothing to undo; nor does the other half of an enum
+    widening, an `alter_column` from an `Enum` to an `Enum` with the same values and more
+    (SQLite rebuilding the column so it can hold the new values)."""
+    enums = _module_enums(tree) if tree is not None else {}
+    for op in ops:
+        if op.name == "alter_column" and widens_enum(op, enums):
+            continue
+        if op.name in INVERSES:
+            return True
+        if op.name == "execute":
+            text = name_value(op.arg("sqltext"), op.constants)
+            if text is None and isinstance(op.arg("sqltext"), ast.Call) and op.arg("sqltext").args:
+                text = name_value(op.arg("sqltext").args[0], op.constants)
+            statement = ddl_statement(text or "")
+            if statement and statement != "ALTER TYPE":
+                return True
+    return False
+
+
+# `alter_column` keywords that describe the column as it is, or name it: no change of their own.
+_DESCRIBING = frozenset({"table_name", "column_name", "schema", "existing_type", "existing_nullable",
+                         "existing_server_default", "existing_comment", "existing_autoincrement", "type_"})
+
+
+def _enum_labels(node: ast.AST | None, enums: dict[str, tuple[str, ...]]) -> tuple[str, ...] | None:
+    """The values of `sa.Enum("a", "b", ...)` (or a module-level name bound to one)."""
+    if isinstance(node, ast.Name):
+        return enums.get(node.id)
+    if not (isinstance(node, ast.Call) and node.args):
+        return None
+    func = node.func
+    callee = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    if callee not in ("Enum", "ENUM"):
+        return None
+    labels = tuple(a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str))
+    return labels if len(labels) == len(node.args) else None
+
+
+def _module_enums(tree: ast.Module) -> dict[str, tuple[str, ...]]:
+    enums: dict[str, tuple[str, ...]] = {}
+    for stmt in tree.body:
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(stmt, ast.AnnAssign) else []
+        labels = _enum_labels(getattr(stmt, "value", None), {}) if targets else None
+        if labels is not None:
+            enums.update({t.id: labels for t in targets if isinstance(t, ast.Name)})
+    return enums
+
+
+def widens_enum(op, enums: dict[str, tuple[str, ...]]) -> bool:
+    if op.args is None or not set(op.args) <= _DESCRIBING:
+        return False
+    old, new = _enum_labels(op.arg("existing_type"), enums), _enum_labels(op.arg("type_"), enums)
+    return old is not None and new is not None and set(old) <= set(new)
+
+
+def type_callee(node: ast.AST) -> ast.AST:
+    return node.func if isinstance(node, ast.Call) else node
+
+
+def is_naive_type(type_node: ast.AST) -> bool:
+    """Bare class or a call without any `timezone=` (an explicit value is a decision)."""
+    if not isinstance(type_node, ast.Call):
+        return True
+    if any(k.arg is None for k in type_node.keywords) or any(isinstance(a, ast.Starred) for a in type_node.args):
+        return False
+    return all(k.arg != "timezone" for k in type_node.keywords) and not type_node.args
+
+
+def column_type(column: ast.AST) -> ast.AST | None:
+    if not (isinstance(column, ast.Call) and _callee_name(column) == "Column"):
+        return None
+    for kw in column.keywords:
+        if kw.arg == "type_":
+            return kw.value
+    positional = [a for a in column.args if not isinstance(a, ast.Starred)]
+    if len(positional) >= 2 and isinstance(positional[0], (ast.Constant, ast.Name)):
+        return positional[1]
+    return None
+
+
+def column_types(op: Op):
+    """The type expressions an operation gives to new or altered columns."""
+    if op.args is None:
+        return
+    if op.name == "add_column":
+        columns = [op.arg("column")]
+    elif op.name == "create_table":
+        columns = op.positional_args[1:]
+    elif op.name == "alter_column":
+        if op.arg("type_") is not None:
+            yield op.arg("type_")
+        return
+    else:
+        return
+    for column in columns:
+        found = column_type(column)
+        if found is not None:
+            yield found
 
 
 # ---------------------------------------------------------------- writing an inverse

@@ -30,7 +30,8 @@ class DefaultEvaluatedAtImport(Rule):
     datetime.now(timezone.utc)`) reads the clock too: `default=now() + timedelta(days=7)`
     is flagged. Such helpers are followed one call deep (the helper itself calls the
     clock), when their name holds `now`, `today` or `time` (`utc_now`, `now_plus`: what
-    the pre-filter looks for); helpers imported from another module are not read.
+    the pre-filter looks for). A helper imported from another project module (`from
+    app.clock import now`) is read from the project index's summary of it, one call deep.
 
     ## Why is this bad?
     The call runs once, at import. Every row inserted by that process gets the same
@@ -75,6 +76,7 @@ class DefaultEvaluatedAtImport(Rule):
         re.compile(r"(?:d(?<=\bd)efault|o(?<=\bo)nupdate)\s*=[^\n]*?(?:now|today|time)\w*\s*\("),
     ))
     fix_applicability = Applicability.SAFE
+    needs_index = True  # clock helpers imported from project modules
 
     VALID = [
         Valid(_HEAD + "    c = Column(DateTime(timezone=True), default=lambda: datetime.now(timezone.utc))\n"),
@@ -191,8 +193,35 @@ def _clock_call(value: ast.AST, ctx, helpers: frozenset[str] = frozenset()) -> a
                 return node
             if isinstance(node.func, ast.Name) and node.func.id in helpers and not _shadowed(node.func.id, ctx):
                 return node
+            if _imported_clock(node, ctx):
+                return node
         stack.extend(ast.iter_child_nodes(node))
     return None
+
+
+def _imported_clock(call: ast.Call, ctx) -> bool:
+    """A clock helper of another project module (`from app.clock import now`), as the
+    project index summarises it (`ProjectIndex.clock`); unknown without an index."""
+    index = getattr(ctx, "index", None)  # not inside a helper's body (`_InFunction`)
+    if index is None or not getattr(index, "clocks", None) or not isinstance(call.func, (ast.Name, ast.Attribute)):
+        return False
+    qualified = ctx.resolve(call.func)
+    if not qualified or "." not in qualified:
+        return False  # a name of this module: `_clock_helpers` reads it
+    name = qualified.rpartition(".")[2]
+    if not any(q.rpartition(".")[2] == name for q in index.clocks):
+        return False
+    if qualified.startswith("."):
+        import os
+
+        from chronolint.index.extract import absolute_import, module_name
+
+        rel = os.path.relpath(os.path.abspath(ctx.filename), index.root).replace(os.sep, "/")
+        qualified = absolute_import(qualified, module_name(rel), rel.endswith("__init__.py"))
+    root = call.func
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    return isinstance(root, ast.Name) and not _shadowed(root.id, ctx) and index.clock(qualified) is not None
 
 
 def _clock_helpers(ctx, rule) -> frozenset[str]:

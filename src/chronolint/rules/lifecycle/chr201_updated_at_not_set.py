@@ -37,7 +37,8 @@ class UpdatedAtNotSet(Rule):
     ## What it does
     Checks for functions that change a model instance (an attribute assignment,
     augmented assignment or `setattr(obj, "name", ...)` on a mapped column) and never
-    set its `updated_at` in the same function, when the model's `updated_at` has no
+    set its `updated_at` in the same function (nor call a method of the model, in any
+    module, that assigns `self.updated_at`: `row.update(request)`), when the model's `updated_at` has no
     `onupdate` / `server_onupdate` (or Django `auto_now`), or always under
     `explicit-updated-at = true`. Column names come from `updated-at-names`. Objects
     the function itself constructs are not checked: their defaults cover the insert.
@@ -135,6 +136,10 @@ class UpdatedAtNotSet(Rule):
         Valid(_MODELS["models.py"].replace(_AGENT_END, _AGENT_END[:-1]
               + "    def touch(self):\n        self.updated_at = datetime.now()\n\n"
               + "    def rename(self, name):\n        self.touch()\n        self.name = name\n\n")),
+        # The model's own method, declared in the models module, stamps it (zenml's `settings.update(request)`).
+        Valid(_HEAD + "def activate(agent: Agent, name: str) -> None:\n    agent.touch()\n    agent.is_pinned = True\n    agent.name = name\n",
+              files={"models.py": _MODELS["models.py"].replace(_AGENT_END, _AGENT_END[:-1]
+                     + "    def touch(self):\n        self.updated_at = datetime.now()\n\n")}),
         Valid(_HEAD + "def create(name: str) -> Agent:\n    agent = Agent(id='x')\n    agent.name = name\n    return agent\n", files=_MODELS),
         Valid(_HEAD + "def rename(agent, name: str) -> None:\n    agent.name = name\n", files=_MODELS),
         Valid(_HEAD + "def apply(agent: Agent, updates: dict) -> None:\n    for key, value in updates.items():\n        setattr(agent, key, value)\n", files=_MODELS),
@@ -168,6 +173,11 @@ class UpdatedAtNotSet(Rule):
         # An empty list drops the default globs (the timestamp-column exemption stays).
         Invalid(_HEAD + "def pin(agent: Agent) -> None:\n    agent.is_pinned = True\n", files=_MODELS,
                 settings={"updated-at-exempt": []}),
+        # A model method that does not stamp it, or one called on another object.
+        Invalid(_HEAD + "def rename(agent: Agent, other: Agent, name: str) -> None:\n    other.touch()\n    agent.see()\n    agent.name = name\n",
+                files={"models.py": _MODELS["models.py"].replace(_AGENT_END, _AGENT_END[:-1]
+                       + "    def touch(self):\n        self.updated_at = datetime.now()\n\n"
+                       + "    def see(self):\n        self.seen = datetime.now()\n\n")}),
         # `self` in a model's own method is that model.
         Invalid(_MODELS["models.py"].replace(_AGENT_END, _AGENT_END[:-1] + "    def rename(self, name):\n        self.name = name\n\n")),
     ]
@@ -250,10 +260,24 @@ def _first_stale_receiver(function, writes, ctx):
         updated = named_column(model, names)
         if updated is None or (updated.refreshes_on_update and not explicit):
             continue
+        if _model_method_sets(function, receiver, model, updated.attr):
+            continue  # `row.update(request)`: the model's own method stamps updated_at
         changed = [w for w in writes if w.attr in model.columns and not _bookkeeping(model.columns[w.attr], exempt)]
         if changed:
             return model, changed[0].attr, updated, receiver, changed[-1].statement
     return None
+
+
+def _model_method_sets(function, receiver: ast.AST, model, updated: str) -> bool:
+    """The function calls `<receiver>.<method>(...)`, a method of the receiver's model
+    (wherever the model is declared: the project index records what each method assigns)
+    that assigns `self.<updated_at>` (one call deep)."""
+    stamping = {name for name, attrs in getattr(model, "method_writes", {}).items() if updated in attrs}
+    if not stamping:
+        return False
+    spelled = ast.dump(receiver)
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in stamping
+               and ast.dump(n.func.value) == spelled for n in ast.walk(function))
 
 
 def _sibling_sets(function, ctx, names) -> bool:

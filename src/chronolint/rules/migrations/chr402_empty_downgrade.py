@@ -9,6 +9,7 @@ from chronolint.rules.migrations.helpers import (
     indent_unit,
     revision_analysis,
     unsafe_fix,
+    wrapper_calls,
 )
 from chronolint.rules.migrations._examples import REVISION_HEAD as _HEAD
 from chronolint.rules.migrations.downgrade import downgrade_body
@@ -21,6 +22,14 @@ class EmptyDowngrade(Rule):
     ## What it does
     Checks for an Alembic `downgrade()` that does nothing (`pass`, `...`, only a docstring
     or comments) while `upgrade()` changes something.
+
+    The project's own wrappers around `op.*` are followed one call deep: functions of the
+    revision module, read with the arguments the upgrade passes, and functions of a
+    project module that imports `alembic.op` (`from app.migration_utils import
+    add_indexed_column`), read from the project index's summary of each (whether it
+    changes the schema, and which parameter it runs as SQL). A wrapper the index cannot
+    read (outside the project, called through a variable) is unknown, and alone it is
+    not flagged.
 
     ## Why is this bad?
     `alembic downgrade` reports success and leaves the schema as the upgrade made it: the
@@ -86,6 +95,7 @@ class EmptyDowngrade(Rule):
     """
 
     code = "CHR402"
+    needs_index = True  # migration wrappers imported from project modules
     options = ("migrations.baseline",)
     name = "alembic-downgrade-does-nothing"
     message = "`downgrade()` does nothing while `upgrade()` changes the schema"
@@ -141,7 +151,8 @@ class EmptyDowngrade(Rule):
         upgrade, downgrade = analysis.revision.upgrade, analysis.revision.downgrade
         if downgrade is None or not does_nothing(downgrade):
             return
-        if not changes_schema(analysis.collector.collect(upgrade), ctx.tree):
+        if not changes_schema(analysis.collector.collect(upgrade), ctx.tree) and not any(
+                wrapper.changes_schema(analysis.revision.constants) for wrapper in wrapper_calls(ctx, upgrade)):
             return
         start, end = def_name_range(ctx.source, downgrade)
         try:

@@ -104,6 +104,21 @@ class DowngradeNotInverse(Rule):
     fix_applicability = Applicability.UNSAFE
 
     VALID = [
+        # An alteration of a column the upgrade then drops: the downgrade recreates the column.
+        Valid(_HEAD + "def upgrade():\n    with op.batch_alter_table('code') as batch_op:\n"
+              "        batch_op.alter_column('path_hash', existing_type=sa.BigInteger(), autoincrement=False)\n"
+              "        batch_op.drop_column('path_hash')\n\n\n"
+              "def downgrade():\n    with op.batch_alter_table('code') as batch_op:\n"
+              "        batch_op.add_column(sa.Column('path_hash', sa.BigInteger(), nullable=True))\n"),
+        # The downgrade's helper receives the batch operator and drops the index through it.
+        Valid(_HEAD + "def upgrade():\n    with op.batch_alter_table('tags') as batch_op:\n"
+              "        batch_op.create_index('ix_tags_owner', ['owner_id'])\n\n\n"
+              "def _drop_index(batch_op, name):\n    if op.get_bind().dialect.name == 'mysql':\n"
+              "        batch_op.drop_constraint('fk_tags_owner', type_='foreignkey')\n"
+              "        batch_op.drop_index(name)\n"
+              "        batch_op.create_foreign_key('fk_tags_owner', 'owners', ['owner_id'], ['id'])\n"
+              "    else:\n        batch_op.drop_index(name)\n\n\n"
+              "def downgrade():\n    with op.batch_alter_table('tags') as batch_op:\n        _drop_index(batch_op, 'ix_tags_owner')\n"),
         Valid(_HEAD + _TENANT_UP + "def downgrade():\n    op.drop_column('invoices', 'tenant_id')\n"
               "    op.drop_column('orders', 'tenant_id')\n"),
         Valid(_HEAD + "TABLES = ('orders', 'invoices')\n\ndef upgrade():\n    for t in TABLES:\n"
@@ -127,6 +142,11 @@ class DowngradeNotInverse(Rule):
               "def downgrade():\n    drop_column('orders', 'region')\n    drop_column('orders', 'tenant_id')\n"),
     ]
     INVALID = [
+        # The helper drops another index than the one the upgrade created.
+        Invalid(_HEAD + "def upgrade():\n    with op.batch_alter_table('tags') as batch_op:\n"
+                "        batch_op.create_index('ix_tags_owner', ['owner_id'])\n\n\n"
+                "def _drop_index(batch_op, name):\n    batch_op.drop_index(name)\n\n\n"
+                "def downgrade():\n    with op.batch_alter_table('tags') as batch_op:\n        _drop_index(batch_op, 'ix_tags_owner_id')\n"),
         Invalid(_HEAD + _TENANT_UP + "def downgrade():\n    op.drop_column('orders', 'tenant_id')\n",
                 unsafe_fixed=_HEAD + _TENANT_UP + "def downgrade():\n    op.drop_column('invoices', 'tenant_id')\n"
                 "    op.drop_column('orders', 'tenant_id')\n",

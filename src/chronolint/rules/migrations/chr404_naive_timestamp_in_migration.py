@@ -9,17 +9,10 @@ from chronolint.rules.migrations.helpers import (
     insert,
     revision_analysis,
     unsafe_fix,
+    wrapper_calls,
 )
 from chronolint.rules.migrations._examples import REVISION_HEAD as _HEAD
-from chronolint.index.history.ops import Op
-
-# Types that store a timestamp without a time zone unless given `timezone=True`.
-NAIVE_TIMESTAMP_TYPES = frozenset({
-    f"{module}.{name}"
-    for module in ("sqlalchemy", "sqlalchemy.types", "sqlalchemy.sql.sqltypes")
-    for name in ("DateTime", "TIMESTAMP", "DATETIME")
-} | {"sqlalchemy.dialects.postgresql.TIMESTAMP", "sqlalchemy.dialects.postgresql.base.TIMESTAMP"})
-
+from chronolint.index.history.ops import NAIVE_TIMESTAMP_TYPES, column_type, column_types, is_naive_type, type_callee
 
 class NaiveTimestampInMigration(Rule):
     """
@@ -28,6 +21,13 @@ class NaiveTimestampInMigration(Rule):
     `sa.DateTime()`, `sa.TIMESTAMP()`, `postgresql.TIMESTAMP()` (called or bare) as the
     type of a column in `add_column` or `create_table`, or as `type_=` of
     `alter_column`, in batch blocks too.
+
+    The project's own wrappers around `op.*` are followed one call deep: functions of the
+    revision module, and functions of a project module that imports `alembic.op`
+    (`from app.migration_utils import add_timestamp_column`), read from the project
+    index's summary of each. A naive type the revision passes to a wrapper is reported
+    where it is written (with the fix); one the wrapper writes itself is reported at the
+    call, without a fix (the type is in the other module).
 
     ## Why is this bad?
     The column becomes `timestamp without time zone`: the database stores wall-clock
@@ -78,6 +78,7 @@ class NaiveTimestampInMigration(Rule):
 
     code = "CHR404"
     options = ("migrations.baseline", "timestamp-policy")
+    needs_index = True  # migration wrappers imported from project modules
     aware_only = True  # off under timestamp-policy = "naive-utc" (see ## Options)
     short = "A naive timestamp type in an Alembic migration"
     name = "naive-timestamp-in-migration"
@@ -122,11 +123,26 @@ class NaiveTimestampInMigration(Rule):
             return
         upgrade = analysis.revision.upgrade
         for op in analysis.collector.collect(upgrade):
-            for type_node in _column_types(op):
-                qualified = ctx.names.resolve_qualified_name(_type_callee(type_node), [upgrade])
-                if qualified in NAIVE_TIMESTAMP_TYPES and _is_naive(type_node):
-                    ctx.report(self, type_node, fix=self._fix(ctx, type_node),
-                               type=ast.get_source_segment(ctx.source.text, _type_callee(type_node)))
+            for type_node in column_types(op):
+                self._check_type(ctx, type_node, upgrade)
+        for wrapper in wrapper_calls(ctx, upgrade):
+            written = []  # naive types the wrapper writes itself
+            for kind, what in wrapper.summary.get("naive", ()):
+                if kind == "type":
+                    written.append(what)
+                elif what in wrapper.args:  # what this call passes as the wrapper's column or type
+                    passed = wrapper.args[what]
+                    type_node = column_type(passed) if kind == "column" else passed
+                    if type_node is not None:
+                        self._check_type(ctx, type_node, upgrade)
+            if written:  # reported once, at the call; no fix here (the types are in the other module)
+                ctx.report(self, wrapper.call.func, message=_wrapper_message(ctx, wrapper, written))
+
+    def _check_type(self, ctx, type_node: ast.AST, upgrade: ast.FunctionDef) -> None:
+        qualified = ctx.names.resolve_qualified_name(type_callee(type_node), [upgrade])
+        if qualified in NAIVE_TIMESTAMP_TYPES and is_naive_type(type_node):
+            ctx.report(self, type_node, fix=self._fix(ctx, type_node),
+                       type=ast.get_source_segment(ctx.source.text, type_callee(type_node)))
 
     @staticmethod
     def _fix(ctx, type_node: ast.AST):
@@ -140,50 +156,9 @@ class NaiveTimestampInMigration(Rule):
         return unsafe_fix("Add `timezone=True`", Edit(before_paren, end, "timezone=True)"))
 
 
-def _type_callee(node: ast.AST) -> ast.AST:
-    return node.func if isinstance(node, ast.Call) else node
-
-
-def _is_naive(type_node: ast.AST) -> bool:
-    """Bare class or a call without any `timezone=` (an explicit value is a decision)."""
-    if not isinstance(type_node, ast.Call):
-        return True
-    if any(k.arg is None for k in type_node.keywords) or any(isinstance(a, ast.Starred) for a in type_node.args):
-        return False
-    return all(k.arg != "timezone" for k in type_node.keywords) and not type_node.args
-
-
-def _column_type(column: ast.AST) -> ast.AST | None:
-    if not (isinstance(column, ast.Call) and _callee_name(column) == "Column"):
-        return None
-    for kw in column.keywords:
-        if kw.arg == "type_":
-            return kw.value
-    positional = [a for a in column.args if not isinstance(a, ast.Starred)]
-    if len(positional) >= 2 and isinstance(positional[0], (ast.Constant, ast.Name)):
-        return positional[1]
-    return None
-
-
-def _callee_name(call: ast.Call) -> str | None:
-    return call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", None)
-
-
-def _column_types(op: Op):
-    """The type expressions an operation gives to new or altered columns."""
-    if op.args is None:
-        return
-    if op.name == "add_column":
-        columns = [op.arg("column")]
-    elif op.name == "create_table":
-        columns = op.positional_args[1:]
-    elif op.name == "alter_column":
-        if op.arg("type_") is not None:
-            yield op.arg("type_")
-        return
-    else:
-        return
-    for column in columns:
-        found = _column_type(column)
-        if found is not None:
-            yield found
+def _wrapper_message(ctx, wrapper, written: list[str]) -> str:
+    called = f"`{ast.get_source_segment(ctx.source.text, wrapper.call.func)}()` ({wrapper.qualified.rpartition('.')[0]})"
+    if len(written) == 1:
+        return f"`{written[0]}` without `timezone=True` in {called} creates a timestamp column without time zone"
+    types = ", ".join(f"`{t}`" for t in sorted(set(written)))
+    return f"{called} creates {len(written)} timestamp columns without time zone ({types} without `timezone=True`)"

@@ -25,7 +25,10 @@ class NaiveTimestampInSql(Rule):
 
     Not checked, as CHR404 does not check them: SQL in an Alembic revision's
     `downgrade()`, or in a function of the revision that only `downgrade()` calls (it
-    restores the old schema, naive column included); and SQL in a branch taken only for
+    restores the old schema, naive column included), or in the branch of a function
+    shared by both that only the downgrade's arguments take (`_convert(conn,
+    aware=False)` from `downgrade()`, `aware=True` from `upgrade()`, and the SQL under
+    `if aware: ... else:`); and SQL in a branch taken only for
     another database (`if conn.dialect.name == "sqlite":`), where `timestamptz` does not
     exist. A column named by an f-string placeholder is called "a column".
 
@@ -84,6 +87,11 @@ class NaiveTimestampInSql(Rule):
         Valid(_REVISION + "def _restore(column):\n    op.execute(f'ALTER TABLE u ALTER COLUMN {column} TYPE timestamp')\n\n\n"
               "def upgrade():\n    op.execute('ALTER TABLE u ALTER COLUMN seen TYPE timestamptz')\n\n\n"
               "def downgrade():\n    _restore('seen')\n"),
+        # A helper both call, whose naive branch only the downgrade's flag takes.
+        Valid(_REVISION + "def _convert(column, *, aware):\n    if aware:\n"
+              "        op.execute(f'ALTER TABLE u ALTER COLUMN {column} TYPE timestamptz')\n    else:\n"
+              "        op.execute(f'ALTER TABLE u ALTER COLUMN {column} TYPE timestamp')\n\n\n"
+              "def upgrade():\n    _convert('seen', aware=True)\n\n\ndef downgrade():\n    _convert('seen', aware=False)\n"),
         # A branch for a database without `timestamptz`.
         Valid("import sqlalchemy as sa\ndef rebuild(conn):\n    if conn.dialect.name == 'sqlite':\n"
               "        conn.execute(sa.text('CREATE TABLE t (id int, at TIMESTAMP)'))\n"),
@@ -97,6 +105,14 @@ class NaiveTimestampInSql(Rule):
         # A helper the upgrade calls too is not downgrade-only.
         Invalid(_REVISION + "def _retype(column):\n    op.execute(f'ALTER TABLE u ALTER COLUMN {column} TYPE timestamp')\n\n\n"
                 "def upgrade():\n    _retype('seen')\n\n\ndef downgrade():\n    _retype('seen')\n"),
+        # The upgrade takes the naive branch too (the flag's default), or passes a computed flag.
+        Invalid(_REVISION + "def _convert(column, aware=False):\n    if not aware:\n"
+                "        op.execute(f'ALTER TABLE u ALTER COLUMN {column} TYPE timestamp')\n\n\n"
+                "def upgrade():\n    _convert('seen')\n\n\ndef downgrade():\n    _convert('seen', aware=False)\n"),
+        Invalid(_REVISION + "def _convert(column, aware):\n    if aware:\n        pass\n    else:\n"
+                "        op.execute(f'ALTER TABLE u ALTER COLUMN {column} TYPE timestamp')\n\n\n"
+                "def upgrade():\n    _convert('seen', op.get_bind().dialect.name == 'sqlite')\n\n\n"
+                "def downgrade():\n    _convert('seen', False)\n"),
         Invalid("import sqlalchemy as sa\ndef rebuild(conn):\n    if conn.dialect.name == 'postgresql':\n"
                 "        conn.execute(sa.text('CREATE TABLE t (id int, at TIMESTAMP)'))\n"),
     ]
@@ -144,7 +160,55 @@ def _restores(ctx) -> bool:
     state = ctx.state(NaiveTimestampInSql)
     if "downgrade_only" not in state:
         state["downgrade_only"] = _downgrade_only_functions(ctx.tree) if alembic_revision(ctx.tree) else frozenset()
-    return function.name in state["downgrade_only"]
+    only = state["downgrade_only"]
+    return function.name in only or (bool(only) and _flag_branch_for_downgrade(ctx, function, only))
+
+
+def _flag_branch_for_downgrade(ctx, function: ast.FunctionDef, only: frozenset[str]) -> bool:
+    """The call is in a branch on one of the function's parameters (`if timezone_aware:
+    ... else: <here>`), and every call of the function from outside the downgrade passes
+    a constant that takes the other branch: only the downgrade reaches this one. A call
+    passing anything else, or the function used as a value, leaves the branch reached."""
+    params = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
+    keyword_only = [a.arg for a in function.args.kwonlyargs]
+    for parent, child in zip(ctx.ancestors, [*ctx.ancestors[1:], None]):
+        if not isinstance(parent, ast.If) or child is None:
+            continue
+        test, wanted = parent.test, child in parent.body
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            test, wanted = test.operand, not wanted
+        if isinstance(test, ast.Name) and test.id in (*params, *keyword_only) \
+                and _passed_values(ctx.tree, function, test.id, only, params) == {not wanted}:
+            return True
+    return False
+
+
+def _passed_values(tree: ast.Module, function: ast.FunctionDef, param: str, only: frozenset[str],
+                   params: list[str]) -> set | None:
+    """The truth values the calls of `function` from outside `only` pass as `param` (its
+    default when not passed); None when one is not a constant, or the function is used
+    other than by a plain call."""
+    defaults = dict(zip(params[len(params) - len(function.args.defaults):], function.args.defaults))
+    defaults.update({a.arg: d for a, d in zip(function.args.kwonlyargs, function.args.kw_defaults) if d is not None})
+    values: set = set()
+    for top in tree.body:
+        called = {id(n.func) for n in ast.walk(top) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+        for node in ast.walk(top):
+            if isinstance(node, ast.Name) and node.id == function.name and id(node) not in called:
+                return None  # passed around, rebound: its callers are unknown
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == function.name):
+                continue
+            if isinstance(top, (ast.FunctionDef, ast.AsyncFunctionDef)) and top.name in only:
+                continue
+            if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+                return None
+            passed = {k.arg: k.value for k in node.keywords}
+            passed.update({name: arg for name, arg in zip(params, node.args)})
+            value = passed.get(param, defaults.get(param))
+            if not isinstance(value, ast.Constant):
+                return None
+            values.add(bool(value.value))
+    return values
 
 
 def _downgrade_only_functions(tree: ast.Module) -> frozenset[str]:

@@ -12,14 +12,14 @@ from chronolint.rules.migrations.baseline import (
     django_created_by,
     is_at_or_below_baseline,
 )
-from chronolint.index.history.ops import INVERSES, OpCollector, name_value
+from chronolint.index.history.ops import OpCollector, changes_schema, name_value  # changes_schema: for the rules
+from chronolint.sql import ddl_statement
 from chronolint.analysis.migrations import (
     Revision,
     alembic_revision,
     is_django_migration,
     is_docstring,
 )
-from chronolint.sql import ddl_statement
 
 REVISION_NEEDLES = ("down_revision",)
 
@@ -56,62 +56,55 @@ def _is_history(ctx) -> bool:
     return bool(baseline) and is_django_migration(ctx.tree) and django_created_by(ctx.source.text, baseline)
 
 
-def changes_schema(ops, tree: ast.Module | None = None) -> bool:
-    """An Alembic schema operation, or `execute` of DDL text. Data migrations (UPDATE,
-    DELETE, `bulk_insert`) and enum values (`ALTER TYPE ... ADD VALUE`, which PostgreSQL
-    cannot remove) often have nothing to undo; nor does the other half of an enum
-    widening, an `alter_column` from an `Enum` to an `Enum` with the same values and more
-    (SQLite rebuilding the column so it can hold the new values)."""
-    enums = _module_enums(tree) if tree is not None else {}
-    for op in ops:
-        if op.name == "alter_column" and _widens_enum(op, enums):
-            continue
-        if op.name in INVERSES:
+@dataclass
+class WrapperCall:
+    """A call, in a revision, of a migration wrapper imported from a project module, with
+    the index's summary of it (`chronolint.index.history.wrappers`)."""
+
+    call: ast.Call
+    qualified: str
+    summary: dict
+    args: dict[str, ast.AST]  # the wrapper's parameters -> what this call passes ({}: unpacked)
+
+    def changes_schema(self, constants: dict[str, str]) -> bool:
+        """The wrapper changes the schema itself, or runs DDL text this call passes."""
+        if self.summary.get("schema"):
             return True
-        if op.name == "execute":
-            text = name_value(op.arg("sqltext"), op.constants)
-            if text is None and isinstance(op.arg("sqltext"), ast.Call) and op.arg("sqltext").args:
-                text = name_value(op.arg("sqltext").args[0], op.constants)
-            statement = ddl_statement(text or "")
+        for param in self.summary.get("sql", ()):
+            statement = ddl_statement(name_value(self.args.get(param), constants) or "")
             if statement and statement != "ALTER TYPE":
                 return True
-    return False
-
-
-# `alter_column` keywords that describe the column as it is, or name it: no change of their own.
-_DESCRIBING = frozenset({"table_name", "column_name", "schema", "existing_type", "existing_nullable",
-                         "existing_server_default", "existing_comment", "existing_autoincrement", "type_"})
-
-
-def _enum_labels(node: ast.AST | None, enums: dict[str, tuple[str, ...]]) -> tuple[str, ...] | None:
-    """The values of `sa.Enum("a", "b", ...)` (or a module-level name bound to one)."""
-    if isinstance(node, ast.Name):
-        return enums.get(node.id)
-    if not (isinstance(node, ast.Call) and node.args):
-        return None
-    func = node.func
-    callee = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
-    if callee not in ("Enum", "ENUM"):
-        return None
-    labels = tuple(a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str))
-    return labels if len(labels) == len(node.args) else None
-
-
-def _module_enums(tree: ast.Module) -> dict[str, tuple[str, ...]]:
-    enums: dict[str, tuple[str, ...]] = {}
-    for stmt in tree.body:
-        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(stmt, ast.AnnAssign) else []
-        labels = _enum_labels(getattr(stmt, "value", None), {}) if targets else None
-        if labels is not None:
-            enums.update({t.id: labels for t in targets if isinstance(t, ast.Name)})
-    return enums
-
-
-def _widens_enum(op, enums: dict[str, tuple[str, ...]]) -> bool:
-    if op.args is None or not set(op.args) <= _DESCRIBING:
         return False
-    old, new = _enum_labels(op.arg("existing_type"), enums), _enum_labels(op.arg("type_"), enums)
-    return old is not None and new is not None and set(old) <= set(new)
+
+
+def wrapper_calls(ctx, function: ast.FunctionDef) -> list[WrapperCall]:
+    """The calls `function` makes (one call deep) of migration wrappers the project index
+    summarises; none without an index (unknown means silence)."""
+    index = ctx.index
+    if index is None or not getattr(index, "migration_wrappers", None):
+        return []
+    local = {s.name for s in ctx.tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    found = []
+    for node in ast.walk(function):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, (ast.Name, ast.Attribute)):
+            continue
+        if isinstance(node.func, ast.Name) and node.func.id in local:
+            continue
+        qualified = ctx.names.resolve_qualified_name(node.func, [function])
+        if not qualified or qualified.startswith((".", "alembic.")) or "." not in qualified:
+            continue
+        summary = index.migration_wrapper(qualified)
+        if summary is not None:
+            found.append(WrapperCall(node, qualified, summary, _bind(node, summary.get("params", []))))
+    return found
+
+
+def _bind(call: ast.Call, params: list[str]) -> dict[str, ast.AST]:
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return {}
+    bound = dict(zip(params, call.args))
+    bound.update({k.arg: k.value for k in call.keywords})
+    return bound
 
 
 def module_range(ctx) -> tuple[Location, Location]:

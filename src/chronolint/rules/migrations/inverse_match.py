@@ -131,6 +131,18 @@ def _is_temporary(up: Op, upgrade_ops: list[Op], aliases: _Aliases) -> bool:
     return any(other is not up and _undoes(other, up, aliases) for other in upgrade_ops)
 
 
+def _dropped_later(up: Op, upgrade_ops: list[Op], aliases: _Aliases) -> bool:
+    """A column the upgrade alters and then drops (or whose table it drops): the downgrade
+    recreates it as it was, so the alteration has nothing left to undo."""
+    if up.name != "alter_column":
+        return False
+    later = upgrade_ops[upgrade_ops.index(up) + 1:]
+    return any((other.name == "drop_column" and aliases.same(up.table, other.table) and other.column is not None
+                and aliases.same(up.column, other.column))
+               or (other.name == "drop_table" and other.table is not None and aliases.same(up.table, other.table))
+               for other in later)
+
+
 def _knows_names(op: Op) -> bool:
     if op.args is None or op.name not in INVERSES:
         return False
@@ -148,7 +160,7 @@ def missing_inverses(upgrade_ops: list[Op], downgrade: Downgrade) -> list[Op]:
     aliases = _Aliases(upgrade_ops + downgrade.ops)
     missing = []
     for up in upgrade_ops:
-        if not _knows_names(up) or _is_temporary(up, upgrade_ops, aliases):
+        if not _knows_names(up) or _is_temporary(up, upgrade_ops, aliases) or _dropped_later(up, upgrade_ops, aliases):
             continue
         if any(_undoes(down, up, aliases) for down in downgrade.ops):
             continue

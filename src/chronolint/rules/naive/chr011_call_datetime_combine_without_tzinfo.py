@@ -68,13 +68,53 @@ def _assigned_values(name: str, ctx) -> list[ast.AST]:
     return values
 
 
+def _visibly_naive_time(node: ast.AST, ctx, depth: int = 0) -> bool:
+    """A `time` value that shows it has no zone: `time(...)` without `tzinfo`, `time.min`
+    / `time.max`, `<datetime>.time()`, or a local name bound to one of those."""
+    if isinstance(node, ast.Name) and depth < 3:
+        return any(_visibly_naive_time(value, ctx, depth + 1) for value in _assigned_values(node.id, ctx))
+    if isinstance(node, ast.Attribute) and node.attr in ("min", "max"):
+        return ctx.resolve(node.value) == "datetime.time"
+    if not isinstance(node, ast.Call):
+        return False
+    if ctx.resolve(node.func) == "datetime.time":
+        return not time_carries_zone(node, ctx)
+    return isinstance(node.func, ast.Attribute) and node.func.attr == "time" and not node.args \
+        and ctx.resolve(node.func) != "time.time"
+
+
+def _module_builds_only_zoned_times(ctx, rule) -> bool:
+    """Every `time` the module builds is given a zone (`time(h, m, tzinfo=self._tz)`), at
+    least one is, and none is visibly naive (`time.min`, `dt.time()`): a `time` of opaque
+    origin there (an element of `self._times`, a parameter) is one of those. Once per file."""
+    state = ctx.state(rule)
+    if "zoned-times" not in state:
+        built, zoned = 0, True
+        for node in ast.walk(ctx.tree):
+            if isinstance(node, ast.Call) and ctx.names.resolve_qualified_name(node.func, []) == "datetime.time":
+                built += 1
+                tz = tz_argument(node, "tzinfo", TIME_TZINFO_POSITION)
+                zoned = zoned and tz is not None and not is_none(tz)
+            elif isinstance(node, ast.Attribute) and node.attr in ("min", "max", "time") \
+                    and ctx.names.resolve_qualified_name(node.value, []) == "datetime.time":
+                zoned = False  # `time.min`: a naive time the module uses
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "time" \
+                    and not node.args and ctx.names.resolve_qualified_name(node.func, []) != "time.time":
+                zoned = False  # `dt.time()`: the naive time of a datetime
+        state["zoned-times"] = built > 0 and zoned
+    return state["zoned-times"]
+
+
 class CallDatetimeCombineWithoutTzinfo(Rule):
     """
     ## What it does
     Checks for `datetime.combine(d, t)` without `tzinfo` (the third positional argument or
     `tzinfo=`), or with `tzinfo=None`, unless the `time` argument visibly carries a zone
     (a `time(..., tzinfo=...)`, `.timetz()`, or a local name bound only to such values in
-    the function) or the result is given one at once (`.replace(tzinfo=<not None>)`,
+    the function; or, in a module where every `time(...)` built is given a `tzinfo` and
+    none is visibly naive, a `time` of opaque origin, such as an element of a collection
+    the class filled with `time(h, m, tzinfo=self._tzinfo)`, which `combine` keeps, as a
+    recurrence rule does) or the result is given one at once (`.replace(tzinfo=<not None>)`,
     `.astimezone()`, `make_aware(...)`, `zone.localize(...)`; the same recognition as
     CHR007's).
 
@@ -128,6 +168,10 @@ class CallDatetimeCombineWithoutTzinfo(Rule):
         # Passed straight to Django's make_aware, as CHR007 allows.
         Valid("from datetime import datetime, time\nfrom django.utils.timezone import make_aware\n"
               "x = make_aware(datetime.combine(d, time.min))\n"),
+        # A recurrence rule: the times it combines were all built with the rule's own zone.
+        Valid("import datetime\n\nclass Rule:\n    def __init__(self, start, hours):\n"
+              "        self._times = [datetime.time(h, 0, tzinfo=start.tzinfo) for h in hours]\n\n"
+              "    def on(self, day):\n        for at in self._times:\n            yield datetime.datetime.combine(day, at)\n"),
         Valid("from datetime import datetime, time, timezone\ndef f(d):\n"
               "    x = datetime.combine(d, time.min)\n    x = x.replace(tzinfo=timezone.utc)\n    return x\n"),
     ]
@@ -140,6 +184,13 @@ class CallDatetimeCombineWithoutTzinfo(Rule):
                 "    at = time(9, 30, tzinfo=timezone.utc)\n    if late:\n        at = time(18, 0)\n"
                 "    return datetime.combine(day, at)\n"),
         Invalid("from datetime import datetime, time\ndef f(day, at):\n    return datetime.combine(day, at)\n"),
+        # The module also builds naive times: an opaque one may be naive.
+        Invalid("import datetime\n\nclass Rule:\n    def __init__(self, start, hours):\n"
+                "        self._times = [datetime.time(h, 0, tzinfo=start.tzinfo) for h in hours]\n"
+                "        self._times.append(datetime.time.max)\n\n"
+                "    def on(self, day):\n        for at in self._times:\n            yield datetime.datetime.combine(day, at)\n"),
+        Invalid("import datetime\n\nTIMES = [datetime.time(9, tzinfo=datetime.timezone.utc)]\n\n"
+                "def f(day):\n    return datetime.datetime.combine(day, datetime.time(18, 0))\n", count=1),
     ]
 
     def visit_Call(self, node: ast.Call, ctx) -> None:
@@ -149,6 +200,9 @@ class CallDatetimeCombineWithoutTzinfo(Rule):
         if tzinfo is not None and not is_none(tzinfo):
             return
         if tzinfo is None and len(node.args) > 1 and time_carries_zone(node.args[1], ctx):
+            return
+        if tzinfo is None and len(node.args) > 1 and not _visibly_naive_time(node.args[1], ctx) \
+                and _module_builds_only_zoned_times(ctx, self):
             return
         if zoned_at_once(node, ctx):
             return

@@ -154,6 +154,7 @@ def test_the_index_fingerprint_covers_every_fact_it_holds():
         "clocks": {"app.clock.utc_now": True},
         "schema": {"notes": {}},
         "migration_wrappers": {"app.migration_utils.add_column": {"params": ["table", "column"], "schema": True}},
+        "constants": {"app.constants.DATE_FORMAT": "%Y-%m-%d"},
     }
     assert set(changed) == {f.name for f in fields(ProjectIndex)}
     base = ProjectIndex(root="/x").fingerprint()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import time
 from pathlib import Path
 
@@ -72,6 +74,7 @@ async def client(lsp_client: LanguageClient):
     def register(params: types.RegistrationParams):
         lsp_client.registrations.extend(params.registrations)
 
+    record_publications(lsp_client)
     yield
     await lsp_client.shutdown_session()
 
@@ -99,12 +102,41 @@ async def open_document(client: LanguageClient, path: Path, text: str | None = N
     return uri
 
 
+def record_publications(client: LanguageClient) -> None:
+    """Keep every `publishDiagnostics` in arrival order. `wait_for_notification` only sees
+    what arrives while it waits: a publication that lands between two waits (the server
+    re-publishing two files at once) is lost, and a test waiting for it hangs."""
+    features = client.protocol.fm.features
+    default = features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS]
+
+    def record(params: types.PublishDiagnosticsParams):
+        default(params)
+        client.publications.append(params)
+
+    client.publications, client.read_upto = [], 0
+    features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = record
+
+
+async def next_publication(client: LanguageClient, wanted, timeout: float = 60.0) -> types.PublishDiagnosticsParams:
+    """The next publication, after those already read, that `wanted(params)` accepts; the
+    ones skipped on the way are read too."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        while client.read_upto < len(client.publications):
+            params = client.publications[client.read_upto]
+            client.read_upto += 1
+            if wanted(params):
+                return params
+        if loop.time() > deadline:
+            raise AssertionError(f"no matching publishDiagnostics within {timeout} s")
+        await asyncio.sleep(0.01)
+
+
 async def published(client: LanguageClient, uri: str, version: int) -> list[types.Diagnostic]:
     """Wait for the diagnostics the server publishes for `version` of the document."""
-    while True:
-        params = await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-        if params.uri == uri and params.version == version:
-            return list(params.diagnostics)
+    params = await next_publication(client, lambda p: p.uri == uri and p.version == version)
+    return list(params.diagnostics)
 
 
 async def change(client: LanguageClient, uri: str, version: int, text: str) -> None:
@@ -295,9 +327,6 @@ async def test_drift_follows_an_edited_revision_buffer(client: LanguageClient, t
     await published(client, uri, 1)
     added = text.replace('def upgrade():\n', 'def upgrade():\n    op.add_column("users", sa.Column("nickname", sa.String(40)))\n')
     await change(client, uri, 2, added)
-    while True:
-        params = await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-        if params.uri == models:
-            break
+    params = await next_publication(client, lambda p: p.uri == models)
     assert not any(d.code == "CHR408" and "users.nickname" in d.message for d in params.diagnostics)
     assert any(d.code == "CHR408" and "openai_api_key" in d.message for d in params.diagnostics)

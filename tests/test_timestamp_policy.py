@@ -16,6 +16,7 @@ from chronolint.config import TIMESTAMP_POLICIES as CONFIG_POLICIES
 from chronolint.registry import rule_by_code
 from chronolint.rules.policy import TIMESTAMP_POLICIES
 from conftest import run, tool
+from test_lsp import next_publication, record_publications
 from rule_harness import lint_example
 
 NAIVE_UTC = {"timestamp-policy": "naive-utc"}
@@ -130,6 +131,7 @@ def test_flake8_option(tmp_path):
 
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=[tool("chronolint"), "server"]))
 async def client(lsp_client: LanguageClient):
+    record_publications(lsp_client)
     yield
     await lsp_client.shutdown_session()
 
@@ -141,10 +143,8 @@ async def _diagnostics(client: LanguageClient, root: Path, options: dict) -> set
     path = root / "app" / "service.py"
     client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(
         uri=path.as_uri(), language_id="python", version=1, text=path.read_text())))
-    while True:
-        params = await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-        if params.uri == path.as_uri() and params.version == 1:
-            return {(d.range.start.line + 1, d.code) for d in params.diagnostics}
+    params = await next_publication(client, lambda p: p.uri == path.as_uri() and p.version == 1)
+    return {(d.range.start.line + 1, d.code) for d in params.diagnostics}
 
 
 @pytest.mark.asyncio

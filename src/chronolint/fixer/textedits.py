@@ -22,6 +22,7 @@ import tokenize
 from functools import cached_property
 
 from chronolint.engine.diagnostics import Diagnostic, Edit, Location
+from chronolint.engine.names import name_chain
 from chronolint.fixer.edits import line_starts
 from chronolint.fixer.imports import Planner, Spelling, _end_of_text
 
@@ -283,14 +284,11 @@ class TextFix:
         return not module.text[module.starts[stmt.lineno - 1]:module.start(stmt)].strip(" \t")
 
     def qualified_name(self, node: ast.AST) -> str | None:
-        attrs: list[str] = []
-        while isinstance(node, ast.Attribute):
-            attrs.append(node.attr)
-            node = node.value
-        if not isinstance(node, ast.Name):
+        chain = name_chain(node)
+        if chain is None:
             return None
-        base = self._module.imports.sole_import(node.id)
-        return None if base is None else ".".join([base, *reversed(attrs)])
+        base = self._module.imports.sole_import(chain[0])
+        return None if base is None else ".".join([base, *chain[1:]])
 
     def utc(self) -> Spelling | None:
         return self._module.imports.utc()

@@ -98,13 +98,15 @@ def _call_and_kept(fc, keep: tuple[str, ...]) -> tuple[cst.Call, list[str]] | No
     return None if kept is None else (call, kept)
 
 
-def _utc_fix(fc, call: cst.Call, method: str, kept: list[str], applicability: Applicability, keyword: str) -> Fix | None:
-    """`X.method(<kept>, <keyword>UTC)`, with the import edits UTC needs."""
+def _utc_fix(fc, call, method: str, kept: list[str], applicability: Applicability, keyword: str,
+             rewrite=None) -> Fix | None:
+    """`X.method(<kept>, <keyword>UTC)`, with the import edits UTC needs. `rewrite` is
+    `_rewrite` (libcst) or `_text_rewrite` (the text path)."""
     utc = fc.utc()
     if utc is None:
         return None
     tz = f"{keyword}{utc.expr}"
-    edits = _rewrite(fc, call, call, method, kept, tz)
+    edits = (rewrite or _rewrite)(fc, call, call, method, kept, tz)
     return Fix(applicability, f"Use `{method}({tz})`", (*edits, *utc.edits))
 
 
@@ -248,15 +250,6 @@ def _text_call_and_kept(fc, keep: tuple[str, ...]):
     return None if kept is None else (call, kept)
 
 
-def _text_utc_fix(fc, call: ast.Call, method: str, kept: list[str], applicability: Applicability, keyword: str) -> Fix | None:
-    utc = fc.utc()
-    if utc is None:
-        return None
-    tz = f"{keyword}{utc.expr}"
-    edits = _text_rewrite(fc, call, call, method, kept, tz)
-    return Fix(applicability, f"Use `{method}({tz})`", (*edits, *utc.edits))
-
-
 def local_time_text_fix(diagnostic, fc, method: str, keep: tuple[str, ...] = ()):
     """`local_time_fix` from the text."""
     target = _text_call_and_kept(fc, keep)
@@ -272,7 +265,7 @@ def local_time_text_fix(diagnostic, fc, method: str, keep: tuple[str, ...] = ())
         tz = fc.code(value.value, value)
         edits = _text_rewrite(fc, replace_call, call, method, kept, f"tz={tz}")
         return Fix(applicability, f"Use `{method}(tz={tz})`", edits)
-    return _text_utc_fix(fc, call, method, kept, applicability, "tz=")
+    return _utc_fix(fc, call, method, kept, applicability, "tz=", _text_rewrite)
 
 
 def naive_utc_text_fix(diagnostic, fc, method: str, keep: tuple[str, ...] = ()):
@@ -290,7 +283,7 @@ def naive_utc_text_fix(diagnostic, fc, method: str, keep: tuple[str, ...] = ()):
             tz = fc.code(value.value, value)
             edits = _text_rewrite(fc, replace_call, call, method, kept, tz)
             return Fix(Applicability.SAFE, f"Use `{method}({tz})`", edits)
-    return _text_utc_fix(fc, call, method, kept, applicability, "")
+    return _utc_fix(fc, call, method, kept, applicability, "", _text_rewrite)
 
 
 def _lambda_ok(node: ast.AST, parent: ast.AST | None):

@@ -81,9 +81,7 @@ def _text_fixes(text: str, tree: ast.Module, computed: list[Diagnostic], fixers,
             continue
         try:
             fix = rule.text_fix(diagnostic, TextFix(module, diagnostic))
-        except NeedsLibcst:
-            fix = NotImplemented
-        except Exception:  # a shape the text path misreads: libcst still gives the right fix
+        except Exception:  # NeedsLibcst, or a shape the text path misreads: libcst gives the right fix
             fix = NotImplemented
         if fix is NotImplemented:
             left.append(diagnostic)

@@ -41,12 +41,14 @@ class Spelling:
     edits: tuple[Edit, ...] = ()
 
 
-def _names_in_file(tree: ast.Module) -> tuple[dict[str, set[str | None]], set[str]]:
+def _names_in_file(tree: ast.Module) -> tuple[dict[str, set[str | None]], set[str], bool]:
     """Every identifier the file binds or reads, with what each binding means: the qualified
-    name for an import, None for anything else (assignments, parameters, reads); and the
-    names bound only by a `from datetime import *`."""
+    name for an import, None for anything else (assignments, parameters, reads); the names
+    bound only by a `from datetime import *`; and whether a star import of another module
+    binds names no one can list. One walk of the tree gives all three."""
     meanings: dict[str, set[str | None]] = {}
     star_names: set[str] = set()
+    star_import = False
 
     def add(name: str, meaning: str | None) -> None:
         meanings.setdefault(name, set()).add(meaning)
@@ -75,10 +77,12 @@ def _names_in_file(tree: ast.Module) -> tuple[dict[str, set[str | None]], set[st
             for alias in node.names:
                 if alias.name != "*":
                     add(alias.asname or alias.name, f"{module}.{alias.name}")
-                for name in STAR_EXPORTS.get(module, ()) if alias.name == "*" else ():
+                    continue
+                star_import = star_import or node.module != "datetime"
+                for name in STAR_EXPORTS.get(module, ()):
                     add(name, f"{module}.{name}")
                     star_names.add(name)
-    return meanings, star_names
+    return meanings, star_names, star_import
 
 
 class Planner:
@@ -86,14 +90,11 @@ class Planner:
     the subclass's (`ImportPlanner` with libcst, `fixer.textedits.TextImportPlanner` from
     the `ast` and the text)."""
 
-    def __init__(self, settings, tree: ast.Module):
+    def __init__(self, settings, tree: ast.Module, text: str):
         self._settings = settings
-        self._meanings, self._star_names = _names_in_file(tree)
-        self._module_bindings = NameResolver(tree).module_bindings
-        self._star_import = any(
-            isinstance(n, ast.ImportFrom) and any(a.name == "*" for a in n.names) and n.module != "datetime"
-            for n in ast.walk(tree)
-        )
+        self._meanings, self._star_names, self._star_import = _names_in_file(tree)
+        # With the text, a module without `:=` has its bindings read off its statements.
+        self._module_bindings = NameResolver(tree, text).module_bindings
 
     def utc(self) -> Spelling | None:
         return self._reused() or self._imported()
@@ -164,7 +165,7 @@ class ImportPlanner(Planner):
     """Import edits placed with the libcst module."""
 
     def __init__(self, module_fixes: "ModuleFixes", tree: ast.Module):
-        super().__init__(module_fixes.settings, tree)
+        super().__init__(module_fixes.settings, tree, module_fixes.text)
         self._fixes = module_fixes
 
     def _django_import_edit(self, imported: str) -> Edit:

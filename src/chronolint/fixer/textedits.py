@@ -303,7 +303,7 @@ class TextImportPlanner(Planner):
     in the module's header, a `from` written with odd spacing)."""
 
     def __init__(self, module: TextModule, tree: ast.Module):
-        super().__init__(module.settings, tree)
+        super().__init__(module.settings, tree, module.text)
         self._module = module
         self._tree = tree
 

@@ -5,6 +5,7 @@ and the findings of the whole module, computed once for the three flow rules."""
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
 from chronolint.analysis.flow.facts import DATETIME, Null, Value, annotation_value, string_annotation, union_members
@@ -24,8 +25,10 @@ class FlowOptions:
 
 
 # Spellings every datetime fact in a function's own text goes through (`datetime`, `date`,
-# `AwareDatetime`, Django's `timezone.now()`).
-_FUNCTION_NEEDLES = ("date", "Datetime", "timezone")
+# `AwareDatetime`, Django's `timezone.now()`). `date` starts a name or follows `_` or `.`
+# (`_datetime`, `dt.date`): inside a word (`update`, `validate`) it names no datetime.
+_FUNCTION_NEEDLES = ("Datetime", "timezone")
+_DATE_NAME = re.compile(r"date(?<![A-Za-z0-9]date)")  # the literal first: the search skips ahead
 # Every finding is at a subtraction (`-`, `-=`), an ordering or equality comparison, or an
 # attribute or keyword named like a timestamp column: a body without any of these spellings
 # has nothing to report.
@@ -45,6 +48,7 @@ class ModuleFlow:
         self._cache: dict = {}
         self.local_classes = {n.name: n for n in ctx.tree.body if isinstance(n, ast.ClassDef)}
         self.timestamp_attributes = timestamp_attributes(ctx.index)
+        self._attribute_needles: tuple[str, ...] | None = None
 
     def clock_value(self, call: ast.Call, flow) -> Value | None:
         """A call of a project clock helper (`utc_now()` from `app.utils.clock`): the
@@ -86,11 +90,17 @@ class ModuleFlow:
             self._cache[key] = self_attributes_assigned(methods[-1]) if methods else set()
         return self._cache[key]
 
-    def function_needles(self) -> tuple[str, ...]:
-        """Text a function must contain to hold a timestamp fact: a datetime name, a
-        timestamp column of the project, or a datetime attribute of a class in this module."""
-        local = {attr for cls in self.local_classes.values() for attr in self.class_attributes(cls)}
-        return (*_FUNCTION_NEEDLES, *self.timestamp_attributes, *local)
+    def may_hold_facts(self, function_text: str) -> bool:
+        """Whether a function with this text can hold a timestamp fact: it names a datetime,
+        a timestamp column of the project, or a datetime attribute of a class in this module."""
+        if any(needle in function_text for needle in _FUNCTION_NEEDLES):
+            return True
+        if "date" in function_text and _DATE_NAME.search(function_text) is not None:
+            return True
+        if self._attribute_needles is None:
+            local = {attr for cls in self.local_classes.values() for attr in self.class_attributes(cls)}
+            self._attribute_needles = (*self.timestamp_attributes, *local)
+        return any(needle in function_text for needle in self._attribute_needles)
 
     def class_attributes(self, cls: ast.ClassDef) -> dict[str, Value]:
         """Attribute annotations of a class: its body's `x: T` and `self.x: T` in `__init__`."""
@@ -133,11 +143,9 @@ class ModuleFlow:
 
     def run(self) -> list[Finding]:
         Interpreter(self, self.ctx.tree, [], None).run()
-        needles = self.function_needles()
         lines = self.ctx.source.lines
         for function, scopes, cls in _functions(self.ctx.tree.body):
-            text = "\n".join(lines[function.lineno - 1:function.end_lineno])
-            if not any(needle in text for needle in needles):
+            if not self.may_hold_facts("\n".join(lines[function.lineno - 1:function.end_lineno])):
                 continue
             if self.may_report("\n".join(lines[function.body[0].lineno - 1:function.end_lineno])):
                 Interpreter(self, function, scopes, cls).run()

@@ -5,10 +5,10 @@ the plain data of a fix. A rule's own family helpers and the shared analyses
 
 from chronolint.engine.context import Context
 from chronolint.engine.diagnostics import Applicability, Diagnostic, Edit, Fix, Location
-from chronolint.engine.prefilter import AllOf, WholeWords
+from chronolint.engine.prefilter import AllOf, AnyCase, AnyOf, WholeWords
 from chronolint.rules.base import DOC_SECTIONS, Invalid, Rule, Valid
 
 __all__ = [
-    "AllOf", "Applicability", "Context", "DOC_SECTIONS", "Diagnostic", "Edit", "Fix", "Invalid", "Location",
+    "AllOf", "AnyCase", "AnyOf", "Applicability", "Context", "DOC_SECTIONS", "Diagnostic", "Edit", "Fix", "Invalid", "Location",
     "Rule", "Valid", "WholeWords",
 ]

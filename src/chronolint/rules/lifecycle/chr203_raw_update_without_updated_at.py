@@ -1,16 +1,15 @@
 from __future__ import annotations
 
 import ast
-import re
 
-from chronolint.rules.api import AllOf, Invalid, Rule, Valid, WholeWords
+from chronolint.rules.api import AllOf, AnyCase, Invalid, Rule, Valid, WholeWords
 from chronolint.analysis.migrations import is_migration_module
 from chronolint.analysis.timestamp_columns import named_column, updated_at_names
 from chronolint.sql import parse_update
 
 _TEXT_FUNCTIONS = frozenset({"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text", "sqlmodel.text"})
 _EXECUTE_METHODS = frozenset({"execute", "executemany", "exec_driver_sql", "executescript"})
-_UPDATE_KEYWORD = re.compile("update", re.IGNORECASE)
+_UPDATE_KEYWORD = AnyCase(("update",))
 _MODELS = {"models.py": (
     "from sqlalchemy import Column, DateTime, Integer, String, func\nfrom sqlalchemy.orm import declarative_base\n\n"
     "Base = declarative_base()\n\nclass Agent(Base):\n    __tablename__ = 'agents'\n"

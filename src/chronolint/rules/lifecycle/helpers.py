@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from functools import lru_cache
 
 from chronolint.rules.api import WholeWords
 from chronolint.analysis.receivers import walk_own_body
@@ -66,7 +67,14 @@ def model_needles(settings, index, names: tuple[str, ...]) -> WholeWords | None:
     if index is None:
         return None
     tracked = {m.name for m in index.models.values() if any(n in m.columns for n in names)}
-    return WholeWords(sorted(tracked)) if tracked else None
+    return _whole_words(tuple(sorted(tracked))) if tracked else None
+
+
+@lru_cache(maxsize=16)
+def _whole_words(words: tuple[str, ...]) -> WholeWords:
+    """One object for equal needles: the rules that share them (CHR201, CHR206) are then
+    looked for once a file (the pre-filter tells needles apart by identity)."""
+    return WholeWords(words)
 
 
 def literal_keys(node: ast.AST) -> set[str] | None:

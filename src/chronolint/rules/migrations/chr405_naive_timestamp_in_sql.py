@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 import ast
-import re
 
-from chronolint.rules.api import AllOf, Applicability, Edit, Invalid, Location, Rule, Valid, WholeWords
+from chronolint.rules.api import AllOf, AnyCase, Applicability, Edit, Invalid, Location, Rule, Valid, WholeWords
 from chronolint.analysis.migrations import alembic_revision, module_constants
 from chronolint.rules.migrations._sql_text import PLACEHOLDER, sql_argument, string_literals
 from chronolint.rules.migrations.helpers import is_history, unsafe_fix
@@ -70,9 +69,9 @@ class NaiveTimestampInSql(Rule):
     # `RunSQL`, which resolve by that name); in the order that rules out most files soonest.
     needles = AllOf((
         ("timestamp", "TIMESTAMP", "Timestamp"),
-        re.compile("table", re.IGNORECASE),
+        AnyCase(("table",)),
         WholeWords(("execute", "exec_driver_sql", "executescript", "text", "RunSQL")),
-        re.compile("alter|create", re.IGNORECASE),
+        AnyCase(("alter", "create")),
     ))
     fix_applicability = Applicability.UNSAFE
 

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from chronolint.engine.checker import LEAF_TYPES, walk, walk_plan
+from chronolint.engine import astutil
+from chronolint.engine.astutil import LEAF_TYPES
+from chronolint.engine.checker import walk, walk_plan
 from chronolint.engine.context import Context
 from chronolint.config import Settings
 from chronolint.engine.names import FUNCTION_SCOPES
@@ -80,3 +82,12 @@ def test_walk_matches_a_plain_recursive_walk(visited, source):
     wanted = [seen for seen in _reference(tree) if type(seen[0]) in recorder.handlers]
     assert recorder.seen == wanted
     assert ctx.ancestors == [] and ctx.scopes == []
+
+
+@pytest.mark.parametrize("source", range(len(SOURCES)))
+def test_astutil_walk_is_ast_walk_without_the_leaves(source):
+    tree = ast.parse(SOURCES[source])
+    every = list(ast.walk(tree))
+    assert list(astutil.walk(tree)) == [n for n in every if not isinstance(n, LEAF_TYPES)]
+    for node in every:
+        assert astutil.child_nodes(node) == [c for c in ast.iter_child_nodes(node) if not isinstance(c, LEAF_TYPES)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 from functools import lru_cache
 
+from chronolint.engine.astutil import walk
 from chronolint.index.history.revision import (
     Revision, alembic_revision, does_nothing, is_django_migration, is_docstring, module_constants,
     raises_not_implemented,
@@ -54,7 +55,7 @@ def _is_migration_folder(folder: str) -> bool:
 def uses_migration_context(tree: ast.Module) -> bool:
     """The module imports Alembic's `op` or `context` proxies, which work only while
     migrations run: a helper module of the revisions, wherever it lives."""
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module == "alembic" and not node.level:
             if any(alias.name in ("op", "context") for alias in node.names):
                 return True

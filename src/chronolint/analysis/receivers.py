@@ -12,7 +12,7 @@ import ast
 import os
 from dataclasses import dataclass
 
-from chronolint.engine.astutil import bound_names, is_none
+from chronolint.engine.astutil import bound_names, child_nodes, is_none, walk
 from chronolint.engine.names import target_names
 from chronolint.index.columns import dotted, parse_string_annotation, strip_optional
 from chronolint.index.extract import absolute_import, module_name
@@ -326,7 +326,7 @@ class ReceiverTypes:
         init = self._method("__init__", function)
         if init is None:
             return None
-        for stmt in ast.walk(init):
+        for stmt in walk(init):
             target = getattr(stmt, "target", None) if isinstance(stmt, ast.AnnAssign) else None
             if isinstance(stmt, ast.AnnAssign) and _is_self_attr(target, attr):
                 return self._annotated(stmt.annotation, init)
@@ -378,7 +378,7 @@ def walk_own_body(function: ast.AST):
     while stack:
         node = stack.pop()
         yield node
-        for child in ast.iter_child_nodes(node):
+        for child in child_nodes(node):
             if not isinstance(child, _SCOPE_NODES):
                 stack.append(child)
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import ast
-import re
 import traceback
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from chronolint.engine.astutil import LEAF_TYPES, child_fields
 from chronolint.engine.context import Context
 from chronolint.engine.diagnostics import Diagnostic
 from chronolint.engine.names import FUNCTION_SCOPES
@@ -25,27 +25,6 @@ def _dispatch_table(rules: list) -> dict[type, list]:
 
 
 _SCOPE_TYPES = frozenset(FUNCTION_SCOPES)
-# Nodes without children that no rule visits (`Load`, `Add`, `Eq`, ...): not walked.
-LEAF_TYPES = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
-# Field types (in `ast`'s ASDL signatures) that never hold a node to walk.
-_UNWALKED_FIELD_TYPES = frozenset({
-    "identifier", "string", "constant", "int", "expr_context", "boolop", "operator", "unaryop", "cmpop",
-})
-
-
-@lru_cache(maxsize=None)
-def _child_fields(cls: type) -> tuple[str, ...]:
-    """The fields of node class `cls` that can hold nodes to walk, read off the ASDL
-    signature `ast` documents each class with: `Name(identifier id, expr_context ctx)`
-    has none, `Call(expr func, expr* args, keyword* keywords)` all three. A signature
-    that does not read as expected gives all of `_fields`."""
-    signature = re.fullmatch(r"\w+\((.*)\)", cls.__doc__ or "")
-    if signature is None:
-        return cls._fields
-    declared = [part.rsplit(" ", 1) for part in signature.group(1).split(", ")]
-    if tuple(name for _, name in declared) != cls._fields:
-        return cls._fields
-    return tuple(name for kind, name in declared if kind.rstrip("*?") not in _UNWALKED_FIELD_TYPES)
 
 
 class _WalkPlan(dict):
@@ -61,7 +40,7 @@ class _WalkPlan(dict):
         step = None
         if issubclass(cls, ast.AST) and not issubclass(cls, LEAF_TYPES):
             handlers = self.table.get(cls, ())
-            fields = _child_fields(cls)
+            fields = child_fields(cls)
             if handlers or fields:
                 step = (handlers, fields, cls in _SCOPE_TYPES)
         self[cls] = step

@@ -22,6 +22,7 @@ import ast
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from chronolint.engine.astutil import walk
 from chronolint.engine.diagnostics import Edit, Location
 from chronolint.engine.names import _STAR_EXPORTS as STAR_EXPORTS
 from chronolint.engine.names import NameResolver
@@ -53,7 +54,7 @@ def _names_in_file(tree: ast.Module) -> tuple[dict[str, set[str | None]], set[st
     def add(name: str, meaning: str | None) -> None:
         meanings.setdefault(name, set()).add(meaning)
 
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Name):
             if not isinstance(node.ctx, ast.Load):
                 add(node.id, None)

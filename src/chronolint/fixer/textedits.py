@@ -21,6 +21,7 @@ import re
 import tokenize
 from functools import cached_property
 
+from chronolint.engine.astutil import child_nodes
 from chronolint.engine.diagnostics import Diagnostic, Edit, Location
 from chronolint.engine.names import name_chain
 from chronolint.fixer.edits import line_starts
@@ -114,7 +115,7 @@ class TextModule:
         best: list = [None, []]
 
         def visit(node: ast.AST, path: list[ast.AST]) -> None:
-            for child in ast.iter_child_nodes(node):
+            for child in child_nodes(node):
                 span = _span(child)
                 if span is None:  # `arguments`, `comprehension`, ...: look inside
                     visit(child, [*path, child])

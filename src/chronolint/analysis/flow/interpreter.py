@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, replace
 
+from chronolint.engine.astutil import child_nodes, walk
 from chronolint.analysis.calls import NaiveUtcRewrite, naive_utc_rewrite
 from chronolint.analysis.flow.facts import (
     DATETIME, NONE, NONE_LITERAL, TIMESTAMP_KINDS, TIMEDELTA, UNKNOWN, Null, Value,
@@ -123,7 +124,7 @@ class Interpreter(Frame):
         handler = getattr(self, "ev_" + node.__class__.__name__, None)
         if handler is not None:
             return handler(node, state)
-        for child in ast.iter_child_nodes(node):
+        for child in child_nodes(node):
             if isinstance(child, ast.expr):
                 self.ev(child, state)
         return UNKNOWN
@@ -343,7 +344,7 @@ class Interpreter(Frame):
         return state
 
     def do_other(self, stmt, state):
-        for child in ast.iter_child_nodes(stmt):
+        for child in child_nodes(stmt):
             if isinstance(child, ast.expr):
                 self.ev(child, state)
         return state
@@ -453,7 +454,7 @@ class Interpreter(Frame):
         exhaustive = False
         for case in stmt.cases:
             case_state = dict(state)
-            for node in ast.walk(case.pattern):
+            for node in walk(case.pattern):
                 if isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
                     self.assign(ast.Name(id=node.name), UNKNOWN, case_state, None)
             if case.guard is not None:

@@ -8,6 +8,7 @@ import ast
 import re
 from dataclasses import dataclass
 
+from chronolint.engine.astutil import walk
 from chronolint.analysis.flow.facts import DATETIME, Null, Value, annotation_value, string_annotation, union_members
 from chronolint.analysis.flow.interpreter import Finding, Interpreter
 from chronolint.analysis.flow.paths import self_attributes_assigned
@@ -111,7 +112,7 @@ class ModuleFlow:
                 if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
                     annotated[stmt.target.id] = annotation_value(stmt.annotation, self.resolve_module)
                 elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == "__init__":
-                    for node in ast.walk(stmt):
+                    for node in walk(stmt):
                         if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Attribute) \
                                 and isinstance(node.target.value, ast.Name) and node.target.value.id == "self":
                             annotated[node.target.attr] = annotation_value(node.annotation, self.resolve_module)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 from typing import Callable, Iterable, Iterator
 
+from chronolint.engine.astutil import child_nodes, walk
 from chronolint.engine.names import name_chain as path_of  # an attribute path, e.g. ("session", "end_time")
 
 Path = tuple[str, ...]
@@ -68,23 +69,6 @@ def bound_names(node: ast.AST) -> list[str]:
 _BINDERS = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.NamedExpr, ast.For, ast.AsyncFor, ast.withitem,
             ast.Delete, ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
             ast.ExceptHandler, ast.MatchAs, ast.MatchStar)
-# Leaves with nothing below them and nothing to bind: `Load`/`Store`, `Add`, `And`, `Not`.
-_MARKERS = (ast.expr_context, ast.operator, ast.boolop, ast.unaryop)
-
-
-def _child_nodes(node: ast.AST) -> list[ast.AST]:
-    """`ast.iter_child_nodes` without the marker leaves in single fields (a third of a
-    tree's nodes are `Load` and `Store`)."""
-    children = []
-    for name in node._fields:
-        value = getattr(node, name, None)
-        if isinstance(value, list):
-            children.extend(item for item in value if isinstance(item, ast.AST))
-        elif isinstance(value, ast.AST) and not isinstance(value, _MARKERS):
-            children.append(value)
-    return children
-
-
 def assigned_in(call_effects: CallEffects, block: list[ast.stmt]) -> tuple[set, set]:
     """(paths `block` may rebind, receivers whose attributes its calls may change),
     without entering nested functions, classes or lambdas. `call_effects` says what one
@@ -105,7 +89,7 @@ def assigned_in(call_effects: CallEffects, block: list[ast.stmt]) -> tuple[set, 
                 else:
                     paths.update(base + (a,) for a in attrs)
         if not isinstance(node, SCOPES):
-            stack.extend(_child_nodes(node))
+            stack.extend(child_nodes(node))
     return paths, touched
 
 
@@ -116,7 +100,7 @@ def self_attributes_assigned(method: ast.FunctionDef | ast.AsyncFunctionDef) -> 
         return set()
     self_name = positional[0].arg
     assigned = set()
-    for node in ast.walk(method):
+    for node in walk(method):
         found = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
         for target in found:
             if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == self_name:

@@ -5,6 +5,7 @@ import enum
 import re
 
 
+from chronolint.engine.astutil import child_nodes, walk
 from chronolint.rules.api import AllOf, AnyOf, Applicability, Fix, Invalid, Rule, Valid
 from chronolint.rules.columns.helpers import column_declaration
 
@@ -197,7 +198,7 @@ def _clock_call(value: ast.AST, ctx, helpers: frozenset[str] = frozenset()) -> a
                 return node
             if _imported_clock(node, ctx):
                 return node
-        stack.extend(ast.iter_child_nodes(node))
+        stack.extend(child_nodes(node))
     return None
 
 
@@ -238,10 +239,10 @@ def _clock_helpers(ctx, rule) -> frozenset[str]:
             if isinstance(stmt, ast.FunctionDef):
                 defs[stmt.name] = defs.get(stmt.name, 0) + 1
             else:
-                other |= {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-                other |= {(a.asname or a.name).split(".")[0] for n in ast.walk(stmt)
+                other |= {n.id for n in walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+                other |= {(a.asname or a.name).split(".")[0] for n in walk(stmt)
                           if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
-                other |= {n.name for n in ast.walk(stmt) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                other |= {n.name for n in walk(stmt) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
                           and isinstance(stmt, (ast.If, ast.Try))}
         state["helpers"] = frozenset(
             stmt.name for stmt in ctx.tree.body
@@ -261,7 +262,7 @@ def _returns_clock_reading(function: ast.FunctionDef, ctx) -> bool:
             if _clock_call(node.value, _InFunction(ctx, function)) is not None:
                 return True
             continue
-        stack.extend(ast.iter_child_nodes(node))
+        stack.extend(child_nodes(node))
     return False
 
 
@@ -288,7 +289,7 @@ def _shadowed(name: str, ctx) -> bool:
                 return True
         body = scope.body if isinstance(scope.body, list) else []
         for stmt in body:
-            if any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store) for n in ast.walk(stmt)):
+            if any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store) for n in walk(stmt)):
                 return True
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and stmt.name == name:
                 return True

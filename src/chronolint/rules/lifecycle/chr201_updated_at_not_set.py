@@ -7,7 +7,7 @@ from fnmatch import fnmatchcase
 from chronolint.rules.api import Applicability, Edit, Fix, Invalid, Location, Rule, Valid
 from chronolint.analysis.receivers import receiver_types
 from chronolint.analysis.timestamp_columns import named_column, updated_at_exempt, updated_at_names
-from chronolint.engine.astutil import def_name_range
+from chronolint.engine.astutil import def_name_range, walk
 from chronolint.rules.lifecycle.helpers import model_needles, statement_writes
 
 _MODELS = {"models.py": (
@@ -277,7 +277,7 @@ def _model_method_sets(function, receiver: ast.AST, model, updated: str) -> bool
         return False
     spelled = ast.dump(receiver)
     return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in stamping
-               and ast.dump(n.func.value) == spelled for n in ast.walk(function))
+               and ast.dump(n.func.value) == spelled for n in walk(function))
 
 
 def _sibling_sets(function, ctx, names) -> bool:
@@ -287,10 +287,10 @@ def _sibling_sets(function, ctx, names) -> bool:
     if owner is None:
         return False
     methods = {s.name: s for s in owner.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    called = {n.func.attr for n in ast.walk(function) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+    called = {n.func.attr for n in walk(function) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
               and isinstance(n.func.value, ast.Name) and n.func.value.id == "self"}
     for name in called & set(methods):
-        for node in ast.walk(methods[name]):
+        for node in walk(methods[name]):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else []
             if any(isinstance(t, ast.Attribute) and t.attr in names and isinstance(t.value, ast.Name) and t.value.id == "self" for t in targets):
                 return True
@@ -360,7 +360,7 @@ def _set_updated_at(ctx, receiver: ast.AST, updated, statement: ast.stmt) -> _Se
 
 def _existing_now_expression(ctx, names) -> str | None:
     """How this file already stamps `updated_at` (`datetime.now(UTC)`), to stay in its style."""
-    for node in ast.walk(ctx.tree):
+    for node in walk(ctx.tree):
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             target = node.targets[0]
             if isinstance(target, ast.Attribute) and target.attr in names and isinstance(node.value, ast.Call) and not node.value.args[1:]:

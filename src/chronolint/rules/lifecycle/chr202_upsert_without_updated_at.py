@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import ast
 
-from chronolint.engine.astutil import keyword
+from chronolint.engine.astutil import keyword, walk
 from chronolint.analysis.receivers import receiver_types, walk_own_body
 from chronolint.rules.lifecycle.helpers import literal_keys
 from chronolint.rules.api import Invalid, Rule, Valid
@@ -134,7 +134,7 @@ def _value_before(use: ast.Name, function, ctx) -> ast.AST | None:
     `stmt` is in `stmt = stmt.on_conflict_do_update(...)` after `stmt = insert(...)`."""
     scope = function if function is not None else ctx.tree
     arguments = getattr(scope, "args", None)
-    if arguments is not None and any(a.arg == use.id for a in ast.walk(arguments) if isinstance(a, ast.arg)):
+    if arguments is not None and any(a.arg == use.id for a in walk(arguments) if isinstance(a, ast.arg)):
         return None
     assignments, stores = [], 0
     for node in walk_own_body(scope):
@@ -148,7 +148,7 @@ def _value_before(use: ast.Name, function, ctx) -> ast.AST | None:
     if stores != len(assignments):
         return None  # also bound by a loop, `with`, a tuple target, `+=`, a walrus...
     earlier = [a for a in assignments
-               if (a.lineno, a.col_offset) <= (use.lineno, use.col_offset) and not any(n is use for n in ast.walk(a.value))]
+               if (a.lineno, a.col_offset) <= (use.lineno, use.col_offset) and not any(n is use for n in walk(a.value))]
     return max(earlier, key=lambda a: (a.lineno, a.col_offset)).value if earlier else None
 
 

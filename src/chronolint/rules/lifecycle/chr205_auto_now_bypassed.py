@@ -5,7 +5,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from chronolint.analysis.receivers import receiver_types
-from chronolint.engine.astutil import keyword
+from chronolint.engine.astutil import keyword, walk
 from chronolint.rules.api import AllOf, Applicability, Edit, Fix, Invalid, Location, Rule, Valid, WholeWords
 
 _MODELS = {"orders/models.py": (
@@ -341,7 +341,7 @@ def _overridden(model, method: str, missing: list[str], ctx) -> bool:
 
 
 def _names_any(function: ast.AST, names: list[str]) -> bool:
-    for node in ast.walk(function):
+    for node in walk(function):
         if isinstance(node, ast.Constant) and node.value in names:
             return True
         if isinstance(node, ast.keyword) and node.arg in names:
@@ -375,7 +375,7 @@ def _manager_classes(model_class: ast.ClassDef, tree: ast.Module, path: str, ctx
         target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else getattr(stmt, "target", None)
         if not (isinstance(target, ast.Name) and isinstance(getattr(stmt, "value", None), ast.Call)):
             continue
-        for name in {n.id for n in ast.walk(stmt.value) if isinstance(n, ast.Name)}:
+        for name in {n.id for n in walk(stmt.value) if isinstance(n, ast.Name)}:
             found += _class_and_bases(name, tree, path, ctx, depth=0)
     return found
 
@@ -454,8 +454,8 @@ def _loop_data(call: ast.Call, objs: ast.AST, ctx) -> dict | None:
     indent = line[: len(line) - len(line.lstrip())]
     if ctx.source.location(statement.lineno, statement.col_offset).column != len(indent) + 1:
         return None
-    used = ctx.shared("chr205-names", lambda c: {n.id for n in ast.walk(c.tree) if isinstance(n, ast.Name)}
-                      | {a.arg for a in ast.walk(c.tree) if isinstance(a, ast.arg)})
+    used = ctx.shared("chr205-names", lambda c: {n.id for n in walk(c.tree) if isinstance(n, ast.Name)}
+                      | {a.arg for a in walk(c.tree) if isinstance(a, ast.arg)})
     item = next((n for n in _LOOP_NAMES if n not in used), None)
     if item is None:
         return None
@@ -606,8 +606,8 @@ def _managers_in_file(ctx) -> dict[str, dict[str, set[str]]]:
                 target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else getattr(stmt, "target", None)
                 value = getattr(stmt, "value", None)
                 if isinstance(target, ast.Name) and isinstance(value, ast.Call):
-                    names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
-                    names |= {n.attr for n in ast.walk(value) if isinstance(n, ast.Attribute)}
+                    names = {n.id for n in walk(value) if isinstance(n, ast.Name)}
+                    names |= {n.attr for n in walk(value) if isinstance(n, ast.Attribute)}
                     if any(n.endswith(("Manager", "QuerySet", "Queryset")) or n == "as_manager" for n in names):
                         found.setdefault(node.name, {})[target.id] = names
         return found

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import ast
 
+from chronolint.engine.astutil import child_nodes, walk
 from chronolint.rules.api import AllOf, Invalid, Rule, Valid
 from chronolint.rules.naive._common import (
     NEEDLES,
@@ -64,7 +65,7 @@ def _assigned_values(name: str, ctx) -> list[ast.AST]:
             continue
         if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store):
             return []  # bound by a loop, `with`, a tuple target, a walrus...
-        stack.extend(ast.iter_child_nodes(node))
+        stack.extend(child_nodes(node))
     return values
 
 
@@ -90,7 +91,7 @@ def _module_builds_only_zoned_times(ctx, rule) -> bool:
     state = ctx.state(rule)
     if "zoned-times" not in state:
         built, zoned = 0, True
-        for node in ast.walk(ctx.tree):
+        for node in walk(ctx.tree):
             if isinstance(node, ast.Call) and ctx.names.resolve_qualified_name(node.func, []) == "datetime.time":
                 built += 1
                 tz = tz_argument(node, "tzinfo", TIME_TZINFO_POSITION)

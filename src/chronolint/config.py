@@ -335,6 +335,7 @@ class ConfigResolver:
         self.cwd = Path(cwd or os.getcwd()).resolve()
         self._by_dir: dict[str, Settings] = {}
         self._by_path: dict[str, Settings] = {}  # each path asked about, as given
+        self._by_folder: dict[str, Settings] = {}  # each file's folder, as given (see `for_file`)
         self._fixed: Settings | None = None
         if config_file is not None:
             path = Path(config_file).resolve()
@@ -356,13 +357,22 @@ class ConfigResolver:
         return found
 
     def for_file(self, path: str) -> Settings:
-        """`for_path` of a path known to be a file: its folder's settings, without a stat."""
+        """`for_path` of a path known to be a file: its folder's settings, without a stat.
+        Remembered per folder as given (one run does not change directory): a run asks
+        for every file, and `abspath` costs a `getcwd` each time."""
         if self._fixed is not None:
             return self._fixed
-        found = self._by_path.get(path)
+        folder = os.path.dirname(path)
+        found = self._by_folder.get(folder)
         if found is None:
-            found = self._by_path[path] = self._for_dir(os.path.dirname(os.path.abspath(path)))
+            found = self._by_folder[folder] = self._for_dir(os.path.abspath(folder))
         return found
+
+    def for_folder(self, absolute: str) -> Settings:
+        """`for_path` of a folder known by its absolute, normalised path (a walk's): no stat."""
+        if self._fixed is not None:
+            return self._fixed
+        return self._for_dir(absolute)
 
     def _for_dir(self, directory: str) -> Settings:
         cached = self._by_dir.get(directory)

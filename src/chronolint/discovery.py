@@ -14,6 +14,7 @@ PYTHON_SUFFIXES = (".py", ".pyi")
 @dataclass
 class Discovery:
     files: list[str] = field(default_factory=list)
+    absolute: list[str] = field(default_factory=list)  # each of `files`, absolute: the walk knows it
     errors: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
 
 
@@ -29,6 +30,7 @@ def discover(paths: list[str], resolver: ConfigResolver) -> Discovery:
         if key not in seen:
             seen.add(key)
             found.files.append(os.path.normpath(path))  # `./app/a.py` under `.` is `app/a.py`
+            found.absolute.append(absolute)
 
     for raw in paths:
         path = os.path.normpath(raw)
@@ -53,7 +55,7 @@ def _walk(folder: str, absolute: str, inherited: GitIgnore, resolver: ConfigReso
     except OSError as exc:
         errors.append((exc.filename or folder, exc.strerror or str(exc)))
         return
-    settings = resolver.for_path(folder)
+    settings = resolver.for_folder(absolute)
     gitignore = inherited.child(folder) if settings.get("respect-gitignore", True) else GitIgnore()
     files, folders = [], []
     for entry in entries:

@@ -85,11 +85,9 @@ def _diagnostic_from_json(item: dict, filename: str) -> Diagnostic:
 def result_key(path: str, digest: str, settings_fp: str, index_fp: str) -> str:
     """The key a file's lint result is stored under: tool version, path, content hash,
     settings and project index; a result under any other key is not reused."""
-    h = hashlib.sha256()
-    for part in (__version__, path if os.path.isabs(path) else os.path.abspath(path), digest, settings_fp, index_fp):
-        h.update(part.encode("utf-8", "surrogatepass"))
-        h.update(b"\0")
-    return h.hexdigest()
+    path = path if os.path.isabs(path) else os.path.abspath(path)
+    parts = f"{__version__}\0{path}\0{digest}\0{settings_fp}\0{index_fp}\0"
+    return hashlib.sha256(parts.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def text_digest(text: str) -> str:

@@ -91,13 +91,13 @@ class ProjectIndexes:
         project = self._project(path)
         return None if project is None else project.link()
 
-    def checked_entry(self, path: str, absolute: str, manifest: Manifest) -> dict | None:
-        """The entry of `manifest` for the file `path` (`absolute`, its key) if building
-        its project's index just found it current or recorded it: no need to stat it again."""
+    def checked_entries(self, path: str, manifest: Manifest) -> dict[str, dict]:
+        """The entries of `manifest`, by absolute path, that building the index of the
+        project holding `path` just found current or recorded: files not to stat again."""
         project = self._project(path)
         if project is None or project.manifest is not manifest:
-            return None
-        return project.checked.get(absolute)
+            return {}
+        return project.checked
 
     def fingerprint_for(self, path: str) -> str:
         """What a cache key needs of `for_file(path)`, without linking it when the cache

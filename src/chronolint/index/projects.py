@@ -72,7 +72,8 @@ class ProjectIndexes:
         to read (no cached extraction), for a caller to run `read_module` on them in
         parallel and hand the results to `provide`. Walks each project once."""
         pending = []
-        for root, path in {self._root_for(path): path for path in files}.items():
+        last = {os.path.dirname(path): path for path in files}  # a folder's files share a root
+        for root, path in {self._root_for(path): path for path in last.values()}.items():
             if root is None or root in self._by_root or root in self._walked:
                 continue
             manifest = project_manifest(root, self._cache_dir(path)) if self.use_cache else None

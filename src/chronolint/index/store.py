@@ -15,10 +15,7 @@ from pathlib import Path
 from chronolint.engine.cache import CACHE_DIR, STORED, Manifest, manifest_for, text_digest
 from chronolint.engine.source import SourceError, read_source
 from chronolint.index.extract import EXTRACTOR_VERSION, empty_module, extract_module, may_define_models
-from chronolint.index.history import extract as history_extract
-from chronolint.index.history import wrappers as migration_wrappers
 from chronolint.index.files import python_files
-from chronolint.index.link import Linker
 from chronolint.index.model import ProjectIndex
 from chronolint.index.versions import read_library_versions
 
@@ -129,6 +126,8 @@ class ProjectModules:
     def link(self) -> ProjectIndex:
         if self._index is None:
             try:
+                from chronolint.index.link import Linker  # not imported by a warm run, which links nothing
+
                 self._index = Linker(str(self.root), self.modules, self.versions).link()
             except (KeyError, TypeError, AttributeError, ValueError):
                 if self.manifest is None:
@@ -173,6 +172,10 @@ def _is_under(path: str, root: Path) -> bool:
 def _extract(path: str, root: Path, text: str) -> dict | None:
     """The module's record for the index, or None when it cannot define a model nor
     holds facts for the migration replay (`chronolint.index.history`)."""
+    # Not imported by a warm run, which extracts nothing.
+    from chronolint.index.history import extract as history_extract
+    from chronolint.index.history import wrappers as migration_wrappers
+
     models, history = may_define_models(text), history_extract.wants(text)
     wrappers = "alembic" in text and "def " in text and not history_extract.is_revision_text(text)
     if not models and not history and not wrappers:

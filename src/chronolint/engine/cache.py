@@ -86,11 +86,10 @@ def _diagnostic_from_json(item: dict, filename: str) -> Diagnostic:
     )
 
 
-def result_key(path: str, digest: str, settings_fp: str, index_fp: str) -> str:
-    """The key a file's lint result is stored under: tool version, path, content hash,
-    settings and project index; a result under any other key is not reused."""
-    path = path if os.path.isabs(path) else os.path.abspath(path)
-    parts = f"{__version__}\0{path}\0{digest}\0{settings_fp}\0{index_fp}\0"
+def result_key(absolute: str, digest: str, settings_fp: str, index_fp: str) -> str:
+    """The key a file's lint result is stored under: tool version, absolute path, content
+    hash, settings and project index; a result under any other key is not reused."""
+    parts = f"{__version__}\0{absolute}\0{digest}\0{settings_fp}\0{index_fp}\0"
     return hashlib.sha256(parts.encode("utf-8", "surrogatepass")).hexdigest()
 
 

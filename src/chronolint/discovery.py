@@ -16,6 +16,9 @@ class Discovery:
     files: list[str] = field(default_factory=list)
     absolute: list[str] = field(default_factory=list)  # each of `files`, absolute: the walk knows it
     errors: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
+    # Each folder walked (absolute) -> the names in it, lower-cased: what else looks for a
+    # file in a folder (a project root's marker) need not stat for one that is not there.
+    listings: dict[str, set[str]] = field(default_factory=dict)
 
 
 def discover(paths: list[str], resolver: ConfigResolver) -> Discovery:
@@ -37,7 +40,7 @@ def discover(paths: list[str], resolver: ConfigResolver) -> Discovery:
         if os.path.isfile(path):
             add(path, os.path.abspath(path))
         elif os.path.isdir(path):
-            _walk(path, os.path.abspath(path), _inherited_gitignore(path), resolver, add, found.errors, given=True)
+            _walk(path, os.path.abspath(path), _inherited_gitignore(path), resolver, add, found, given=True)
         elif os.path.lexists(path):
             found.errors.append((raw, "not a regular file or folder (a broken symlink?)"))
         else:
@@ -45,7 +48,7 @@ def discover(paths: list[str], resolver: ConfigResolver) -> Discovery:
     return found
 
 
-def _walk(folder: str, absolute: str, inherited: GitIgnore, resolver: ConfigResolver, add, errors,
+def _walk(folder: str, absolute: str, inherited: GitIgnore, resolver: ConfigResolver, add, found: Discovery,
           given: bool = False) -> None:
     """`os.walk` top-down, sorted, not following symlinked folders, pruning what is
     excluded, git-ignored or a virtualenv (unless `given` on the command line); on
@@ -56,12 +59,12 @@ def _walk(folder: str, absolute: str, inherited: GitIgnore, resolver: ConfigReso
     except OSError as exc:
         if not given and _is_virtualenv(folder):
             return
-        errors.append((exc.filename or folder, exc.strerror or str(exc)))
+        found.errors.append((exc.filename or folder, exc.strerror or str(exc)))
         return
     # What is looked for in a folder is looked up in its listing first: no failed `open`
     # or `stat` per folder for the files most folders lack. In lower case: on a file
     # system that ignores case, `PyProject.toml` is `pyproject.toml`.
-    names = {entry.name.lower() for entry in entries}
+    names = found.listings[absolute] = {entry.name.lower() for entry in entries}
     if not given and "pyvenv.cfg" in names and _is_virtualenv(folder):
         return
     settings = resolver.for_folder(absolute, names)
@@ -86,7 +89,7 @@ def _walk(folder: str, absolute: str, inherited: GitIgnore, resolver: ConfigReso
             add(file_path, prefix + name)
     for name, sub in sorted(folders):
         if not excluded(name) and not gitignore.ignores(sub, True):
-            _walk(sub, prefix + name, gitignore, resolver, add, errors)
+            _walk(sub, prefix + name, gitignore, resolver, add, found)
 
 
 def _is_virtualenv(folder: str) -> bool:

@@ -237,7 +237,7 @@ def lint_paths(paths: list[str], resolver: ConfigResolver, use_cache: bool = Tru
     whatever the number of jobs."""
     found = discover(paths, resolver)
     result = RunResult(path_errors=found.errors)
-    indexes = ProjectIndexes(resolver, use_cache=use_cache, trees=linted_trees(paths))
+    indexes = ProjectIndexes(resolver, use_cache=use_cache, trees=linted_trees(paths), listings=found.listings)
     pending = indexes.pending_reads(found.files)  # all of them on a cold run: read in parallel
     # Read for the index in this process, the trees parsed for it are kept for the linter,
     # which needs most of the same files (models, revisions): one parse each.

@@ -27,14 +27,17 @@ class ProjectIndexes:
     (`chronolint check app1 app2`) gives each file the index of its own project."""
 
     def __init__(self, resolver, *, overrides: dict[str, str] | None = None, use_cache: bool = True,
-                 trees: tuple[str, ...] | None = None, always: bool = False):
+                 trees: tuple[str, ...] | None = None, always: bool = False,
+                 listings: dict[str, set[str]] | None = None):
         """`trees`: where a project without a root marker is (`files.linted_trees`: the
-        run's paths; a language server's workspace folders); the working directory by default."""
+        run's paths; a language server's workspace folders); the working directory by default.
+        `listings`: the folders discovery walked, and the names in each (see `Discovery`)."""
         self.resolver = resolver
         self.always = always  # build an index even when no enabled rule needs one (--show-settings)
         self.trees = linted_trees() if trees is None else tuple(os.path.abspath(t) for t in trees)
         self.overrides = overrides
         self.use_cache = use_cache
+        self.listings = listings
         self._by_root: dict[Path, ProjectModules] = {}
         self._marked: dict[str, str | None] = {}  # per-folder root answers, for this run
         self._root_of: dict[str, Path | None] = {}  # a file's folder -> its project root (None: no index needed)
@@ -47,7 +50,7 @@ class ProjectIndexes:
         if folder not in self._root_of:
             # A folder's files share their settings (the nearest config file upwards).
             needed = self.always or any(rule.needs_index for rule in self.resolver.for_file(path).enabled_rules)
-            self._root_of[folder] = find_project_root(path, self._marked, self.trees) if needed else None
+            self._root_of[folder] = find_project_root(path, self._marked, self.trees, self.listings) if needed else None
         return self._root_of[folder]
 
     def _project(self, path: str) -> ProjectModules | None:

@@ -264,8 +264,10 @@ def lint_paths(paths: list[str], resolver: ConfigResolver, use_cache: bool = Tru
 
             gc.unfreeze()  # what `TreeShelf.keep` froze
     for i, path in enumerate(found.files):
-        file_result = work.cached.get(path) or fresh[i]
-        work.store(path, file_result)
+        file_result = work.cached.get(path)
+        if file_result is None:
+            file_result = fresh[i]
+            work.store(path, file_result)
         result.files.append(file_result)
     if use_cache:
         save_manifests()
@@ -372,8 +374,9 @@ class _Work:
         return file_result
 
     def store(self, path: str, file_result: FileResult) -> None:
+        """Keep the result of a file linted in this run (not found in the cache)."""
         key = self.keys.get(path)
-        if key is not None and self.cached.get(path) is None and file_result.error is None:
+        if key is not None and file_result.error is None:
             self.entries[path]["result"] = result_to_json(key, file_result)
             self._manifest(self.resolver.for_file(path)).changed()
 

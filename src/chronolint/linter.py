@@ -239,10 +239,10 @@ def lint_paths(paths: list[str], resolver: ConfigResolver, use_cache: bool = Tru
     result = RunResult(path_errors=found.errors)
     indexes = ProjectIndexes(resolver, use_cache=use_cache, trees=linted_trees(paths), listings=found.listings)
     pending = indexes.pending_reads(found.files)  # all of them on a cold run: read in parallel
-    # Read for the index in this process, the trees parsed for it are kept for the linter,
-    # which needs most of the same files (models, revisions): one parse each.
-    shelf = TreeShelf(set(found.absolute)) \
-        if fix_mode is None and pending and _in_process(len(pending), jobs) else None
+    # Read for the index in this process (a cold run's files, or what changed since a warm
+    # one), the trees parsed for it are kept for the linter, which needs most of the same
+    # files (models, revisions): one parse each.
+    shelf = TreeShelf(set(found.absolute)) if fix_mode is None and _in_process(len(pending), jobs) else None
     shelve_trees(shelf)
     try:
         indexes.provide(dict(zip([path for path, _ in pending], _parallel_map(_read_module, pending, jobs))))

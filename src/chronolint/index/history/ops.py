@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from chronolint.engine.names import NameResolver
+from chronolint.engine.names import NameResolver, name_chain
 from chronolint.sql import ddl_statement
 
 # Positional parameters of each operation, as `alembic.op` spells them.
@@ -166,16 +166,36 @@ def _batch_params(name: str) -> tuple[str, ...]:
 
 
 class OpCollector:
-    """Finds the Alembic operations in a function, following calls to module-level helpers."""
+    """Finds the Alembic operations in a function, following calls to module-level helpers.
+
+    Several rules read the same revision's operations through one collector (the per-file
+    `RevisionAnalysis`), so what it reads is kept: the operations of each function, the
+    names each helper assigns, and what each name resolves to in each scope."""
 
     def __init__(self, names: NameResolver, constants: dict[str, str], functions: dict[str, ast.FunctionDef]):
         self.names = names
         self.constants = constants
         self.functions = functions
+        self._ops: dict[ast.AST, list[Op]] = {}
+        self._assigned: dict[ast.AST, frozenset[str]] = {}
+        self._bases: dict[tuple, str | None] = {}
 
     def is_alembic_op(self, func: ast.AST, scopes: list[ast.AST]) -> bool:
-        qualified = self.names.resolve_qualified_name(func, scopes)
-        return qualified is not None and qualified.startswith("alembic.op.") and qualified.count(".") == 2
+        """`func` resolves to `alembic.op.<name>`. Only a chain of at most three names can
+        (`op.x`, `alembic.op.x`, or an imported `x`), so the others are not resolved, and
+        the head of a chain is resolved once per scope."""
+        chain = name_chain(func)
+        if chain is None or len(chain) > 3 or (len(chain) == 3 and chain[1] != "op"):
+            return False
+        key = (chain[0], *map(id, scopes))
+        if key in self._bases:
+            base = self._bases[key]
+        else:
+            base = self._bases[key] = self.names.resolve_name(chain[0], scopes)
+        if base is None:
+            return False
+        qualified = ".".join((base, *chain[1:]))
+        return qualified.startswith("alembic.op.") and qualified.count(".") == 2
 
     def batch_block(self, statement: ast.With, item: ast.withitem, scopes) -> BatchBlock | None:
         call = item.context_expr
@@ -206,46 +226,65 @@ class OpCollector:
         return Op(func.attr, call, args, batch, self.constants, [_bound(a, bindings) for a in call.args])
 
     def collect(self, function: ast.FunctionDef) -> list[Op]:
-        ops: list[Op] = []
-        self._collect(function, [function], {}, ops, {function.name}, {})
-        return ops
+        """The operations `function` performs, in the order they appear (a helper's where
+        it is called); read once per function."""
+        ops = self._ops.get(function)
+        if ops is None:
+            ops = self._ops[function] = []
+            self._collect(function, [function], {}, ops, {function.name}, {})
+        return list(ops)
 
     def _collect(self, node: ast.AST, scopes, batch_vars, ops: list[Op], visiting: set[str],
                  bindings: dict[str, ast.AST]) -> None:
-        if isinstance(node, (ast.With, ast.AsyncWith)):
+        kind = node.__class__
+        if kind is ast.With or kind is ast.AsyncWith:
             batch_vars = dict(batch_vars)
             for item in node.items:
                 block = self.batch_block(node, item, scopes)
                 if block is not None and isinstance(item.optional_vars, ast.Name):
                     batch_vars[item.optional_vars.id] = block
-        if isinstance(node, ast.Call):
+        elif kind is ast.Call:
             op = self.op_of(node, scopes, batch_vars, bindings)
             if op is not None:
                 ops.append(op)
             elif isinstance(node.func, ast.Name) and node.func.id in self.functions and node.func.id not in visiting:
                 helper = self.functions[node.func.id]
-                passed = helper_bindings(helper, node, bindings)
+                passed = self.helper_bindings(helper, node, bindings)
                 # A batch operator passed in (`_drop(batch_op, "ix_a")`) is the same batch there.
                 batches = {param: batch_vars[arg.id] for param, arg in passed.items()
                            if isinstance(arg, ast.Name) and arg.id in batch_vars}
                 self._collect(helper, [helper], batches, ops, visiting | {helper.name}, passed)
-        for child in ast.iter_child_nodes(node):
-            self._collect(child, scopes, batch_vars, ops, visiting, bindings)
+        # The children in `ast.iter_child_nodes` order, leaves (which hold no call) skipped.
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if value.__class__ is list:
+                for child in value:
+                    if isinstance(child, ast.AST) and not isinstance(child, _LEAVES):
+                        self._collect(child, scopes, batch_vars, ops, visiting, bindings)
+            elif isinstance(value, ast.AST) and not isinstance(value, _LEAVES):
+                self._collect(value, scopes, batch_vars, ops, visiting, bindings)
+
+    def helper_bindings(self, helper: ast.FunctionDef, call: ast.Call, outer: dict[str, ast.AST]) -> dict[str, ast.AST]:
+        """What a project helper's parameters hold for one call (`add_column("t", sa.Column(...))`
+        binds `table` and `column`), so the operations inside it are read with the caller's
+        arguments. Parameters the call does not pass (defaults), and every parameter when it
+        unpacks arguments, stay unknown. A parameter the helper reassigns is not bound."""
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+            return {}
+        params = [a.arg for a in (*helper.args.posonlyargs, *helper.args.args)]
+        bound = dict(zip(params, call.args))
+        named = {a.arg for a in (*helper.args.args, *helper.args.kwonlyargs)}
+        bound.update({k.arg: k.value for k in call.keywords if k.arg in named})
+        assigned = self._assigned.get(helper)
+        if assigned is None:
+            assigned = self._assigned[helper] = frozenset(
+                n.id for n in ast.walk(helper) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
+        return {name: _bound(value, outer) for name, value in bound.items() if name not in assigned}
 
 
-def helper_bindings(helper: ast.FunctionDef, call: ast.Call, outer: dict[str, ast.AST]) -> dict[str, ast.AST]:
-    """What a project helper's parameters hold for one call (`add_column("t", sa.Column(...))`
-    binds `table` and `column`), so the operations inside it are read with the caller's
-    arguments. Parameters the call does not pass (defaults), and every parameter when it
-    unpacks arguments, stay unknown. A parameter the helper reassigns is not bound."""
-    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
-        return {}
-    params = [a.arg for a in (*helper.args.posonlyargs, *helper.args.args)]
-    bound = dict(zip(params, call.args))
-    named = {a.arg for a in (*helper.args.args, *helper.args.kwonlyargs)}
-    bound.update({k.arg: k.value for k in call.keywords if k.arg in named})
-    assigned = {n.id for n in ast.walk(helper) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-    return {name: _bound(value, outer) for name, value in bound.items() if name not in assigned}
+# Nodes with no call or `with` below them: `_collect` does not enter them.
+_LEAVES = (ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop,
+           ast.alias, ast.Pass, ast.Break, ast.Continue, ast.Global, ast.Nonlocal, ast.Import, ast.ImportFrom)
 
 
 def _bound(node: ast.AST, bindings: dict[str, ast.AST]) -> ast.AST:

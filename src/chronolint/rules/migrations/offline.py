@@ -101,6 +101,8 @@ class OfflineReads:
                 helper = self.revision.functions.get(name)
                 if helper is not None and name not in {"upgrade", "downgrade"}:
                     pending.append(helper)
+        if not found:
+            return []
         if any(_names_offline_mode(node) and id(node) not in recognised for node in ast.walk(self.ctx.tree)):
             return []  # offline mode tested somewhere else (a helper, a module flag): unknown
         found.sort(key=lambda r: (r.node.lineno, r.node.col_offset))
@@ -133,9 +135,12 @@ class _FunctionCheck:
         self.reads: list[OfflineRead] = []
         self.called: list[str] = []
         self.offline_names: set[str] = set()
+        self.loads: dict[str, int] = {}
+        self._stores: dict[str, int] = {}
+        self._assigned: dict[str, list[ast.AST]] = {}
+        self._read_names()
         self.binds = self._bind_names(self._bind_expression)
         self.contexts = self._bind_names(self._context_expression)
-        self.loads = self._loads()
         self.recognised_parts: set[int] = set()
         self._statements(function.body)
         self.unknown_guard = self._has_unread_guard()
@@ -304,25 +309,22 @@ class _FunctionCheck:
     def _is_bind(self, node: ast.AST) -> bool:
         return self._bind_expression(node) or (isinstance(node, ast.Name) and node.id in self.binds)
 
+    def _read_names(self) -> None:
+        """One pass over the function's own nodes: how often each name is loaded and
+        stored, and the values of its single-name assignments (`name = <value>`)."""
+        loads, stores, assigned = self.loads, self._stores, self._assigned
+        for node in self.own_nodes:
+            kind = node.__class__
+            if kind is ast.Name:
+                if isinstance(node.ctx, ast.Load):
+                    loads[node.id] = loads.get(node.id, 0) + 1
+                else:
+                    stores[node.id] = stores.get(node.id, 0) + 1
+            elif kind is ast.Assign and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                assigned.setdefault(node.targets[0].id, []).append(node.value)
+
     def _bind_names(self, matches) -> set[str]:
         """Local names every binding of which is `name = <value that matches>`."""
-        assigned: dict[str, list[bool]] = {}
         parameters = {a.arg for a in ast.walk(self.function.args) if isinstance(a, ast.arg)}
-        for node in self.own_nodes:
-            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-                assigned.setdefault(node.id, [])
-            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-                assigned.setdefault(node.targets[0].id, []).append(matches(node.value))
-        stores: dict[str, int] = {}
-        for node in self.own_nodes:
-            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-                stores[node.id] = stores.get(node.id, 0) + 1
-        return {name for name, kinds in assigned.items()
-                if kinds and all(kinds) and len(kinds) == stores.get(name, 0) and name not in parameters}
-
-    def _loads(self) -> dict[str, int]:
-        loads: dict[str, int] = {}
-        for node in self.own_nodes:
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-                loads[node.id] = loads.get(node.id, 0) + 1
-        return loads
+        return {name for name, values in self._assigned.items()
+                if len(values) == self._stores.get(name, 0) and all(map(matches, values)) and name not in parameters}

@@ -167,16 +167,22 @@ def _clock_awareness(value: ast.AST, qualify) -> bool | None:
 
 def _returned_values(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST | None]:
     """The values of the function's own `return` statements (not those of nested
-    functions, classes or lambdas); a bare `return` is None."""
+    functions or classes); a bare `return` is None. A `return` is a statement, so only
+    the blocks of statements are walked, never an expression."""
     found, stack = [], list(function.body)
     while stack:
         node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            continue
-        if isinstance(node, ast.Return):
+        kind = node.__class__
+        if kind is ast.Return:
             found.append(node.value)
-        stack.extend(ast.iter_child_nodes(node))
+        elif kind is not ast.FunctionDef and kind is not ast.AsyncFunctionDef and kind is not ast.ClassDef:
+            for block in _STATEMENT_BLOCKS:
+                stack.extend(getattr(node, block, ()))
     return found
+
+
+# The fields that hold statements (`ExceptHandler` and `match_case` hold a body too), in `_fields` order.
+_STATEMENT_BLOCKS = ("body", "handlers", "orelse", "finalbody", "cases")
 
 
 def _function_summary(function: ast.FunctionDef | ast.AsyncFunctionDef, qualify) -> dict | None:
@@ -639,6 +645,8 @@ def _imperative_mappings(tree: ast.Module, qualify) -> list[dict]:
         if not isinstance(node, ast.Call) or len(node.args) < 2 or any(isinstance(a, ast.Starred) for a in node.args):
             continue
         func = node.func
+        if isinstance(func, ast.Attribute) and func.attr != "map_imperatively" and func.attr != "mapper":
+            continue  # an attribute call qualifies to a name ending in its attribute: not a mapper function
         if not (isinstance(func, ast.Attribute) and func.attr == "map_imperatively") and qualify(func) not in _MAPPER_FUNCTIONS:
             continue
         cls, table = qualify(node.args[0]), qualify(node.args[1])

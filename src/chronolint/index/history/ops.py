@@ -10,7 +10,9 @@ operation undoes which; `inverse_source` writes the undoing call for one operati
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from chronolint.engine.names import NameResolver, name_chain
 from chronolint.sql import ddl_statement
@@ -58,6 +60,30 @@ INVERSES = {
     "drop_table_comment": ("create_table_comment",),
 }
 SQL_CALLS = ("execute", "exec_driver_sql", "executescript", "text")
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+@lru_cache(maxsize=4)
+def _source_lines(source: str) -> list[str]:
+    """The lines as the parser splits them, ends kept (`ast._splitlines_no_ff`)."""
+    return _LINE.findall(source)
+
+
+def source_segment(source: str, node: ast.AST) -> str | None:
+    """`ast.get_source_segment(source, node)`, with the module's lines split once: the
+    standard library splits the whole text on every call, a character at a time (Python
+    3.11), which costs a large revision milliseconds per segment."""
+    end_lineno, end_col_offset = getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None)
+    if end_lineno is None or end_col_offset is None:
+        return None
+    lines = _source_lines(source)
+    first = lines[node.lineno - 1].encode()
+    if end_lineno == node.lineno:
+        return first[node.col_offset:end_col_offset].decode()
+    last = lines[end_lineno - 1].encode()[:end_col_offset].decode()
+    return "".join((first[node.col_offset:].decode(), *lines[node.lineno:end_lineno - 1], last))
 
 
 class NotInvertible(Exception):
@@ -255,8 +281,8 @@ class OpCollector:
                            if isinstance(arg, ast.Name) and arg.id in batch_vars}
                 self._collect(helper, [helper], batches, ops, visiting | {helper.name}, passed)
         # The children in `ast.iter_child_nodes` order, leaves (which hold no call) skipped.
-        for field in node._fields:
-            value = getattr(node, field, None)
+        for name in node._fields:
+            value = getattr(node, name, None)
             if value.__class__ is list:
                 for child in value:
                     if isinstance(child, ast.AST) and not isinstance(child, _LEAVES):
@@ -419,7 +445,7 @@ class _Writer:
 
     def seg(self, param: str) -> str | None:
         node = self.op.arg(param)
-        return None if node is None else ast.get_source_segment(self.source, node)
+        return None if node is None else source_segment(self.source, node)
 
     def require(self, param: str, why: str) -> str:
         text = self.seg(param)
@@ -429,12 +455,12 @@ class _Writer:
 
     def string(self, value: str) -> str:
         """A string literal in the quote style of the upgrade's own call."""
-        call_source = ast.get_source_segment(self.source, self.op.call) or ""
+        call_source = source_segment(self.source, self.op.call) or ""
         quote = "'" if call_source.count("'") > call_source.count('"') else '"'
         return f"{quote}{value}{quote}"
 
     def call(self, name: str, positional: list[str], keywords: list[tuple[str, str]]) -> str:
-        receiver = ast.get_source_segment(self.source, self.op.call.func.value)
+        receiver = source_segment(self.source, self.op.call.func.value)
         carried = [(k, v) for k, v in keywords if v is not None]
         schema = self.seg("schema")
         if schema is not None and self.op.batch is None and not any(k == "schema" for k, _ in carried):
@@ -466,7 +492,7 @@ class _Writer:
         column = self.op.arg("column")
         if not (isinstance(column, ast.Call) and column.args and _callee_name(column) == "Column"):
             raise NotInvertible(f"the column added at line {self.op.line} is not a `Column(...)` call")
-        name = ast.get_source_segment(self.source, column.args[0])
+        name = source_segment(self.source, column.args[0])
         return self.call("drop_column", self.table_args() + [name], [])
 
     def inverse_create_index(self) -> str:

@@ -313,6 +313,20 @@ _LEAVES = (ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.unaryop, 
            ast.alias, ast.Pass, ast.Break, ast.Continue, ast.Global, ast.Nonlocal, ast.Import, ast.ImportFrom)
 
 
+def branches(node: ast.AST) -> list[ast.AST]:
+    """The children of `node` that can hold a call, in `ast.iter_child_nodes` order (names,
+    constants, contexts and operators left out), for walks that only look for calls.
+    (`_collect` inlines the same loop: it runs on every node of every revision.)"""
+    found = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if value.__class__ is list:
+            found += [child for child in value if isinstance(child, ast.AST) and not isinstance(child, _LEAVES)]
+        elif isinstance(value, ast.AST) and not isinstance(value, _LEAVES):
+            found.append(value)
+    return found
+
+
 def _bound(node: ast.AST, bindings: dict[str, ast.AST]) -> ast.AST:
     """A helper's parameter → the caller's argument; anything else unchanged."""
     if isinstance(node, ast.Name) and node.id in bindings:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from pathlib import Path
 
 from chronolint.analysis.receivers import walk_own_body
+from chronolint.index.history.ops import branches
 
 _OFFLINE = "`alembic upgrade --sql`"
 _GET_BIND = frozenset({"alembic.op.get_bind", "alembic.context.get_bind"})
@@ -103,7 +104,8 @@ class OfflineReads:
                     pending.append(helper)
         if not found:
             return []
-        if any(_names_offline_mode(node) and id(node) not in recognised for node in ast.walk(self.ctx.tree)):
+        if _may_name_offline_mode(self.ctx.source.text) and any(
+                _names_offline_mode(node) and id(node) not in recognised for node in ast.walk(self.ctx.tree)):
             return []  # offline mode tested somewhere else (a helper, a module flag): unknown
         found.sort(key=lambda r: (r.node.lineno, r.node.col_offset))
         return found
@@ -123,6 +125,12 @@ def _catches_any(handler: ast.ExceptHandler) -> bool:
         (isinstance(k, ast.Name) and k.id in _BROAD) or (isinstance(k, ast.Attribute) and k.attr in _BROAD) for k in kinds)
 
 
+def _may_name_offline_mode(text: str) -> bool:
+    """Whether any name in the module can be one `_names_offline_mode` accepts: an ASCII
+    source spells its names as they are (a non-ASCII one may spell them otherwise, NFKC)."""
+    return "is_offline_mode" in text or "as_sql" in text or not text.isascii()
+
+
 def _names_offline_mode(node: ast.AST) -> bool:
     return (isinstance(node, ast.Attribute) and node.attr in {"is_offline_mode", "as_sql"}) or (
         isinstance(node, ast.Name) and node.id == "is_offline_mode")
@@ -138,18 +146,13 @@ class _FunctionCheck:
         self.loads: dict[str, int] = {}
         self._stores: dict[str, int] = {}
         self._assigned: dict[str, list[ast.AST]] = {}
+        self._offline_names: list[ast.AST] = []  # the nodes naming offline mode
         self._read_names()
         self.binds = self._bind_names(self._bind_expression)
         self.contexts = self._bind_names(self._context_expression)
         self.recognised_parts: set[int] = set()
         self._statements(function.body)
         self.unknown_guard = self._has_unread_guard()
-
-    @cached_property
-    def own_nodes(self) -> list[ast.AST]:
-        """The function's own nodes (not those of nested functions), walked once: the
-        binding, load and guard questions each read them all."""
-        return list(walk_own_body(self.function))
 
     # -- guards ---------------------------------------------------------------------
     def _offline_test(self, test: ast.AST) -> bool | None:
@@ -186,8 +189,7 @@ class _FunctionCheck:
 
     def _has_unread_guard(self) -> bool:
         """Offline mode named somewhere this check did not read as a guard: unknown."""
-        return any(_names_offline_mode(node) and id(node) not in self.recognised_parts
-                   for node in self.own_nodes)
+        return any(id(node) not in self.recognised_parts for node in self._offline_names)
 
     # -- walking --------------------------------------------------------------------
     def _statements(self, body: list[ast.stmt]) -> None:
@@ -249,15 +251,15 @@ class _FunctionCheck:
             node = stack.pop()
             if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 continue
-            children = list(ast.iter_child_nodes(node))
+            children = branches(node)
             if isinstance(node, ast.BoolOp):
                 stop = self._short_circuit(node)
                 if stop is not None:  # `not offline and <read>`: the read never runs offline
                     self._recognise(node.values[stop])
-                    children = [node.op, *node.values[:stop]]
+                    children = node.values[:stop]
             for child in children:
                 parents[id(child)] = node
-                stack.append(child)
+            stack += children
             if isinstance(node, ast.Call):
                 self._call(node, parents.get(id(node), stmt), stmt)
 
@@ -310,18 +312,23 @@ class _FunctionCheck:
         return self._bind_expression(node) or (isinstance(node, ast.Name) and node.id in self.binds)
 
     def _read_names(self) -> None:
-        """One pass over the function's own nodes: how often each name is loaded and
-        stored, and the values of its single-name assignments (`name = <value>`)."""
+        """One pass over the function's own nodes (not those of nested functions): how
+        often each name is loaded and stored, the values of its single-name assignments
+        (`name = <value>`), and the nodes that name offline mode."""
         loads, stores, assigned = self.loads, self._stores, self._assigned
-        for node in self.own_nodes:
+        for node in walk_own_body(self.function):
             kind = node.__class__
             if kind is ast.Name:
                 if isinstance(node.ctx, ast.Load):
                     loads[node.id] = loads.get(node.id, 0) + 1
                 else:
                     stores[node.id] = stores.get(node.id, 0) + 1
+                if node.id == "is_offline_mode":
+                    self._offline_names.append(node)
             elif kind is ast.Assign and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
                 assigned.setdefault(node.targets[0].id, []).append(node.value)
+            elif kind is ast.Attribute and _names_offline_mode(node):
+                self._offline_names.append(node)
 
     def _bind_names(self, matches) -> set[str]:
         """Local names every binding of which is `name = <value that matches>`."""

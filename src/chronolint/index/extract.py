@@ -87,8 +87,8 @@ class ModuleNames:
     """Qualifies names at module level: imports through the import table, names the
     module itself defines as `module.Name`, other chains by their spelling."""
 
-    def __init__(self, tree: ast.Module, module: str, is_package: bool):
-        self.resolver = NameResolver(tree)
+    def __init__(self, tree: ast.Module, module: str, is_package: bool, text: str | None = None):
+        self.resolver = NameResolver(tree, text)  # with the text, bindings are read off the statements
         self.module = module
         self.is_package = is_package
         self.local_names = {n.name for n in tree.body if isinstance(n, ast.ClassDef)} | _assigned_names(tree)
@@ -125,7 +125,7 @@ def extract_module(tree: ast.Module, rel_path: str, text: str | None = None) -> 
     """Everything the index needs from one module, as JSON-able data. `text`, the module's
     source, spares walking the tree for imperative mappings when it names none."""
     module = module_name(rel_path)
-    qualify = ModuleNames(tree, module, rel_path.endswith("__init__.py"))
+    qualify = ModuleNames(tree, module, rel_path.endswith("__init__.py"), text)
     data: dict = {"module": module, "classes": [], "declarative_bases": [], "flask_dbs": [], "use_tz": None,
                   "django_settings": False, "functions": {}, "tables": {}, "mappings": [],
                   "constants": _format_constants(tree),

@@ -313,6 +313,17 @@ _LEAVES = (ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.unaryop, 
            ast.alias, ast.Pass, ast.Break, ast.Continue, ast.Global, ast.Nonlocal, ast.Import, ast.ImportFrom)
 
 
+def calls(root: ast.AST) -> list[ast.Call]:
+    """The calls `ast.walk(root)` yields, in its order (breadth first), without entering
+    names, constants or operators."""
+    found, queue = [], [root]
+    for node in queue:  # the queue grows as it is read
+        if node.__class__ is ast.Call:
+            found.append(node)
+        queue += branches(node)
+    return found
+
+
 def branches(node: ast.AST) -> list[ast.AST]:
     """The children of `node` that can hold a call, in `ast.iter_child_nodes` order (names,
     constants, contexts and operators left out), for walks that only look for calls.

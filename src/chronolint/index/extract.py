@@ -12,6 +12,7 @@ import re
 
 from chronolint.engine.astutil import is_none, keyword
 from chronolint.engine.names import NameResolver
+from chronolint.index.history.ops import calls
 from chronolint.index.columns import (
     annotation_inner,
     column_function,
@@ -641,8 +642,8 @@ def _imperative_mappings(tree: ast.Module, qualify) -> list[dict]:
     the table, as qualified names, with `column_prefix=` and the `properties=` that
     rename a column (`{"placed": orders.c.placed_at}`)."""
     found = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call) or len(node.args) < 2 or any(isinstance(a, ast.Starred) for a in node.args):
+    for node in calls(tree):
+        if len(node.args) < 2 or any(isinstance(a, ast.Starred) for a in node.args):
             continue
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr != "map_imperatively" and func.attr != "mapper":

@@ -308,7 +308,7 @@ class OpCollector:
         return {name: _bound(value, outer) for name, value in bound.items() if name not in assigned}
 
 
-# Nodes with no call or `with` below them: `_collect` does not enter them.
+# Nodes with no call, `with` or statement below them: the walks that look for those skip them.
 _LEAVES = (ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop,
            ast.alias, ast.Pass, ast.Break, ast.Continue, ast.Global, ast.Nonlocal, ast.Import, ast.ImportFrom)
 

@@ -158,6 +158,26 @@ def test_index_positions_do_not_invalidate_other_files(tmp_path, chronolint):
     assert chronolint("check", ".", "--select", "CHR201", cwd=tmp_path).returncode == 0
 
 
+def test_model_extractions_are_reused_only_for_the_content_they_were_made_from(tmp_path, chronolint):
+    """Model extractions are kept in a file of their own, which a warm run never reads: an
+    extractions file that does not match the manifest (from an earlier run, or a run that
+    stopped between writing the two) is used only for the files it was made from."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    models, service = tmp_path / "app" / "models.py", tmp_path / "app" / "service.py"
+    models.write_text(MODELS.replace("(timezone=True))", "(timezone=True), onupdate=func.now())"))
+    service.write_text(SERVICE)
+    assert chronolint("check", ".", "--select", "CHR201", cwd=tmp_path).returncode == 0
+    (extractions,) = (tmp_path / ".chronolint_cache").glob("*/extractions.json")
+    earlier = extractions.read_bytes()  # sealed by us: says `Job.updated_at` has an onupdate
+    models.write_text(MODELS)
+    assert "service.py:4:5: CHR201" in chronolint("check", ".", "--select", "CHR201", cwd=tmp_path).stdout
+    extractions.write_bytes(earlier)
+    service.write_text(SERVICE + "\n")  # linted again, against the index
+    assert "service.py:4:5: CHR201" in chronolint("check", ".", "--select", "CHR201", cwd=tmp_path).stdout
+
+
 def test_no_cache_writes_nothing_and_clean_removes_it(tmp_path, chronolint):
     _project(tmp_path)
     chronolint("check", ".", "--no-cache", cwd=tmp_path)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chronolint.config import ConfigError, ConfigResolver, Settings, compile_patterns, path_matches
+from chronolint.config import ConfigError, ConfigResolver, Settings, path_matches
+from chronolint.engine.paths import PatternSet
 from chronolint.registry import select_rules
 
 BAD = "from datetime import datetime\nx = datetime.now()\ny = datetime.utcnow()\n"
@@ -115,7 +116,11 @@ def test_selection_semantics():
 )
 def test_path_patterns(rel, pattern, expected):
     assert path_matches(rel, pattern) is expected
-    assert compile_patterns([pattern, "unrelated-*"])(rel) is expected
+    patterns = PatternSet([pattern, "unrelated-*"])
+    assert patterns(rel) is expected
+    folder, _, name = rel.rpartition("/")
+    if not patterns(folder):  # as a walk asks, once it has found the folder not excluded
+        assert patterns.matches_below(folder, name) is expected
 
 
 def test_config_error_type_is_raised_in_process(tmp_path):

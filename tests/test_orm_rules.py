@@ -108,13 +108,24 @@ def test_index_cache_is_written_and_corrupt_entries_are_ignored(chronolint, fixt
     (manifest,) = (project / ".chronolint_cache").glob("*/files.json")
     from chronolint.engine.cache import read_sealed, write_sealed
 
-    data = read_sealed(manifest)  # as the cache's owner could (sealed with their key)
-    entries = data["files"]
-    indexed = [e for e in entries.values() if e.get("index") and e["index"][2] is not None]
-    assert indexed  # the models' extraction is cached
+    (extractions,) = (project / ".chronolint_cache").glob("*/extractions.json")
+    kept = read_sealed(extractions)  # as the cache's owner could (sealed with their key)
+    assert kept["extractions"]  # the models' extraction is cached (apart from the manifest)
+    for record in kept["extractions"].values():
+        record[3] = {"not": "an extraction"}  # wrong shape: must not crash or be used
+    write_sealed(extractions, kept)
+    views = project / "legacy" / "views.py"
+    views.write_text(views.read_text() + "# edited: linted again, against the index\n")
+    second = chronolint("check", "--select", "CHR201", ".", cwd=project)
+    assert second.stdout == first.stdout and "Traceback" not in second.stderr
+    chronolint("check", "--select", "CHR201", ".", cwd=project)  # extracted and cached again
+    data = read_sealed(manifest)
+    indexed = [e for e in data["files"].values() if e.get("index") and e["index"][2] is not None]
+    assert indexed
     for entry in indexed:
-        entry["index"][2] = {"not": "an extraction"}  # wrong shape: must not crash or be used
+        entry["index"][2] = {"not": "an extraction"}  # in the manifest itself
     write_sealed(manifest, data)
+    views.write_text(views.read_text() + "# edited again\n")
     second = chronolint("check", "--select", "CHR201", ".", cwd=project)
     assert second.stdout == first.stdout and "Traceback" not in second.stderr
     manifest.write_text("{not json")

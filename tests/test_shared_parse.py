@@ -87,3 +87,34 @@ def test_one_process_and_two_report_the_same(chronolint, tmp_path):
     assert one.returncode == two.returncode == 0
     assert json.loads(one.stdout) == json.loads(two.stdout) != []
     assert len(os.listdir(root)) > 0
+
+
+def test_a_warm_run_parses_a_changed_model_file_once(tmp_path, monkeypatch):
+    """With the cache, the index reads again only what changed; the linter lints that
+    from the tree the index parsed, and finds what a run without the cache finds."""
+    import shutil
+    import time
+
+    root = tmp_path / "demo"
+    shutil.copytree(FIXTURES / "demo", root)
+    an_hour_ago = time.time() - 3600
+    for path in root.rglob("*.py"):  # old files: the cache trusts their stat
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    resolver = ConfigResolver(cwd=str(root))
+    lint_paths([str(root)], resolver, jobs=1, fixes=Fixes.ALL)
+    model = root / "app" / "models" / "billing.py"
+    model.write_text(model.read_text() + "# edited\n")
+    taken = []
+    take = store.TreeShelf.take
+
+    def counted(self, path, text=None):
+        found = take(self, path, text)
+        if found is not None:
+            taken.append(path)
+        return found
+
+    monkeypatch.setattr(store.TreeShelf, "take", counted)
+    warm = _findings(lint_paths([str(root)], ConfigResolver(cwd=str(root)), jobs=1, fixes=Fixes.ALL))
+    assert taken == [str(model)]
+    cold = _findings(lint_paths([str(root)], ConfigResolver(cwd=str(root)), use_cache=False, jobs=1, fixes=Fixes.ALL))
+    assert warm == cold

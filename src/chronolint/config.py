@@ -9,7 +9,7 @@ import sys
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Container
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -17,7 +17,7 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 from chronolint.engine.errors import ConfigError
-from chronolint.engine.paths import DEFAULT_EXCLUDE, compile_patterns, path_matches, relative_path
+from chronolint.engine.paths import DEFAULT_EXCLUDE, PatternSet, path_matches, relative_path
 from chronolint.registry import select_rules, validate_selectors
 from chronolint.rules.policy import TIMESTAMP_POLICIES
 
@@ -255,11 +255,25 @@ class Settings:
         return tuple(patterns + self.get("extend-exclude", []))
 
     @cached_property
-    def _exclude_matcher(self):
-        return compile_patterns(self.exclude_patterns)
+    def _exclude_matcher(self) -> PatternSet:
+        return PatternSet(self.exclude_patterns)
 
     def is_excluded(self, path: str) -> bool:
         return self._exclude_matcher(relative_path(path, self.root))
+
+    def excluded_in(self, folder: str) -> Callable[[str], bool]:
+        """`is_excluded` of the entries of `folder` (an absolute path), by name: what the
+        folder's own path contributes to each answer is worked out once (see
+        `PatternSet.matches_below`), as a walk asks for every file."""
+        matcher = self._exclude_matcher
+        rel = relative_path(folder, self.root)
+        if rel in (".", ""):  # the root (`/` gives ""): an entry's path is its name
+            return matcher
+        if os.path.isabs(rel):  # not under the root (`--config`): entries may be, or be the root
+            return lambda name: self.is_excluded(os.path.join(folder, name))
+        if matcher(rel):
+            return lambda name: True
+        return lambda name: matcher.matches_below(rel, name)
 
 
 def _requires_python_target(project: dict) -> str | None:
@@ -317,6 +331,10 @@ def validate_rule_selectors(options: dict, where: Callable[[str], str] | None = 
             raise ConfigError(f"{where(key)}: {exc}") from None
 
 
+# Where a folder's settings are, first found wins (else the parent folder's apply).
+CONFIG_FILES = ("chronolint.toml", ".chronolint.toml", "pyproject.toml")
+
+
 class ConfigResolver:
     """Finds the settings for each file: the nearest config file upwards, cached per folder."""
 
@@ -335,6 +353,7 @@ class ConfigResolver:
         self.cwd = Path(cwd or os.getcwd()).resolve()
         self._by_dir: dict[str, Settings] = {}
         self._by_path: dict[str, Settings] = {}  # each path asked about, as given
+        self._by_folder: dict[str, Settings] = {}  # each file's folder, as given (see `for_file`)
         self._fixed: Settings | None = None
         if config_file is not None:
             path = Path(config_file).resolve()
@@ -356,20 +375,33 @@ class ConfigResolver:
         return found
 
     def for_file(self, path: str) -> Settings:
-        """`for_path` of a path known to be a file: its folder's settings, without a stat."""
+        """`for_path` of a path known to be a file: its folder's settings, without a stat.
+        Remembered per folder as given (one run does not change directory): a run asks
+        for every file, and `abspath` costs a `getcwd` each time."""
         if self._fixed is not None:
             return self._fixed
-        found = self._by_path.get(path)
+        folder = os.path.dirname(path)
+        found = self._by_folder.get(folder)
         if found is None:
-            found = self._by_path[path] = self._for_dir(os.path.dirname(os.path.abspath(path)))
+            found = self._by_folder[folder] = self._for_dir(os.path.abspath(folder))
         return found
 
-    def _for_dir(self, directory: str) -> Settings:
+    def for_folder(self, absolute: str, names: Container[str] | None = None) -> Settings:
+        """`for_path` of a folder known by its absolute, normalised path (a walk's): no
+        stat. `names`, the folder's entries if the caller listed it: a configuration file
+        not among them is not looked for there."""
+        if self._fixed is not None:
+            return self._fixed
+        return self._for_dir(absolute, names)
+
+    def _for_dir(self, directory: str, names: Container[str] | None = None) -> Settings:
         cached = self._by_dir.get(directory)
         if cached is not None:
             return cached
         settings = None
-        for name in ("chronolint.toml", ".chronolint.toml", "pyproject.toml"):
+        for name in CONFIG_FILES:
+            if names is not None and name not in names:
+                continue
             candidate = os.path.join(directory, name)
             if os.path.isfile(candidate):
                 options = load_config_file(Path(candidate))

@@ -237,24 +237,24 @@ def lint_paths(paths: list[str], resolver: ConfigResolver, use_cache: bool = Tru
     whatever the number of jobs."""
     found = discover(paths, resolver)
     result = RunResult(path_errors=found.errors)
-    indexes = ProjectIndexes(resolver, use_cache=use_cache, trees=linted_trees(paths))
+    indexes = ProjectIndexes(resolver, use_cache=use_cache, trees=linted_trees(paths), listings=found.listings)
     pending = indexes.pending_reads(found.files)  # all of them on a cold run: read in parallel
-    # Read for the index in this process, the trees parsed for it are kept for the linter,
-    # which needs most of the same files (models, revisions): one parse each.
-    shelf = TreeShelf({os.path.abspath(p) for p in found.files}) \
-        if fix_mode is None and pending and _in_process(len(pending), jobs) else None
+    # Read for the index in this process (a cold run's files, or what changed since a warm
+    # one), the trees parsed for it are kept for the linter, which needs most of the same
+    # files (models, revisions): one parse each.
+    shelf = TreeShelf(set(found.absolute)) if fix_mode is None and _in_process(len(pending), jobs) else None
     shelve_trees(shelf)
     try:
         indexes.provide(dict(zip([path for path, _ in pending], _parallel_map(_read_module, pending, jobs))))
         work = _Work(resolver, indexes, use_cache and fix_mode is None, fix_mode, fixes, shelf)
-        for path in found.files:
-            work.prepare(path)
+        for path, absolute in zip(found.files, found.absolute):
+            work.prepare(path, absolute)
         todo = [i for i, path in enumerate(found.files) if work.cached.get(path) is None]
         for i in todo:
             indexes.for_file(found.files[i])
         shelve_trees(None)
         if shelf is not None and len(todo) < len(found.files):  # a cached file is not linted
-            linted = {os.path.abspath(found.files[i]) for i in todo}
+            linted = {found.absolute[i] for i in todo}
             shelf.trees = {p: kept for p, kept in shelf.trees.items() if p in linted}
         fresh = dict(zip(todo, _map(work, [found.files[i] for i in todo], jobs)))
     finally:
@@ -264,8 +264,10 @@ def lint_paths(paths: list[str], resolver: ConfigResolver, use_cache: bool = Tru
 
             gc.unfreeze()  # what `TreeShelf.keep` froze
     for i, path in enumerate(found.files):
-        file_result = work.cached.get(path) or fresh[i]
-        work.store(path, file_result)
+        file_result = work.cached.get(path)
+        if file_result is None:
+            file_result = fresh[i]
+            work.store(path, file_result)
         result.files.append(file_result)
     if use_cache:
         save_manifests()
@@ -289,6 +291,7 @@ class _Work:
         self.texts: dict[str, str] = {}  # read for a cache key and missed: linted from here
         self._settings_fps: dict[int, str] = {}
         self._manifests: dict[int, object] = {}
+        self._folders: dict[str, tuple] = {}  # see `_folder`
 
     def _settings_fingerprint(self, settings) -> str:
         fp = self._settings_fps.get(id(settings))
@@ -303,18 +306,31 @@ class _Work:
             manifest = self._manifests[id(settings)] = manifest_for(cache_root(settings))
         return manifest
 
-    def prepare(self, path: str) -> None:
+    def _folder(self, path: str) -> tuple:
+        """What the files of `path`'s folder share (their settings and project do): the
+        manifest, the entries of it that building the project's index found current, and
+        the fingerprints of the settings and of the index for the cache key. Once per
+        folder: a warm run costs little more than this per file."""
+        folder = os.path.dirname(path)
+        shared = self._folders.get(folder)
+        if shared is None:
+            settings = self.resolver.for_file(path)
+            manifest = self._manifest(settings)
+            index_fp = self.indexes.fingerprint_for(path)
+            shared = self._folders[folder] = (manifest, self.indexes.checked_entries(path, manifest),
+                                              self._settings_fingerprint(settings), index_fp)
+        return shared
+
+    def prepare(self, path: str, absolute: str) -> None:
         """Look the file's result up in the cache: by the manifest, a file whose stat is
         unchanged is neither read nor hashed, and an index whose model files are unchanged
-        is not even linked. Without the cache, build the file's index now (see `lint_paths`)."""
+        is not even linked. Without the cache, build the file's index now (see `lint_paths`).
+        `absolute` is `path` made absolute (by discovery): the manifest's key."""
         if not self.use_cache:
             self.indexes.for_file(path)
             return
-        settings = self.resolver.for_file(path)
-        manifest = self._manifest(settings)
-        index_fp = self.indexes.fingerprint_for(path)
-        absolute = os.path.abspath(path)  # the manifest's key, as the index writes it
-        entry = self.indexes.checked_entry(path, absolute, manifest)
+        manifest, checked, settings_fp, index_fp = self._folder(path)
+        entry = checked.get(absolute)
         if entry is None:
             try:
                 st = os.stat(path)
@@ -329,7 +345,7 @@ class _Work:
                 return
             entry = manifest.record(absolute, st, text_digest(text), seen)
             self.texts[path] = text
-        key = result_key(absolute, entry["sha"], self._settings_fingerprint(settings), index_fp)
+        key = result_key(absolute, entry["sha"], settings_fp, index_fp)
         self.keys[path] = key
         self.entries[path] = entry
         self.cached[path] = result_from_json(entry.get("result"), key, path)
@@ -358,8 +374,9 @@ class _Work:
         return file_result
 
     def store(self, path: str, file_result: FileResult) -> None:
+        """Keep the result of a file linted in this run (not found in the cache)."""
         key = self.keys.get(path)
-        if key is not None and self.cached.get(path) is None and file_result.error is None:
+        if key is not None and file_result.error is None:
             self.entries[path]["result"] = result_to_json(key, file_result)
             self._manifest(self.resolver.for_file(path)).changed()
 

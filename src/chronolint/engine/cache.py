@@ -4,10 +4,13 @@ code through its cache; a corrupt or foreign entry is ignored, not trusted.
 One file per cache folder and tool version (with a digest of chronolint's own code), the
 *manifest*, remembers each file it has seen by path: its stat when last read, the sha256
 of its text, and what was derived from that text (the project index's extraction, the
-last lint result with the key it was computed under). A result is keyed by the file's path and content hash, the settings, the
-tool version and the project index; the stat only spares re-reading and re-hashing a file
-whose stat has not changed, so an unchanged tree costs one `stat` per file (as git's index
-does, and with git's guard against a file written again within the same clock tick).
+last lint result with the key it was computed under). The extractions of model modules,
+half of all it holds, are kept apart in a second file, read only when an index has to be
+linked: a warm run, whose models are unchanged, never needs them. A result is keyed by
+the file's path and content hash, the settings, the tool version and the project index;
+the stat only spares re-reading and re-hashing a file whose stat has not changed, so an
+unchanged tree costs one `stat` per file (as git's index does, and with git's guard
+against a file written again within the same clock tick).
 
 A result's key is computed from public facts, so anyone could write a manifest whose
 stored results say "no findings" and ship it with a repository (`git add -f`, a tarball,
@@ -15,7 +18,8 @@ a restored CI artifact). The manifest is therefore sealed: its first line is a k
 BLAKE2b MAC of the rest, under a secret that never lives in a repository (`cache_secret`:
 `$CHRONOLINT_CACHE_KEY`, else a random key created once, 0600, in the user's cache
 folder). A manifest that does not verify is ignored whole, and rewritten on save: a cache
-that arrives with a checkout costs a cold run, never a finding."""
+that arrives with a checkout costs a cold run, never a finding. The extractions file is
+sealed the same way, and a record in it serves only the content its entry names."""
 
 from __future__ import annotations
 
@@ -32,7 +36,7 @@ from chronolint import __version__
 from chronolint.engine.diagnostics import Applicability, Diagnostic, Edit, FileResult, Fix, Location
 
 CACHE_DIR = ".chronolint_cache"
-_FORMAT = 4  # 4: sealed (a MAC line before the JSON)
+_FORMAT = 5  # 4: sealed (a MAC line before the JSON); 5: model extractions in a file of their own
 KEY_ENV = "CHRONOLINT_CACHE_KEY"
 _SEAL = b"chronolint-cache-mac "
 
@@ -82,14 +86,11 @@ def _diagnostic_from_json(item: dict, filename: str) -> Diagnostic:
     )
 
 
-def result_key(path: str, digest: str, settings_fp: str, index_fp: str) -> str:
-    """The key a file's lint result is stored under: tool version, path, content hash,
-    settings and project index; a result under any other key is not reused."""
-    h = hashlib.sha256()
-    for part in (__version__, path if os.path.isabs(path) else os.path.abspath(path), digest, settings_fp, index_fp):
-        h.update(part.encode("utf-8", "surrogatepass"))
-        h.update(b"\0")
-    return h.hexdigest()
+def result_key(absolute: str, digest: str, settings_fp: str, index_fp: str) -> str:
+    """The key a file's lint result is stored under: tool version, absolute path, content
+    hash, settings and project index; a result under any other key is not reused."""
+    parts = f"{__version__}\0{absolute}\0{digest}\0{settings_fp}\0{index_fp}\0"
+    return hashlib.sha256(parts.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def text_digest(text: str) -> str:
@@ -121,16 +122,25 @@ def _stat_key(st: os.stat_result) -> list[int]:
     return [st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino]
 
 
+# The data of an entry's `index` (`[extractor version, project root, data]`) when it is kept
+# in the manifest's extractions file: `Manifest.extraction` reads it from there.
+STORED = True
+
+
 class Manifest:
     """The manifest of one cache folder (see the module docstring). Entries are plain
     dicts: `sha`, `stat`, `seen` (when the file was stat-ed and read), and whatever the
-    index (`index`) and the runner (`result`) derived from that content."""
+    index (`index`) and the runner (`result`) derived from that content. An `index`
+    whose data is neither None nor `STORED` is moved to the extractions file on save."""
 
     def __init__(self, directory: Path):
         self.directory = directory  # <cache folder>/<version>
         self.file = directory / "files.json"
+        self.extractions_file = directory / "extractions.json"
         self._entries: dict[str, dict] | None = None
         self._indexes: dict[str, list] | None = None
+        # path -> [sha, extractor version, root, data]: read when first asked for
+        self._extractions: dict[str, list] | None = None
         self._dirty = False
 
     @property
@@ -155,6 +165,48 @@ class Manifest:
             if isinstance(data.get("indexes"), dict):
                 self._indexes = {r: v for r, v in data["indexes"].items()
                                  if isinstance(v, list) and len(v) == 2 and all(isinstance(x, str) for x in v)}
+
+    def extraction(self, path: str):
+        """The index data kept apart (`STORED`) for `path`'s entry. KeyError if the
+        extractions file has none for the entry as it is (a run that stopped between
+        writing the two files, a file not sealed by us): then the index is built again."""
+        entry = self.entries[path]
+        record = self._stored_extractions().get(path)
+        if record is None or record[:3] != [entry.get("sha"), *entry["index"][:2]]:
+            raise KeyError(path)
+        return record[3]
+
+    def _stored_extractions(self) -> dict[str, list]:
+        if self._extractions is None:
+            self._extractions = {}
+            data = read_sealed(self.extractions_file)
+            if isinstance(data, dict) and data.get("format") == _FORMAT and isinstance(data.get("extractions"), dict):
+                self._extractions = {p: r for p, r in data["extractions"].items() if isinstance(r, list) and len(r) == 4}
+        return self._extractions
+
+    def _store_extractions(self) -> None:
+        """Move the index data derived in this run to the extractions file, and write it
+        (pruned of what no entry refers to any more) when there was any. Raises OSError."""
+        fresh = {}
+        for path, entry in self._entries.items():
+            index = entry.get("index")
+            if isinstance(index, list) and len(index) == 3 and index[2] is not None and index[2] is not STORED:
+                fresh[path] = [entry.get("sha"), index[0], index[1], index[2]]
+        if not fresh:
+            return
+        kept = self._stored_extractions()
+        kept.update(fresh)
+        for path in fresh:
+            index = self._entries[path]["index"]
+            self._entries[path]["index"] = [index[0], index[1], STORED]
+        self._extractions = {p: r for p, r in kept.items() if self._refers_to(p, r)}
+        write_sealed(self.extractions_file, {"format": _FORMAT, "extractions": self._extractions})
+
+    def _refers_to(self, path: str, record: list) -> bool:
+        entry = self._entries.get(path)
+        index = entry.get("index") if entry is not None else None
+        return (isinstance(index, list) and len(index) == 3 and index[2] is STORED
+                and record[:3] == [entry.get("sha"), index[0], index[1]])
 
     def known(self, path: str, st: os.stat_result) -> dict | None:
         """The entry for `path` if the file is, by its stat, as it was when last read."""
@@ -197,6 +249,7 @@ class Manifest:
             ignore = self.directory.parent / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("# Automatically created by chronolint.\n*\n")
+            self._store_extractions()  # first: entries refer to what is written there by content
             write_sealed(self.file, {"format": _FORMAT, "files": self._entries, "indexes": self.indexes})
             self._dirty = False
         except OSError:

@@ -48,6 +48,8 @@ class GitIgnore:
         return GitIgnore(self.rules + tuple(_parse(directory, text)))
 
     def ignores(self, path: str, is_dir: bool) -> bool:
+        if not self.rules:  # most walks: asked for every file and folder
+            return False
         ignored = False
         name = os.path.basename(path)
         for rule in self.rules:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from typing import Callable
 
 DEFAULT_EXCLUDE = (
     ".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".ipynb_checkpoints", ".mypy_cache",
@@ -30,20 +29,32 @@ def relative_path(path: str, root) -> str:
     return rel.replace(os.sep, "/") if os.sep != "/" else rel
 
 
-def compile_patterns(patterns) -> "Callable[[str], bool]":
-    """`path_matches` for many patterns at once: the patterns without `/` (most of them,
-    e.g. the default excludes) become one regular expression tried on each component."""
-    normalised = [p.rstrip("/").removeprefix("./") for p in patterns]  # as path_matches reads them
-    component = [p for p in normalised if "/" not in p]
-    anchored = [p for p in normalised if "/" in p]
-    regex = re.compile("|".join(fnmatch.translate(p) for p in component)) if component else None
+class PatternSet:
+    """`path_matches` for many patterns at once (call it with a relative path): the
+    patterns without `/` (most of them, e.g. the default excludes) become one regular
+    expression tried on each component."""
 
-    def matches(rel: str) -> bool:
-        if regex is not None and any(regex.match(part) for part in rel.split("/")):
+    def __init__(self, patterns):
+        normalised = [p.rstrip("/").removeprefix("./") for p in patterns]  # as path_matches reads them
+        component = [p for p in normalised if "/" not in p]
+        self._anchored = [p for p in normalised if "/" in p]
+        self._regex = re.compile("|".join(fnmatch.translate(p) for p in component)) if component else None
+
+    def __call__(self, rel: str) -> bool:
+        if self._regex is not None and any(self._regex.match(part) for part in rel.split("/")):
             return True
-        return any(path_matches(rel, p) for p in anchored)
+        return any(path_matches(rel, p) for p in self._anchored)
 
-    return matches
+    def matches_below(self, folder: str, name: str) -> bool:
+        """`self(folder + "/" + name)` for a `folder` (relative, not `.`) that no pattern
+        matches: then only `name` can match a pattern without `/`, and only the whole path
+        one with `/` (`path_matches` tries the folder and its prefixes, which failed). What
+        a walk asks of each entry of a folder."""
+        if self._regex is not None and self._regex.match(name):
+            return True
+        rel = f"{folder}/{name}"
+        return any(fnmatch.fnmatchcase(rel, p) for p in self._anchored)
+
 
 
 def path_matches(rel: str, pattern: str) -> bool:

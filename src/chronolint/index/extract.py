@@ -12,6 +12,7 @@ import re
 
 from chronolint.engine.astutil import is_none, keyword
 from chronolint.engine.names import NameResolver
+from chronolint.index.history.ops import calls
 from chronolint.index.columns import (
     annotation_inner,
     column_function,
@@ -87,8 +88,8 @@ class ModuleNames:
     """Qualifies names at module level: imports through the import table, names the
     module itself defines as `module.Name`, other chains by their spelling."""
 
-    def __init__(self, tree: ast.Module, module: str, is_package: bool):
-        self.resolver = NameResolver(tree)
+    def __init__(self, tree: ast.Module, module: str, is_package: bool, text: str | None = None):
+        self.resolver = NameResolver(tree, text)  # with the text, bindings are read off the statements
         self.module = module
         self.is_package = is_package
         self.local_names = {n.name for n in tree.body if isinstance(n, ast.ClassDef)} | _assigned_names(tree)
@@ -125,7 +126,7 @@ def extract_module(tree: ast.Module, rel_path: str, text: str | None = None) -> 
     """Everything the index needs from one module, as JSON-able data. `text`, the module's
     source, spares walking the tree for imperative mappings when it names none."""
     module = module_name(rel_path)
-    qualify = ModuleNames(tree, module, rel_path.endswith("__init__.py"))
+    qualify = ModuleNames(tree, module, rel_path.endswith("__init__.py"), text)
     data: dict = {"module": module, "classes": [], "declarative_bases": [], "flask_dbs": [], "use_tz": None,
                   "django_settings": False, "functions": {}, "tables": {}, "mappings": [],
                   "constants": _format_constants(tree),
@@ -167,16 +168,22 @@ def _clock_awareness(value: ast.AST, qualify) -> bool | None:
 
 def _returned_values(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST | None]:
     """The values of the function's own `return` statements (not those of nested
-    functions, classes or lambdas); a bare `return` is None."""
+    functions or classes); a bare `return` is None. A `return` is a statement, so only
+    the blocks of statements are walked, never an expression."""
     found, stack = [], list(function.body)
     while stack:
         node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            continue
-        if isinstance(node, ast.Return):
+        kind = node.__class__
+        if kind is ast.Return:
             found.append(node.value)
-        stack.extend(ast.iter_child_nodes(node))
+        elif kind is not ast.FunctionDef and kind is not ast.AsyncFunctionDef and kind is not ast.ClassDef:
+            for block in _STATEMENT_BLOCKS:
+                stack.extend(getattr(node, block, ()))
     return found
+
+
+# The fields that hold statements (`ExceptHandler` and `match_case` hold a body too), in `_fields` order.
+_STATEMENT_BLOCKS = ("body", "handlers", "orelse", "finalbody", "cases")
 
 
 def _function_summary(function: ast.FunctionDef | ast.AsyncFunctionDef, qualify) -> dict | None:
@@ -635,10 +642,12 @@ def _imperative_mappings(tree: ast.Module, qualify) -> list[dict]:
     the table, as qualified names, with `column_prefix=` and the `properties=` that
     rename a column (`{"placed": orders.c.placed_at}`)."""
     found = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call) or len(node.args) < 2 or any(isinstance(a, ast.Starred) for a in node.args):
+    for node in calls(tree):
+        if len(node.args) < 2 or any(isinstance(a, ast.Starred) for a in node.args):
             continue
         func = node.func
+        if isinstance(func, ast.Attribute) and func.attr != "map_imperatively" and func.attr != "mapper":
+            continue  # an attribute call qualifies to a name ending in its attribute: not a mapper function
         if not (isinstance(func, ast.Attribute) and func.attr == "map_imperatively") and qualify(func) not in _MAPPER_FUNCTIONS:
             continue
         cls, table = qualify(node.args[0]), qualify(node.args[1])

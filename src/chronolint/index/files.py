@@ -4,6 +4,7 @@ or .git; without one, the tree being linted) and the Python files under it."""
 from __future__ import annotations
 
 import os
+from collections.abc import Container, Mapping
 from pathlib import Path
 
 from chronolint.engine.paths import DEFAULT_EXCLUDE
@@ -12,7 +13,8 @@ ROOT_MARKERS = ("pyproject.toml", "setup.cfg", ".git")
 NAMESPACE_DEPTH = 3  # folders without `__init__.py` inside a package, looked through for its root
 
 
-def find_project_root(path: str, known: dict[str, str | None] | None = None, trees: tuple[str, ...] = ()) -> Path:
+def find_project_root(path: str, known: dict[str, str | None] | None = None, trees: tuple[str, ...] = (),
+                      listings: Mapping[str, Container[str]] | None = None) -> Path:
     """The nearest folder upwards from `path` holding a pyproject.toml, setup.cfg or .git.
     Without one (an unpacked archive, a Docker build context), never one project per folder:
     the folder above the outermost regular package holding `path` (`app/` of
@@ -20,12 +22,13 @@ def find_project_root(path: str, known: dict[str, str | None] | None = None, tre
     for a file outside any package, its folder if packages sit beside it (`manage.py`);
     else the tree being linted, the innermost of `trees` (see `linted_trees`) holding `path`;
     else the file's own folder. `known` lets a caller that asks for many files share the
-    per-folder answers."""
+    per-folder answers; `listings` (folder -> its names, lower-cased, as a walk found them)
+    spares the stats for markers a folder does not have."""
     start = os.path.abspath(path)
     if not os.path.isdir(start):
         start = os.path.dirname(start)
     known = {} if known is None else known
-    marked = _marked_folder_above(start, known)
+    marked = _marked_folder_above(start, known, {} if listings is None else listings)
     if marked is not None:
         return Path(marked)
     packaged = _package_root(start, known)
@@ -95,16 +98,17 @@ def _within(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def _marked_folder_above(folder: str, known: dict[str, str | None]) -> str | None:
+def _marked_folder_above(folder: str, known: dict[str, str | None], listings: Mapping[str, Container[str]]) -> str | None:
     """The nearest folder from `folder` upwards with a root marker, or None (then the
     file's own folder is the project: never `/`). `known` caches answers per folder."""
     if folder in known:
         return known[folder]
-    if any(os.path.exists(os.path.join(folder, marker)) for marker in ROOT_MARKERS):
+    names = listings.get(folder)
+    if any((names is None or marker in names) and os.path.exists(os.path.join(folder, marker)) for marker in ROOT_MARKERS):
         found = folder
     else:
         parent = os.path.dirname(folder)
-        found = None if parent == folder else _marked_folder_above(parent, known)
+        found = None if parent == folder else _marked_folder_above(parent, known, listings)
     known[folder] = found
     return found
 

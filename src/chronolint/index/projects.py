@@ -27,14 +27,17 @@ class ProjectIndexes:
     (`chronolint check app1 app2`) gives each file the index of its own project."""
 
     def __init__(self, resolver, *, overrides: dict[str, str] | None = None, use_cache: bool = True,
-                 trees: tuple[str, ...] | None = None, always: bool = False):
+                 trees: tuple[str, ...] | None = None, always: bool = False,
+                 listings: dict[str, set[str]] | None = None):
         """`trees`: where a project without a root marker is (`files.linted_trees`: the
-        run's paths; a language server's workspace folders); the working directory by default."""
+        run's paths; a language server's workspace folders); the working directory by default.
+        `listings`: the folders discovery walked, and the names in each (see `Discovery`)."""
         self.resolver = resolver
         self.always = always  # build an index even when no enabled rule needs one (--show-settings)
         self.trees = linted_trees() if trees is None else tuple(os.path.abspath(t) for t in trees)
         self.overrides = overrides
         self.use_cache = use_cache
+        self.listings = listings
         self._by_root: dict[Path, ProjectModules] = {}
         self._marked: dict[str, str | None] = {}  # per-folder root answers, for this run
         self._root_of: dict[str, Path | None] = {}  # a file's folder -> its project root (None: no index needed)
@@ -47,7 +50,7 @@ class ProjectIndexes:
         if folder not in self._root_of:
             # A folder's files share their settings (the nearest config file upwards).
             needed = self.always or any(rule.needs_index for rule in self.resolver.for_file(path).enabled_rules)
-            self._root_of[folder] = find_project_root(path, self._marked, self.trees) if needed else None
+            self._root_of[folder] = find_project_root(path, self._marked, self.trees, self.listings) if needed else None
         return self._root_of[folder]
 
     def _project(self, path: str) -> ProjectModules | None:
@@ -72,7 +75,8 @@ class ProjectIndexes:
         to read (no cached extraction), for a caller to run `read_module` on them in
         parallel and hand the results to `provide`. Walks each project once."""
         pending = []
-        for root, path in {self._root_for(path): path for path in files}.items():
+        last = {os.path.dirname(path): path for path in files}  # a folder's files share a root
+        for root, path in {self._root_for(path): path for path in last.values()}.items():
             if root is None or root in self._by_root or root in self._walked:
                 continue
             manifest = project_manifest(root, self._cache_dir(path)) if self.use_cache else None
@@ -91,13 +95,13 @@ class ProjectIndexes:
         project = self._project(path)
         return None if project is None else project.link()
 
-    def checked_entry(self, path: str, absolute: str, manifest: Manifest) -> dict | None:
-        """The entry of `manifest` for the file `path` (`absolute`, its key) if building
-        its project's index just found it current or recorded it: no need to stat it again."""
+    def checked_entries(self, path: str, manifest: Manifest) -> dict[str, dict]:
+        """The entries of `manifest`, by absolute path, that building the index of the
+        project holding `path` just found current or recorded: files not to stat again."""
         project = self._project(path)
         if project is None or project.manifest is not manifest:
-            return None
-        return project.checked.get(absolute)
+            return {}
+        return project.checked
 
     def fingerprint_for(self, path: str) -> str:
         """What a cache key needs of `for_file(path)`, without linking it when the cache

@@ -12,13 +12,10 @@ import stat
 import time
 from pathlib import Path
 
-from chronolint.engine.cache import CACHE_DIR, Manifest, manifest_for, text_digest
+from chronolint.engine.cache import CACHE_DIR, STORED, Manifest, manifest_for, text_digest
 from chronolint.engine.source import SourceError, read_source
 from chronolint.index.extract import EXTRACTOR_VERSION, empty_module, extract_module, may_define_models
-from chronolint.index.history import extract as history_extract
-from chronolint.index.history import wrappers as migration_wrappers
 from chronolint.index.files import python_files
-from chronolint.index.link import Linker
 from chronolint.index.model import ProjectIndex
 from chronolint.index.versions import read_library_versions
 
@@ -98,7 +95,8 @@ class ProjectModules:
         files = python_files(self.root) if files is None else files
         self.paths = set(files) | {p for p in self.overrides if p.endswith(".py") and _is_under(p, self.root)}
         ready = {} if ready is None else ready
-        self.modules: list[dict] = []
+        # (path, record) of each module that has one; `STORED`: kept in the manifest (see `modules`)
+        self._records: list[tuple[str, object]] = []
         self.checked: dict[str, dict] = {}  # manifest entries found current by this run
         # Lock files, pins and the configured versions: what linking reads besides modules.
         self.configured_versions = library_versions
@@ -111,7 +109,7 @@ class ProjectModules:
             else:
                 data, digest = _module_data(path, self.root, self.manifest, self.checked, ready)
             if data is not None:
-                self.modules.append(data)
+                self._records.append((path, data))
                 inputs.update(f"\0{path}\0{digest}".encode("utf-8", "surrogatepass"))
         self.inputs = inputs.hexdigest()  # what linking reads: each model module's content
         if self.manifest is not None:
@@ -119,9 +117,17 @@ class ProjectModules:
         self._index: ProjectIndex | None = None
         self._fingerprint: str | None = None
 
+    @property
+    def modules(self) -> list[dict]:
+        """The module records, in path order; those `STORED` are read from the manifest's
+        extractions file, only now (KeyError if it lacks one)."""
+        return [self.manifest.extraction(path) if data is STORED else data for path, data in self._records]
+
     def link(self) -> ProjectIndex:
         if self._index is None:
             try:
+                from chronolint.index.link import Linker  # not imported by a warm run, which links nothing
+
                 self._index = Linker(str(self.root), self.modules, self.versions).link()
             except (KeyError, TypeError, AttributeError, ValueError):
                 if self.manifest is None:
@@ -166,6 +172,10 @@ def _is_under(path: str, root: Path) -> bool:
 def _extract(path: str, root: Path, text: str) -> dict | None:
     """The module's record for the index, or None when it cannot define a model nor
     holds facts for the migration replay (`chronolint.index.history`)."""
+    # Not imported by a warm run, which extracts nothing.
+    from chronolint.index.history import extract as history_extract
+    from chronolint.index.history import wrappers as migration_wrappers
+
     models, history = may_define_models(text), history_extract.wants(text)
     wrappers = "alembic" in text and "def " in text and not history_extract.is_revision_text(text)
     if not models and not history and not wrappers:
@@ -196,7 +206,8 @@ def read_module(path: str, root: str, stored: dict | None = None) -> tuple | Non
     """Stat, read and extract one file on disk: `(stat, seen, digest, record)`, or None
     when it cannot be indexed. No shared state: runs as well in a worker process. The
     extraction in `stored` (the file's manifest entry) is reused if made from the same
-    content: a fresh checkout with its cache restored changes every stat, no content."""
+    content: a fresh checkout with its cache restored changes every stat, no content
+    (the record is then `STORED` if the manifest keeps it apart)."""
     try:
         st = os.stat(path)
     except OSError:

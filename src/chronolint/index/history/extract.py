@@ -18,7 +18,7 @@ import re
 
 from chronolint.engine.names import NameResolver
 from chronolint.index.columns import SA_ROOTS, column_type_node, dotted, keyword, type_facts
-from chronolint.index.history.ops import OpCollector, name_value
+from chronolint.index.history.ops import OpCollector, calls, name_value
 from chronolint.index.history.replay import CLASS_TABLE
 from chronolint.index.history.django import migration_record
 from chronolint.index.history.revision import alembic_revision, is_django_migration
@@ -147,8 +147,8 @@ class _Reader:
             return None
         position = params.index(param)
         values: list[str] = []
-        for node in ast.walk(self.tree):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == function.name:
+        for node in calls(self.tree):
+            if isinstance(node.func, ast.Name) and node.func.id == function.name:
                 bound = node.args[position] if position < len(node.args) else getattr(keyword(node, param), "value", None)
                 value = self.name(bound)
                 if value is None:
@@ -367,27 +367,26 @@ def _words(text: str) -> list[str]:
 def _executes(reader: _Reader, function: ast.FunctionDef) -> list[list]:
     """`conn.execute(...)` / `op.get_bind().execute(...)`: SQL run through a connection."""
     ops = []
-    for node in ast.walk(function):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _EXECUTE
+    for node in calls(function):
+        if (isinstance(node.func, ast.Attribute) and node.func.attr in _EXECUTE
                 and not reader.collector.is_alembic_op(node.func, [function])):
             ops += _sql_ops(reader, node.args[0] if node.args else None, node.lineno)
     return ops
 
 
 def _reflects(reader: _Reader, function: ast.FunctionDef) -> bool:
-    for node in ast.walk(function):
-        if isinstance(node, ast.Call):
-            last = (dotted(node.func) or "").rsplit(".", 1)[-1]
-            if last in _REFLECTION or any(k.arg in ("autoload_with", "autoload") for k in node.keywords):
-                return True
+    for node in calls(function):
+        last = (dotted(node.func) or "").rsplit(".", 1)[-1]
+        if last in _REFLECTION or any(k.arg in ("autoload_with", "autoload") for k in node.keywords):
+            return True
     return False
 
 
 def _reflected(reader: _Reader, function: ast.FunctionDef) -> set[str]:
     """Tables named to reflection calls (`inspector.get_columns("t")`, `Table("t", ..., autoload_with=)`)."""
     names = set()
-    for node in ast.walk(function):
-        if isinstance(node, ast.Call) and node.args:
+    for node in calls(function):
+        if node.args:
             last = (dotted(node.func) or "").rsplit(".", 1)[-1]
             if last in ("get_columns", "has_table", "Table", "get_indexes", "get_foreign_keys"):
                 name = reader.name(node.args[0])

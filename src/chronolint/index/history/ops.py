@@ -10,9 +10,11 @@ operation undoes which; `inverse_source` writes the undoing call for one operati
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from chronolint.engine.names import NameResolver
+from chronolint.engine.names import NameResolver, name_chain
 from chronolint.sql import ddl_statement
 
 # Positional parameters of each operation, as `alembic.op` spells them.
@@ -58,6 +60,30 @@ INVERSES = {
     "drop_table_comment": ("create_table_comment",),
 }
 SQL_CALLS = ("execute", "exec_driver_sql", "executescript", "text")
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+@lru_cache(maxsize=4)
+def _source_lines(source: str) -> list[str]:
+    """The lines as the parser splits them, ends kept (`ast._splitlines_no_ff`)."""
+    return _LINE.findall(source)
+
+
+def source_segment(source: str, node: ast.AST) -> str | None:
+    """`ast.get_source_segment(source, node)`, with the module's lines split once: the
+    standard library splits the whole text on every call, a character at a time (Python
+    3.11), which costs a large revision milliseconds per segment."""
+    end_lineno, end_col_offset = getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None)
+    if end_lineno is None or end_col_offset is None:
+        return None
+    lines = _source_lines(source)
+    first = lines[node.lineno - 1].encode()
+    if end_lineno == node.lineno:
+        return first[node.col_offset:end_col_offset].decode()
+    last = lines[end_lineno - 1].encode()[:end_col_offset].decode()
+    return "".join((first[node.col_offset:].decode(), *lines[node.lineno:end_lineno - 1], last))
 
 
 class NotInvertible(Exception):
@@ -166,16 +192,36 @@ def _batch_params(name: str) -> tuple[str, ...]:
 
 
 class OpCollector:
-    """Finds the Alembic operations in a function, following calls to module-level helpers."""
+    """Finds the Alembic operations in a function, following calls to module-level helpers.
+
+    Several rules read the same revision's operations through one collector (the per-file
+    `RevisionAnalysis`), so what it reads is kept: the operations of each function, the
+    names each helper assigns, and what each name resolves to in each scope."""
 
     def __init__(self, names: NameResolver, constants: dict[str, str], functions: dict[str, ast.FunctionDef]):
         self.names = names
         self.constants = constants
         self.functions = functions
+        self._ops: dict[ast.AST, list[Op]] = {}
+        self._assigned: dict[ast.AST, frozenset[str]] = {}
+        self._bases: dict[tuple, str | None] = {}
 
     def is_alembic_op(self, func: ast.AST, scopes: list[ast.AST]) -> bool:
-        qualified = self.names.resolve_qualified_name(func, scopes)
-        return qualified is not None and qualified.startswith("alembic.op.") and qualified.count(".") == 2
+        """`func` resolves to `alembic.op.<name>`. Only a chain of at most three names can
+        (`op.x`, `alembic.op.x`, or an imported `x`), so the others are not resolved, and
+        the head of a chain is resolved once per scope."""
+        chain = name_chain(func)
+        if chain is None or len(chain) > 3 or (len(chain) == 3 and chain[1] != "op"):
+            return False
+        key = (chain[0], *map(id, scopes))
+        if key in self._bases:
+            base = self._bases[key]
+        else:
+            base = self._bases[key] = self.names.resolve_name(chain[0], scopes)
+        if base is None:
+            return False
+        qualified = ".".join((base, *chain[1:]))
+        return qualified.startswith("alembic.op.") and qualified.count(".") == 2
 
     def batch_block(self, statement: ast.With, item: ast.withitem, scopes) -> BatchBlock | None:
         call = item.context_expr
@@ -206,46 +252,90 @@ class OpCollector:
         return Op(func.attr, call, args, batch, self.constants, [_bound(a, bindings) for a in call.args])
 
     def collect(self, function: ast.FunctionDef) -> list[Op]:
-        ops: list[Op] = []
-        self._collect(function, [function], {}, ops, {function.name}, {})
-        return ops
+        """The operations `function` performs, in the order they appear (a helper's where
+        it is called); read once per function."""
+        ops = self._ops.get(function)
+        if ops is None:
+            ops = self._ops[function] = []
+            self._collect(function, [function], {}, ops, {function.name}, {})
+        return list(ops)
 
     def _collect(self, node: ast.AST, scopes, batch_vars, ops: list[Op], visiting: set[str],
                  bindings: dict[str, ast.AST]) -> None:
-        if isinstance(node, (ast.With, ast.AsyncWith)):
+        kind = node.__class__
+        if kind is ast.With or kind is ast.AsyncWith:
             batch_vars = dict(batch_vars)
             for item in node.items:
                 block = self.batch_block(node, item, scopes)
                 if block is not None and isinstance(item.optional_vars, ast.Name):
                     batch_vars[item.optional_vars.id] = block
-        if isinstance(node, ast.Call):
+        elif kind is ast.Call:
             op = self.op_of(node, scopes, batch_vars, bindings)
             if op is not None:
                 ops.append(op)
             elif isinstance(node.func, ast.Name) and node.func.id in self.functions and node.func.id not in visiting:
                 helper = self.functions[node.func.id]
-                passed = helper_bindings(helper, node, bindings)
+                passed = self.helper_bindings(helper, node, bindings)
                 # A batch operator passed in (`_drop(batch_op, "ix_a")`) is the same batch there.
                 batches = {param: batch_vars[arg.id] for param, arg in passed.items()
                            if isinstance(arg, ast.Name) and arg.id in batch_vars}
                 self._collect(helper, [helper], batches, ops, visiting | {helper.name}, passed)
-        for child in ast.iter_child_nodes(node):
-            self._collect(child, scopes, batch_vars, ops, visiting, bindings)
+        # The children in `ast.iter_child_nodes` order, leaves (which hold no call) skipped.
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                for child in value:
+                    if isinstance(child, ast.AST) and not isinstance(child, _LEAVES):
+                        self._collect(child, scopes, batch_vars, ops, visiting, bindings)
+            elif isinstance(value, ast.AST) and not isinstance(value, _LEAVES):
+                self._collect(value, scopes, batch_vars, ops, visiting, bindings)
+
+    def helper_bindings(self, helper: ast.FunctionDef, call: ast.Call, outer: dict[str, ast.AST]) -> dict[str, ast.AST]:
+        """What a project helper's parameters hold for one call (`add_column("t", sa.Column(...))`
+        binds `table` and `column`), so the operations inside it are read with the caller's
+        arguments. Parameters the call does not pass (defaults), and every parameter when it
+        unpacks arguments, stay unknown. A parameter the helper reassigns is not bound."""
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+            return {}
+        params = [a.arg for a in (*helper.args.posonlyargs, *helper.args.args)]
+        bound = dict(zip(params, call.args))
+        named = {a.arg for a in (*helper.args.args, *helper.args.kwonlyargs)}
+        bound.update({k.arg: k.value for k in call.keywords if k.arg in named})
+        assigned = self._assigned.get(helper)
+        if assigned is None:
+            assigned = self._assigned[helper] = frozenset(
+                n.id for n in ast.walk(helper) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
+        return {name: _bound(value, outer) for name, value in bound.items() if name not in assigned}
 
 
-def helper_bindings(helper: ast.FunctionDef, call: ast.Call, outer: dict[str, ast.AST]) -> dict[str, ast.AST]:
-    """What a project helper's parameters hold for one call (`add_column("t", sa.Column(...))`
-    binds `table` and `column`), so the operations inside it are read with the caller's
-    arguments. Parameters the call does not pass (defaults), and every parameter when it
-    unpacks arguments, stay unknown. A parameter the helper reassigns is not bound."""
-    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
-        return {}
-    params = [a.arg for a in (*helper.args.posonlyargs, *helper.args.args)]
-    bound = dict(zip(params, call.args))
-    named = {a.arg for a in (*helper.args.args, *helper.args.kwonlyargs)}
-    bound.update({k.arg: k.value for k in call.keywords if k.arg in named})
-    assigned = {n.id for n in ast.walk(helper) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-    return {name: _bound(value, outer) for name, value in bound.items() if name not in assigned}
+# Nodes with no call, `with` or statement below them: the walks that look for those skip them.
+_LEAVES = (ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop,
+           ast.alias, ast.Pass, ast.Break, ast.Continue, ast.Global, ast.Nonlocal, ast.Import, ast.ImportFrom)
+
+
+def calls(root: ast.AST) -> list[ast.Call]:
+    """The calls `ast.walk(root)` yields, in its order (breadth first), without entering
+    names, constants or operators."""
+    found, queue = [], [root]
+    for node in queue:  # the queue grows as it is read
+        if node.__class__ is ast.Call:
+            found.append(node)
+        queue += branches(node)
+    return found
+
+
+def branches(node: ast.AST) -> list[ast.AST]:
+    """The children of `node` that can hold a call, in `ast.iter_child_nodes` order (names,
+    constants, contexts and operators left out), for walks that only look for calls.
+    (`_collect` inlines the same loop: it runs on every node of every revision.)"""
+    found = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if value.__class__ is list:
+            found += [child for child in value if isinstance(child, ast.AST) and not isinstance(child, _LEAVES)]
+        elif isinstance(value, ast.AST) and not isinstance(value, _LEAVES):
+            found.append(value)
+    return found
 
 
 def _bound(node: ast.AST, bindings: dict[str, ast.AST]) -> ast.AST:
@@ -380,7 +470,7 @@ class _Writer:
 
     def seg(self, param: str) -> str | None:
         node = self.op.arg(param)
-        return None if node is None else ast.get_source_segment(self.source, node)
+        return None if node is None else source_segment(self.source, node)
 
     def require(self, param: str, why: str) -> str:
         text = self.seg(param)
@@ -390,12 +480,12 @@ class _Writer:
 
     def string(self, value: str) -> str:
         """A string literal in the quote style of the upgrade's own call."""
-        call_source = ast.get_source_segment(self.source, self.op.call) or ""
+        call_source = source_segment(self.source, self.op.call) or ""
         quote = "'" if call_source.count("'") > call_source.count('"') else '"'
         return f"{quote}{value}{quote}"
 
     def call(self, name: str, positional: list[str], keywords: list[tuple[str, str]]) -> str:
-        receiver = ast.get_source_segment(self.source, self.op.call.func.value)
+        receiver = source_segment(self.source, self.op.call.func.value)
         carried = [(k, v) for k, v in keywords if v is not None]
         schema = self.seg("schema")
         if schema is not None and self.op.batch is None and not any(k == "schema" for k, _ in carried):
@@ -427,7 +517,7 @@ class _Writer:
         column = self.op.arg("column")
         if not (isinstance(column, ast.Call) and column.args and _callee_name(column) == "Column"):
             raise NotInvertible(f"the column added at line {self.op.line} is not a `Column(...)` call")
-        name = ast.get_source_segment(self.source, column.args[0])
+        name = source_segment(self.source, column.args[0])
         return self.call("drop_column", self.table_args() + [name], [])
 
     def inverse_create_index(self) -> str:

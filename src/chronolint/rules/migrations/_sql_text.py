@@ -7,11 +7,14 @@ from __future__ import annotations
 import ast
 
 _EXECUTE_METHODS = frozenset({"execute", "exec_driver_sql", "executescript"})
+# The last name of each of these (an attribute call `x.y()` resolves to a name ending in `y`).
+_SQL_CALLABLES = frozenset({"text", "RunSQL"})
 _TEXT_FUNCTIONS = frozenset({"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text"})
 # What an f-string's `{placeholder}` reads as in the SQL text: a name no real column has.
 PLACEHOLDER = "chronolint_placeholder"
 _RUN_SQL = frozenset({"django.db.migrations.RunSQL", "django.db.migrations.operations.RunSQL",
                       "django.db.migrations.operations.special.RunSQL"})
+_SQL_FUNCTIONS = _TEXT_FUNCTIONS | _RUN_SQL
 
 
 def sql_argument(call: ast.Call, ctx) -> ast.AST | None:
@@ -20,7 +23,7 @@ def sql_argument(call: ast.Call, ctx) -> ast.AST | None:
     func = call.func
     if isinstance(func, ast.Attribute) and func.attr in _EXECUTE_METHODS:
         argument = call.args[0] if call.args else None
-    elif ctx.resolve(func) in _TEXT_FUNCTIONS or ctx.resolve(func) in _RUN_SQL:
+    elif (not isinstance(func, ast.Attribute) or func.attr in _SQL_CALLABLES) and ctx.resolve(func) in _SQL_FUNCTIONS:
         argument = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg in ("sql", "text")), None)
     else:
         return None

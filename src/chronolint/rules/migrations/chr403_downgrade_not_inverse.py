@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import ast
-
 from chronolint.engine.astutil import def_name_range
 from chronolint.rules.api import Applicability, Invalid, Rule, Valid
 from chronolint.rules.migrations.helpers import (
@@ -13,7 +11,7 @@ from chronolint.rules.migrations.helpers import (
 )
 from chronolint.rules.migrations._examples import REVISION_HEAD as _HEAD
 from chronolint.rules.migrations.inverse_match import missing_inverses, read_downgrade
-from chronolint.index.history.ops import NotInvertible, Op, inverse_source
+from chronolint.index.history.ops import NotInvertible, Op, inverse_source, source_segment
 from chronolint.analysis.migrations import (
     does_nothing,
     is_docstring,
@@ -212,7 +210,7 @@ class DowngradeNotInverse(Rule):
 
 
 def _segment(ctx, node) -> str:
-    return ast.get_source_segment(ctx.source.text, node)
+    return source_segment(ctx.source.text, node)
 
 
 def _target(op: Op) -> str:

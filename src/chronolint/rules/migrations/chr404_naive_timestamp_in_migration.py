@@ -12,7 +12,9 @@ from chronolint.rules.migrations.helpers import (
     wrapper_calls,
 )
 from chronolint.rules.migrations._examples import REVISION_HEAD as _HEAD
-from chronolint.index.history.ops import NAIVE_TIMESTAMP_TYPES, column_type, column_types, is_naive_type, type_callee
+from chronolint.index.history.ops import (
+    NAIVE_TIMESTAMP_TYPES, column_type, column_types, is_naive_type, source_segment, type_callee,
+)
 
 class NaiveTimestampInMigration(Rule):
     """
@@ -142,7 +144,7 @@ class NaiveTimestampInMigration(Rule):
         qualified = ctx.names.resolve_qualified_name(type_callee(type_node), [upgrade])
         if qualified in NAIVE_TIMESTAMP_TYPES and is_naive_type(type_node):
             ctx.report(self, type_node, fix=self._fix(ctx, type_node),
-                       type=ast.get_source_segment(ctx.source.text, type_callee(type_node)))
+                       type=source_segment(ctx.source.text, type_callee(type_node)))
 
     @staticmethod
     def _fix(ctx, type_node: ast.AST):
@@ -157,7 +159,7 @@ class NaiveTimestampInMigration(Rule):
 
 
 def _wrapper_message(ctx, wrapper, written: list[str]) -> str:
-    called = f"`{ast.get_source_segment(ctx.source.text, wrapper.call.func)}()` ({wrapper.qualified.rpartition('.')[0]})"
+    called = f"`{source_segment(ctx.source.text, wrapper.call.func)}()` ({wrapper.qualified.rpartition('.')[0]})"
     if len(written) == 1:
         return f"`{written[0]}` without `timezone=True` in {called} creates a timestamp column without time zone"
     types = ", ".join(f"`{t}`" for t in sorted(set(written)))

@@ -6,6 +6,7 @@ from chronolint.rules.api import AllOf, AnyCase, Applicability, Edit, Invalid, L
 from chronolint.analysis.migrations import alembic_revision, module_constants
 from chronolint.rules.migrations._sql_text import PLACEHOLDER, sql_argument, string_literals
 from chronolint.rules.migrations.helpers import is_history, unsafe_fix
+from chronolint.index.history.ops import source_segment
 from chronolint.sql import NaiveTimestamp, naive_timestamp_columns
 
 
@@ -239,7 +240,7 @@ def _fix(ctx, literal: ast.AST, hit: NaiveTimestamp):
     """Edit inside the literal when its source text between the quotes is its value."""
     if not isinstance(literal, ast.Constant):
         return None
-    source = ast.get_source_segment(ctx.source.text, literal) or ""
+    source = source_segment(ctx.source.text, literal) or ""
     prefix = len(source) - len(source.lstrip("rRuU"))
     body = source[prefix:]
     quote = body[:3] if body[:3] in ('"""', "'''") else body[:1]

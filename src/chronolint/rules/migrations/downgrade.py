@@ -16,6 +16,7 @@ from chronolint.index.history.ops import (
     OpCollector,
     inverse_source,
     name_value,
+    source_segment,
 )
 from chronolint.analysis.migrations import alembic_revision, is_docstring
 
@@ -90,8 +91,8 @@ def downgrade_body(upgrade: ast.FunctionDef, source: str, collector: OpCollector
 
 
 def _with_item_source(block: BatchBlock, source: str) -> str:
-    context = ast.get_source_segment(source, block.item.context_expr)
-    return f"{context} as {ast.get_source_segment(source, block.item.optional_vars)}"
+    context = source_segment(source, block.item.context_expr)
+    return f"{context} as {source_segment(source, block.item.optional_vars)}"
 
 
 def _flatten(units: list) -> list[Op]:
@@ -103,7 +104,7 @@ def _flatten(units: list) -> list[Op]:
 
 def downgrade_function(upgrade: ast.FunctionDef, source: str, collector: OpCollector, indent: str = "    ") -> str:
     """`def downgrade() -> None:` with the generated body, matching the upgrade's signature."""
-    returns = f" -> {ast.get_source_segment(source, upgrade.returns)}" if upgrade.returns is not None else ""
+    returns = f" -> {source_segment(source, upgrade.returns)}" if upgrade.returns is not None else ""
     body = downgrade_body(upgrade, source, collector, indent)
     return f"def downgrade(){returns}:\n" + "\n".join(body) + "\n"
 

@@ -12,7 +12,7 @@ from chronolint.rules.migrations.baseline import (
     django_created_by,
     is_at_or_below_baseline,
 )
-from chronolint.index.history.ops import OpCollector, changes_schema, name_value  # changes_schema: for the rules
+from chronolint.index.history.ops import OpCollector, calls, changes_schema, name_value  # changes_schema: for the rules
 from chronolint.sql import ddl_statement
 from chronolint.analysis.migrations import (
     Revision,
@@ -85,8 +85,8 @@ def wrapper_calls(ctx, function: ast.FunctionDef) -> list[WrapperCall]:
         return []
     local = {s.name for s in ctx.tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
     found = []
-    for node in ast.walk(function):
-        if not isinstance(node, ast.Call) or not isinstance(node.func, (ast.Name, ast.Attribute)):
+    for node in calls(function):
+        if not isinstance(node.func, (ast.Name, ast.Attribute)):
             continue
         if isinstance(node.func, ast.Name) and node.func.id in local:
             continue

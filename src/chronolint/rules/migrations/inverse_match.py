@@ -12,6 +12,7 @@ from chronolint.index.history.ops import (
     INVERSES,
     SQL_CALLS,
     Op,
+    calls,
     name_value,
 )
 
@@ -35,9 +36,7 @@ class Downgrade:
 def read_downgrade(function: ast.FunctionDef, ops: list[Op], constants: dict[str, str], local_functions) -> Downgrade:
     texts: list[str] = []
     opaque = False
-    for node in ast.walk(function):
-        if not isinstance(node, ast.Call):
-            continue
+    for node in calls(function):
         callee = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
         if callee in SQL_CALLS and node.args:
             text = name_value(node.args[0], constants)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from pathlib import Path
 
 from chronolint.analysis.receivers import walk_own_body
+from chronolint.index.history.ops import branches
 
 _OFFLINE = "`alembic upgrade --sql`"
 _GET_BIND = frozenset({"alembic.op.get_bind", "alembic.context.get_bind"})
@@ -101,7 +102,10 @@ class OfflineReads:
                 helper = self.revision.functions.get(name)
                 if helper is not None and name not in {"upgrade", "downgrade"}:
                     pending.append(helper)
-        if any(_names_offline_mode(node) and id(node) not in recognised for node in ast.walk(self.ctx.tree)):
+        if not found:
+            return []
+        if _may_name_offline_mode(self.ctx.source.text) and any(
+                _names_offline_mode(node) and id(node) not in recognised for node in ast.walk(self.ctx.tree)):
             return []  # offline mode tested somewhere else (a helper, a module flag): unknown
         found.sort(key=lambda r: (r.node.lineno, r.node.col_offset))
         return found
@@ -121,6 +125,12 @@ def _catches_any(handler: ast.ExceptHandler) -> bool:
         (isinstance(k, ast.Name) and k.id in _BROAD) or (isinstance(k, ast.Attribute) and k.attr in _BROAD) for k in kinds)
 
 
+def _may_name_offline_mode(text: str) -> bool:
+    """Whether any name in the module can be one `_names_offline_mode` accepts: an ASCII
+    source spells its names as they are (a non-ASCII one may spell them otherwise, NFKC)."""
+    return "is_offline_mode" in text or "as_sql" in text or not text.isascii()
+
+
 def _names_offline_mode(node: ast.AST) -> bool:
     return (isinstance(node, ast.Attribute) and node.attr in {"is_offline_mode", "as_sql"}) or (
         isinstance(node, ast.Name) and node.id == "is_offline_mode")
@@ -133,18 +143,16 @@ class _FunctionCheck:
         self.reads: list[OfflineRead] = []
         self.called: list[str] = []
         self.offline_names: set[str] = set()
+        self.loads: dict[str, int] = {}
+        self._stores: dict[str, int] = {}
+        self._assigned: dict[str, list[ast.AST]] = {}
+        self._offline_names: list[ast.AST] = []  # the nodes naming offline mode
+        self._read_names()
         self.binds = self._bind_names(self._bind_expression)
         self.contexts = self._bind_names(self._context_expression)
-        self.loads = self._loads()
         self.recognised_parts: set[int] = set()
         self._statements(function.body)
         self.unknown_guard = self._has_unread_guard()
-
-    @cached_property
-    def own_nodes(self) -> list[ast.AST]:
-        """The function's own nodes (not those of nested functions), walked once: the
-        binding, load and guard questions each read them all."""
-        return list(walk_own_body(self.function))
 
     # -- guards ---------------------------------------------------------------------
     def _offline_test(self, test: ast.AST) -> bool | None:
@@ -181,8 +189,7 @@ class _FunctionCheck:
 
     def _has_unread_guard(self) -> bool:
         """Offline mode named somewhere this check did not read as a guard: unknown."""
-        return any(_names_offline_mode(node) and id(node) not in self.recognised_parts
-                   for node in self.own_nodes)
+        return any(id(node) not in self.recognised_parts for node in self._offline_names)
 
     # -- walking --------------------------------------------------------------------
     def _statements(self, body: list[ast.stmt]) -> None:
@@ -244,15 +251,15 @@ class _FunctionCheck:
             node = stack.pop()
             if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 continue
-            children = list(ast.iter_child_nodes(node))
+            children = branches(node)
             if isinstance(node, ast.BoolOp):
                 stop = self._short_circuit(node)
                 if stop is not None:  # `not offline and <read>`: the read never runs offline
                     self._recognise(node.values[stop])
-                    children = [node.op, *node.values[:stop]]
+                    children = node.values[:stop]
             for child in children:
                 parents[id(child)] = node
-                stack.append(child)
+            stack += children
             if isinstance(node, ast.Call):
                 self._call(node, parents.get(id(node), stmt), stmt)
 
@@ -304,25 +311,27 @@ class _FunctionCheck:
     def _is_bind(self, node: ast.AST) -> bool:
         return self._bind_expression(node) or (isinstance(node, ast.Name) and node.id in self.binds)
 
+    def _read_names(self) -> None:
+        """One pass over the function's own nodes (not those of nested functions): how
+        often each name is loaded and stored, the values of its single-name assignments
+        (`name = <value>`), and the nodes that name offline mode."""
+        loads, stores, assigned = self.loads, self._stores, self._assigned
+        for node in walk_own_body(self.function):
+            kind = node.__class__
+            if kind is ast.Name:
+                if isinstance(node.ctx, ast.Load):
+                    loads[node.id] = loads.get(node.id, 0) + 1
+                else:
+                    stores[node.id] = stores.get(node.id, 0) + 1
+                if node.id == "is_offline_mode":
+                    self._offline_names.append(node)
+            elif kind is ast.Assign and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                assigned.setdefault(node.targets[0].id, []).append(node.value)
+            elif kind is ast.Attribute and _names_offline_mode(node):
+                self._offline_names.append(node)
+
     def _bind_names(self, matches) -> set[str]:
         """Local names every binding of which is `name = <value that matches>`."""
-        assigned: dict[str, list[bool]] = {}
         parameters = {a.arg for a in ast.walk(self.function.args) if isinstance(a, ast.arg)}
-        for node in self.own_nodes:
-            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-                assigned.setdefault(node.id, [])
-            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-                assigned.setdefault(node.targets[0].id, []).append(matches(node.value))
-        stores: dict[str, int] = {}
-        for node in self.own_nodes:
-            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-                stores[node.id] = stores.get(node.id, 0) + 1
-        return {name for name, kinds in assigned.items()
-                if kinds and all(kinds) and len(kinds) == stores.get(name, 0) and name not in parameters}
-
-    def _loads(self) -> dict[str, int]:
-        loads: dict[str, int] = {}
-        for node in self.own_nodes:
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-                loads[node.id] = loads.get(node.id, 0) + 1
-        return loads
+        return {name for name, values in self._assigned.items()
+                if len(values) == self._stores.get(name, 0) and all(map(matches, values)) and name not in parameters}

@@ -8,7 +8,7 @@ import re
 import sys
 import tokenize
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from chronolint.engine.diagnostics import Location
 from chronolint.engine.noqa import file_noqa_codes, line_noqa_codes
@@ -58,6 +58,31 @@ def read_source(path: str) -> str:
     except OSError as exc:
         raise SourceError(f"cannot read: {exc.strerror or exc}") from None
     return decode_source(data, path)
+
+
+# A line with its end, split where the parser ends lines (`\r\n`, `\r`, `\n`; not at `\f`
+# or `\v` as `str.splitlines` does), as `ast.get_source_segment` splits them.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+@lru_cache(maxsize=4)
+def _source_lines(source: str) -> list[str]:
+    return _LINE.findall(source)
+
+
+def source_segment(source: str, node: ast.AST) -> str | None:
+    """`ast.get_source_segment(source, node)`, with the module's lines split once: the
+    standard library splits the whole text on every call, a character at a time (Python
+    3.11), which costs a large module milliseconds per segment."""
+    end_lineno, end_col_offset = getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None)
+    if end_lineno is None or end_col_offset is None:
+        return None
+    lines = _source_lines(source)
+    first = lines[node.lineno - 1].encode()
+    if end_lineno == node.lineno:
+        return first[node.col_offset:end_col_offset].decode()
+    last = lines[end_lineno - 1].encode()[:end_col_offset].decode()
+    return "".join((first[node.col_offset:].decode(), *lines[node.lineno:end_lineno - 1], last))
 
 
 @dataclass

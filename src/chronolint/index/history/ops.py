@@ -10,11 +10,10 @@ operation undoes which; `inverse_source` writes the undoing call for one operati
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from chronolint.engine.names import NameResolver, name_chain
+from chronolint.engine.source import source_segment
 from chronolint.sql import ddl_statement
 
 # Positional parameters of each operation, as `alembic.op` spells them.
@@ -60,30 +59,6 @@ INVERSES = {
     "drop_table_comment": ("create_table_comment",),
 }
 SQL_CALLS = ("execute", "exec_driver_sql", "executescript", "text")
-
-
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
-
-
-@lru_cache(maxsize=4)
-def _source_lines(source: str) -> list[str]:
-    """The lines as the parser splits them, ends kept (`ast._splitlines_no_ff`)."""
-    return _LINE.findall(source)
-
-
-def source_segment(source: str, node: ast.AST) -> str | None:
-    """`ast.get_source_segment(source, node)`, with the module's lines split once: the
-    standard library splits the whole text on every call, a character at a time (Python
-    3.11), which costs a large revision milliseconds per segment."""
-    end_lineno, end_col_offset = getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None)
-    if end_lineno is None or end_col_offset is None:
-        return None
-    lines = _source_lines(source)
-    first = lines[node.lineno - 1].encode()
-    if end_lineno == node.lineno:
-        return first[node.col_offset:end_col_offset].decode()
-    last = lines[end_lineno - 1].encode()[:end_col_offset].decode()
-    return "".join((first[node.col_offset:].decode(), *lines[node.lineno:end_lineno - 1], last))
 
 
 class NotInvertible(Exception):

@@ -8,6 +8,7 @@ from chronolint.rules.api import Applicability, Edit, Fix, Invalid, Location, Ru
 from chronolint.analysis.receivers import receiver_types
 from chronolint.analysis.timestamp_columns import named_column, updated_at_exempt, updated_at_names
 from chronolint.engine.astutil import def_name_range, walk
+from chronolint.engine.source import source_segment
 from chronolint.rules.lifecycle.helpers import model_needles, statement_writes
 
 _MODELS = {"models.py": (
@@ -366,7 +367,7 @@ def _existing_now_expression(ctx, names) -> str | None:
             if isinstance(target, ast.Attribute) and target.attr in names and isinstance(node.value, ast.Call) and not node.value.args[1:]:
                 qualified = ctx.resolve(node.value.func) or ""
                 if qualified in {"datetime.datetime.now", "datetime.datetime.utcnow", "django.utils.timezone.now"}:
-                    return ast.get_source_segment(ctx.source.text, node.value)
+                    return source_segment(ctx.source.text, node.value)
     return None
 
 

@@ -6,6 +6,7 @@ from functools import lru_cache
 
 from chronolint.analysis.receivers import receiver_types
 from chronolint.engine.astutil import keyword, walk
+from chronolint.engine.source import source_segment
 from chronolint.rules.api import AllOf, Applicability, Edit, Fix, Invalid, Location, Rule, Valid, WholeWords
 
 _MODELS = {"orders/models.py": (
@@ -312,7 +313,7 @@ def _check_field_list(model, node: ast.AST, ctx):
     if not missing:
         return None
     last = node.elts[-1]
-    segment = ast.get_source_segment(ctx.source.text, last) or "''"
+    segment = source_segment(ctx.source.text, last) or "''"
     quote = segment[0] if segment[:1] in {"'", '"'} else None
     return model, missing, (_AddToFields(_end(last, ctx), quote) if quote else None)
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import ast
 
+from chronolint.engine.source import source_segment
 from chronolint.analysis.receivers import receiver_types
 from chronolint.rules.api import Applicability, Edit, Fix, Invalid, Rule, Valid
 from fnmatch import fnmatchcase
@@ -292,7 +293,7 @@ def _edits(model, written: set[str], ctx) -> bool:
 
 
 def _spelled(node: ast.AST, ctx) -> str:
-    return ast.get_source_segment(ctx.source.text, node) or ast.unparse(node)
+    return source_segment(ctx.source.text, node) or ast.unparse(node)
 
 
 def _stale_column(model, ctx):
@@ -368,10 +369,10 @@ def _fix_data(call: ast.Call, updated, ctx) -> dict | None:
             return None
         first = target.keys[0]
         if isinstance(first, ast.Constant):
-            quote = (ast.get_source_segment(ctx.source.text, first) or "'")[0]
+            quote = (source_segment(ctx.source.text, first) or "'")[0]
             key = f"{quote}{updated.attr}{quote}"
         elif isinstance(first, ast.Attribute) and all(isinstance(k, ast.Attribute) for k in target.keys):
-            key = f"{ast.get_source_segment(ctx.source.text, first.value)}.{updated.attr}"
+            key = f"{source_segment(ctx.source.text, first.value)}.{updated.attr}"
         else:
             return None
         at = ctx.source.node_range(target.values[-1])[1]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from chronolint.engine.astutil import def_name_range
+from chronolint.engine.source import source_segment
 from chronolint.rules.api import Applicability, Invalid, Rule, Valid
 from chronolint.rules.migrations.helpers import (
     REVISION_NEEDLES,
@@ -11,7 +12,7 @@ from chronolint.rules.migrations.helpers import (
 )
 from chronolint.rules.migrations._examples import REVISION_HEAD as _HEAD
 from chronolint.rules.migrations.inverse_match import missing_inverses, read_downgrade
-from chronolint.index.history.ops import NotInvertible, Op, inverse_source, source_segment
+from chronolint.index.history.ops import NotInvertible, Op, inverse_source
 from chronolint.analysis.migrations import (
     does_nothing,
     is_docstring,

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import ast
 
+from chronolint.engine.source import source_segment
 from chronolint.rules.api import Applicability, Edit, Invalid, Rule, Valid
 from chronolint.rules.migrations.helpers import (
     REVISION_NEEDLES,
@@ -13,7 +14,7 @@ from chronolint.rules.migrations.helpers import (
 )
 from chronolint.rules.migrations._examples import REVISION_HEAD as _HEAD
 from chronolint.index.history.ops import (
-    NAIVE_TIMESTAMP_TYPES, column_type, column_types, is_naive_type, source_segment, type_callee,
+    NAIVE_TIMESTAMP_TYPES, column_type, column_types, is_naive_type, type_callee,
 )
 
 class NaiveTimestampInMigration(Rule):

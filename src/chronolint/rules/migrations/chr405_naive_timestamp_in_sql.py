@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import ast
 
+from chronolint.engine.source import source_segment
 from chronolint.rules.api import AllOf, AnyCase, Applicability, Edit, Invalid, Location, Rule, Valid, WholeWords
 from chronolint.analysis.migrations import alembic_revision, module_constants
 from chronolint.rules.migrations._sql_text import PLACEHOLDER, sql_argument, string_literals
 from chronolint.rules.migrations.helpers import is_history, unsafe_fix
-from chronolint.index.history.ops import source_segment
 from chronolint.sql import NaiveTimestamp, naive_timestamp_columns
 
 

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import ast
-
 from chronolint.rules.api import AllOf, Invalid, Rule, Valid
 from chronolint.rules.migrations.helpers import REVISION_NEEDLES, revision_analysis
 from chronolint.rules.migrations.offline import OfflineReads

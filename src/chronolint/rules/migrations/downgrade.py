@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 
 from chronolint.engine.names import NameResolver
+from chronolint.engine.source import source_segment
 from chronolint.index.history.ops import (
     BatchBlock,
     NotInvertible,
@@ -16,7 +17,6 @@ from chronolint.index.history.ops import (
     OpCollector,
     inverse_source,
     name_value,
-    source_segment,
 )
 from chronolint.analysis.migrations import alembic_revision, is_docstring
 

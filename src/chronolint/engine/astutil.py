@@ -59,17 +59,10 @@ def walk(node: ast.AST):
     The standard walk costs two generators a node; this is most of the time the index
     and the migration rules spend on their many walks."""
     todo = deque((node,))
-    popleft, append = todo.popleft, todo.append
+    popleft, extend = todo.popleft, todo.extend
     while todo:
         node = popleft()
-        for name in child_fields(node.__class__):
-            value = getattr(node, name, None)
-            if value.__class__ is list:
-                for item in value:
-                    if isinstance(item, ast.AST):
-                        append(item)
-            elif isinstance(value, ast.AST):
-                append(value)
+        extend(child_nodes(node))
         yield node
 
 

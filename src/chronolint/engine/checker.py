@@ -146,6 +146,8 @@ def check_source(filename: str, text: str, settings, index=None, rules: list | N
     except Exception as exc:  # a bug in a rule costs this file, never the run
         checked.error = internal_error_message(exc)
         return checked
+    finally:
+        ctx.release()
     kept = ctx.diagnostics
     if apply_noqa:
         kept = [d for d in kept if not source.is_suppressed(d.code, d.noqa_row or d.start.row)]

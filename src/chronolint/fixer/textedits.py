@@ -19,6 +19,7 @@ import io
 import keyword
 import re
 import tokenize
+import weakref
 from functools import cached_property
 
 from chronolint.engine.astutil import child_nodes
@@ -113,19 +114,8 @@ class TextModule:
 
     def _search(self, target: tuple[int, int, int, int]) -> tuple[ast.AST | None, list[ast.AST]]:
         best: list = [None, []]
-
-        def visit(node: ast.AST, path: list[ast.AST]) -> None:
-            for child in child_nodes(node):
-                span = _span(child)
-                if span is None:  # `arguments`, `comprehension`, ...: look inside
-                    visit(child, [*path, child])
-                elif _contains(_reach(child, span), target):
-                    if span == target:  # pre-order: a deeper node with the same range wins
-                        best[0], best[1] = child, path
-                    visit(child, [*path, child])
-
         try:
-            visit(self.tree, [self.tree])
+            _visit(self.tree, [self.tree], target, best)
         except RecursionError:
             raise NeedsLibcst("nesting too deep") from None
         return best[0], best[1]
@@ -298,6 +288,20 @@ class TextFix:
         return self._module.imports.django_now()
 
 
+def _visit(node: ast.AST, path: list[ast.AST], target: tuple[int, int, int, int], best: list) -> None:
+    """`TextModule._search`'s walk: the deepest node spanning exactly `target`, into
+    `best`. A function of its own, not a closure calling itself: that closure would be a
+    cycle holding the tree (`tests/test_tree_lifetime.py`)."""
+    for child in child_nodes(node):
+        span = _span(child)
+        if span is None:  # `arguments`, `comprehension`, ...: look inside
+            _visit(child, [*path, child], target, best)
+        elif _contains(_reach(child, span), target):
+            if span == target:  # pre-order: a deeper node with the same range wins
+                best[0], best[1] = child, path
+            _visit(child, [*path, child], target, best)
+
+
 class TextImportPlanner(Planner):
     """Import edits placed from the `ast` and the text, where libcst's `ImportPlanner` puts
     them; raises `NeedsLibcst` for the shapes it does not read (statements sharing a line
@@ -305,7 +309,9 @@ class TextImportPlanner(Planner):
 
     def __init__(self, module: TextModule, tree: ast.Module):
         super().__init__(module.settings, tree, module.text)
-        self._module = module
+        # The module keeps its planner (`TextModule.imports`): a proxy back, not a cycle,
+        # so the tree goes with the module's last reference.
+        self._module = weakref.proxy(module)
         self._tree = tree
 
     def _first_from(self, module_name: str) -> ast.ImportFrom | None:

@@ -351,6 +351,17 @@ def _rule_json(rule) -> dict:
     }
 
 
+def _tune_collector() -> None:
+    """A check is one batch whose trees are freed by reference counting as soon as each
+    file is done (`tests/test_tree_lifetime.py`): it makes little cyclic garbage. At the
+    default threshold the collector runs every 700 allocations, and every so often scans
+    every live object (the project indexes, the results), thousands of times over a large
+    project for almost nothing it can free. Measured on the corpus, cold: 5% less CPU."""
+    import gc
+
+    gc.set_threshold(100_000, 50, 100)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
@@ -368,6 +379,7 @@ def main(argv: list[str] | None = None) -> int:
             return run_clean(args)
         if args.command == "revision":
             return run_revision(args)
+        _tune_collector()
         return run_check(args)
     except KeyboardInterrupt:
         return 130
